@@ -1,0 +1,93 @@
+"""The problem interface: a differentiable loss, a decoder, an exact evaluator.
+
+A problem never runs an optimization loop itself; the :class:`~dnnsolve.core.solver.Solver`
+does. Relaxed solutions are batches of shape ``(B, n)`` (B restarts).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+
+@dataclass
+class Evaluation:
+    """Exact objective and feasibility of a batch of discrete solutions."""
+
+    objective: torch.Tensor  # (B,) float64
+    feasible: torch.Tensor  # (B,) bool
+
+
+class Problem(ABC):
+    """One problem instance, seen by the solver.
+
+    Subclasses set ``name`` and ``sense`` and implement :meth:`loss`,
+    :meth:`decode`, :meth:`evaluate` and :meth:`verify`. :meth:`repair` and
+    :meth:`local_search` are optional improvements applied to decoded batches.
+
+    ``hparams`` are the loss's tunable constants (penalties, temperatures);
+    the solver passes them to :meth:`loss` as (B,) tensors so each restart can
+    carry its own value.
+    """
+
+    name: ClassVar[str] = "problem"
+    sense: ClassVar[str] = "max"  # "max" or "min"
+    hparams: Mapping[str, float] = {}
+
+    #: number of relaxed variables (columns of x)
+    n_vars: int
+    #: label of the instance (file name or graph name) for results
+    instance: str = "instance"
+
+    @abstractmethod
+    def loss(self, x: torch.Tensor, hp: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """Per-restart differentiable loss, shape (B,), for relaxed ``x`` of shape (B, n)."""
+
+    @abstractmethod
+    def decode(self, x: torch.Tensor) -> torch.Tensor:
+        """Relaxed (B, n) → discrete (B, n) solutions."""
+
+    @abstractmethod
+    def evaluate(self, z: torch.Tensor) -> Evaluation:
+        """Exact objective and feasibility of discrete solutions ``z`` (B, n)."""
+
+    @abstractmethod
+    def verify(self, solution: np.ndarray) -> tuple[float, bool]:
+        """Independent NumPy re-check of one discrete solution: ``(objective, feasible)``.
+
+        Must not share code with :meth:`evaluate`: it is what results report.
+        """
+
+    def repair(self, z: torch.Tensor) -> torch.Tensor:
+        """Make decoded solutions feasible / locally better (default: unchanged)."""
+        return z
+
+    def local_search(
+        self, z: torch.Tensor, time_limit: float, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Improve a batch of discrete solutions within ``time_limit`` seconds (default: none)."""
+        return z
+
+    def solution_output(self, solution: np.ndarray) -> Any:
+        """JSON form of one discrete solution (default: list of ints)."""
+        return np.asarray(solution).astype(int).tolist()
+
+    def reference(self) -> float | None:
+        """Best-known or optimal objective when known (used for gaps)."""
+        return None
+
+    def score(self, ev: Evaluation) -> torch.Tensor:
+        """Larger is better; infeasible solutions score −inf."""
+        s = ev.objective if self.sense == "max" else -ev.objective
+        return torch.where(ev.feasible, s, torch.full_like(s, -torch.inf))
+
+    def better(self, a: float, b: float | None) -> bool:
+        """Is objective ``a`` strictly better than ``b``?"""
+        if b is None:
+            return True
+        return a > b if self.sense == "max" else a < b

@@ -1,0 +1,111 @@
+"""Results: the best verified solution and everything needed to reproduce it."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def _jsonable(obj: Any) -> Any:
+    """Make NumPy / torch scalars and non-finite floats JSON-safe."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if hasattr(obj, "tolist"):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers never see a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass
+class Result:
+    """Outcome of one solve.
+
+    ``objective`` and ``feasible`` come from the problem's independent
+    verifier applied to ``solution``, never from the training loss.
+    """
+
+    problem: str
+    instance: str
+    method: str
+    objective: float | None
+    feasible: bool
+    solution: Any
+    time_s: float
+    device: str
+    seed: int | None
+    sense: str = "max"
+    reference: float | None = None
+    found_by: str = "network"
+    stop_reason: str = ""
+    steps: int = 0
+    restarts: int = 0
+    hparams: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    history: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap to the reference (≥ 0 means worse than the reference)."""
+        if self.reference in (None, 0) or self.objective is None:
+            return None
+        diff = (
+            self.reference - self.objective
+            if self.sense == "max"
+            else self.objective - self.reference
+        )
+        return diff / abs(self.reference)
+
+    @property
+    def ratio(self) -> float | None:
+        """objective / reference (for maximization problems)."""
+        if self.reference in (None, 0) or self.objective is None:
+            return None
+        return self.objective / self.reference
+
+    def to_dict(self, history: bool = True) -> dict:
+        d = asdict(self)
+        d["gap"] = self.gap
+        d["ratio"] = self.ratio
+        if not history:
+            d.pop("history")
+        return _jsonable(d)
+
+    def to_json(self, history: bool = True, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(history), indent=indent)
+
+    def save(self, path: str | os.PathLike, history: bool = True) -> None:
+        """Write the result as JSON, atomically."""
+        atomic_write_text(path, self.to_json(history) + "\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Result:
+        d = json.loads(Path(path).read_text())
+        d.pop("gap", None)
+        d.pop("ratio", None)
+        return cls(**d)

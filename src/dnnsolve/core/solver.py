@@ -1,0 +1,356 @@
+"""The batched multi-start solver: the one optimization loop every family uses.
+
+B restarts live in the leading tensor dimension of the parameterization and
+run in the same kernels. Each restart may carry its own learning rate and
+loss hyper-parameters (a population); exploit-and-explore copies the best
+restarts over the worst and perturbs their hyper-parameters, so one run
+searches a grid for the price of one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from .callbacks import Callback
+from .device import device_name
+from .errors import DeviceError, NumericalError
+from .optim import make_optimizer
+from .parameterization import Parameterization
+from .problem import Problem
+from .result import Result
+from .schedules import Schedule
+
+
+@dataclass
+class SolverConfig:
+    """Everything that controls a solve; stored verbatim in the result.
+
+    List-valued ``lr`` or ``hparams`` entries form a population: the grid of
+    their combinations is tiled over the restarts.
+    """
+
+    restarts: int = 32
+    steps: int = 2000
+    optimizer: str = "adam"
+    lr: float | Sequence[float] = 1e-2
+    momentum: float = 0.9
+    lr_schedule: str = "constant"
+    hparams: dict[str, float | Sequence[float]] = field(default_factory=dict)
+    hparam_schedules: dict[str, str] = field(default_factory=dict)
+    eval_every: int = 50
+    patience: int | None = None  # evaluations without improvement > tol before stopping
+    tol: float = 0.0
+    time_limit: float | None = None  # seconds for the whole solve, polish included
+    polish: bool = True
+    polish_time: float | None = None  # seconds of local search; None: problem default
+    polish_fraction: float = 0.3  # share of time_limit kept for the polish
+    polish_top: int | None = None  # polish only the best k restarts
+    perturb_every: int | None = None  # perturb restarts stalled for this many evaluations
+    perturb_scale: float = 0.5
+    exploit_every: int | None = None  # evaluations between exploit-and-explore rounds
+    exploit_fraction: float = 0.25
+    seed: int | None = 0
+
+    def __post_init__(self) -> None:
+        if self.restarts < 1:
+            raise ValueError("restarts must be >= 1")
+        if self.steps < 0:
+            raise ValueError("steps must be >= 0")
+        if self.eval_every < 1:
+            raise ValueError("eval_every must be >= 1")
+        if self.time_limit is not None and self.time_limit <= 0:
+            raise ValueError("time_limit must be positive")
+
+
+@dataclass
+class SolveState:
+    """What callbacks see at each evaluation."""
+
+    step: int
+    steps: int
+    elapsed: float
+    loss: float
+    best_objective: float | None
+    batch_objective: float | None
+    feasible_fraction: float
+
+
+def _population(values: Mapping[str, Any], restarts: int) -> tuple[dict[str, np.ndarray], int]:
+    """Tile the grid of list-valued entries over the restarts."""
+    keys = list(values)
+    lists = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [v] for v in values.values()]
+    grid = list(itertools.product(*lists)) or [()]
+    out = {
+        k: np.array([float(grid[b % len(grid)][i]) for b in range(restarts)])
+        for i, k in enumerate(keys)
+    }
+    return out, len(grid)
+
+
+class Solver:
+    """Run a parameterization against a problem and return the best verified solution.
+
+    >>> import torch
+    >>> from dnnsolve.graph import Graph
+    >>> from dnnsolve.problems.maxcut import MaxCut
+    >>> from dnnsolve.core.parameterization import FreeVariables
+    >>> g = Graph.from_edges(4, [(0, 1), (1, 2), (2, 3), (3, 0)])
+    >>> prob = MaxCut(g)
+    >>> cfg = SolverConfig(restarts=4, steps=100, seed=0)
+    >>> param = FreeVariables(4, 4, squash="tanh", generator=torch.Generator().manual_seed(0))
+    >>> Solver(cfg).solve(prob, param).objective
+    4.0
+    """
+
+    def __init__(self, config: SolverConfig | None = None, callbacks: Sequence[Callback] = ()):
+        self.config = config or SolverConfig()
+        self.callbacks = list(callbacks)
+
+    # -- helpers -----------------------------------------------------------------
+    def _emit(self, name: str, *args) -> None:
+        for cb in self.callbacks:
+            getattr(cb, name)(*args)
+
+    def solve(
+        self,
+        problem: Problem,
+        param: Parameterization,
+        *,
+        method: str = "custom",
+        extra: dict | None = None,
+    ) -> Result:
+        try:
+            return self._solve(problem, param, method, extra or {})
+        except BaseException as exc:
+            self._emit("on_error", exc)
+            if isinstance(exc, torch.cuda.OutOfMemoryError):  # pragma: no cover - needs a GPU
+                raise self._oom(problem) from exc
+            raise
+
+    def _oom(self, problem: Problem) -> DeviceError:  # pragma: no cover - needs a GPU
+        return DeviceError(
+            f"out of GPU memory with {self.config.restarts} restarts on {problem.instance}; "
+            "use fewer --restarts or --device cpu"
+        )
+
+    def _solve(self, problem: Problem, param: Parameterization, method: str, extra: dict) -> Result:
+        cfg = self.config
+        t_start = time.perf_counter()
+        dev = next(param.parameters()).device
+        B = param.restarts
+        if cfg.restarts != B:
+            raise ValueError(f"parameterization has {B} restarts, config asks for {cfg.restarts}")
+        gen = torch.Generator(device=dev)
+        seed = cfg.seed if cfg.seed is not None else int(torch.seed() % 2**31)
+        gen.manual_seed(seed)
+        torch.manual_seed(seed)
+
+        # population of learning rates and loss hyper-parameters
+        hp_values = {**problem.hparams, **cfg.hparams}
+        unknown = set(cfg.hparams) - set(problem.hparams)
+        if unknown:
+            raise ValueError(
+                f"unknown hyper-parameter(s) {sorted(unknown)} for {problem.name}; "
+                f"known: {sorted(problem.hparams) or 'none'}"
+            )
+        pop, grid_size = _population({"lr": cfg.lr, **hp_values}, B)
+        lr = torch.as_tensor(pop.pop("lr"), dtype=torch.float32, device=dev)
+        hp = {k: torch.as_tensor(v, dtype=torch.float32, device=dev) for k, v in pop.items()}
+        lr_sched = Schedule.parse(cfg.lr_schedule)
+        hp_sched = {k: Schedule.parse(cfg.hparam_schedules.get(k)) for k in hp}
+        for k in cfg.hparam_schedules:
+            if k not in hp:
+                raise ValueError(f"schedule for unknown hyper-parameter {k!r}")
+
+        opt = make_optimizer(cfg.optimizer, param.parameters(), cfg.momentum)
+        n = problem.n_vars
+        best_r = torch.full((B,), -math.inf, dtype=torch.float64, device=dev)
+        best_zr: torch.Tensor | None = None
+        stall = torch.zeros(B, dtype=torch.int64, device=dev)
+        g_score, g_z, g_found = -math.inf, None, "network"
+        history: list[dict] = []
+        nan_resets = 0
+        evals_since_improve = 0
+        stop_reason = "steps"
+        train_budget = None
+        if cfg.time_limit is not None:
+            keep = cfg.polish_fraction if cfg.polish else 0.0
+            train_budget = cfg.time_limit * (1.0 - keep)
+        self._emit("on_start", cfg, problem)
+
+        def evaluate(step: int, loss_val: float) -> bool:
+            nonlocal best_zr, g_score, g_z, g_found, evals_since_improve
+            with torch.no_grad():
+                z = problem.repair(problem.decode(param()))
+                ev = problem.evaluate(z)
+                s = problem.score(ev).to(torch.float64)
+            if best_zr is None:
+                best_zr = z.clone()
+            up = s > best_r
+            best_r[up] = s[up]
+            best_zr[up] = z[up]
+            stall[up] = 0
+            stall[~up] += 1
+            i = int(torch.argmax(s))
+            si = float(s[i])
+            improved = si > g_score + cfg.tol
+            if si > g_score:
+                g_score, g_z, g_found = si, z[i].clone(), "network"
+            evals_since_improve = 0 if improved else evals_since_improve + 1
+            sign = 1.0 if problem.sense == "max" else -1.0
+            finite = torch.isfinite(s)
+            state = SolveState(
+                step=step,
+                steps=cfg.steps,
+                elapsed=time.perf_counter() - t_start,
+                loss=loss_val,
+                best_objective=sign * g_score if math.isfinite(g_score) else None,
+                batch_objective=sign * si if math.isfinite(si) else None,
+                feasible_fraction=float(finite.float().mean()),
+            )
+            history.append(asdict(state))
+            self._emit("on_eval", state)
+            return improved
+
+        step = 0
+        loss_val = math.nan
+        t_opt = time.perf_counter()
+        for step in range(1, cfg.steps + 1):
+            prog = step / max(cfg.steps, 1)
+            hp_t = {k: v * hp_sched[k](prog) for k, v in hp.items()}
+            loss = problem.loss(param(), hp_t)
+            bad = ~torch.isfinite(loss)
+            if bool(bad.any()):
+                # restart diverged restarts instead of poisoning the batch
+                nan_resets += int(bad.sum())
+                if nan_resets > 10 * B:
+                    raise NumericalError(
+                        f"training diverged (NaN/inf loss) in {nan_resets} restarts; "
+                        "lower the learning rate or the penalties"
+                    )
+                param.reset_(bad, gen)
+                opt.reset_(bad)
+                continue
+            opt.zero_grad()
+            loss.sum().backward()
+            opt.step(lr * lr_sched(prog))
+            param.project_()
+            loss_val = float(loss.detach().mean())
+            timed_out = train_budget is not None and time.perf_counter() - t_start > train_budget
+            if step % cfg.eval_every == 0 or step == cfg.steps or timed_out:
+                evaluate(step, loss_val)
+                n_eval = len(history)
+                if cfg.perturb_every:
+                    stuck = stall >= cfg.perturb_every
+                    if bool(stuck.any()):
+                        param.perturb_(stuck, cfg.perturb_scale, gen)
+                        opt.reset_(stuck)
+                        stall[stuck] = 0
+                if cfg.exploit_every and n_eval % cfg.exploit_every == 0 and B >= 4:
+                    self._exploit(param, opt, best_r, lr, hp, stall, gen)
+                if cfg.patience and evals_since_improve >= cfg.patience:
+                    stop_reason = "converged"
+                    break
+            if timed_out:
+                stop_reason = "time_limit"
+                break
+        if not history:
+            evaluate(step, loss_val)
+        t_polish = time.perf_counter()
+
+        if cfg.polish and best_zr is not None:
+            budget = cfg.polish_time
+            if cfg.time_limit is not None:
+                remaining = max(cfg.time_limit - (time.perf_counter() - t_start), 0.0)
+                budget = remaining if budget is None else min(budget, remaining)
+            order = torch.argsort(best_r, descending=True)
+            k = cfg.polish_top or B
+            cand = best_zr[order[:k]]
+            cand = torch.unique(cand, dim=0) if cand.shape[0] > 1 else cand
+            polished = problem.local_search(cand, budget, gen)
+            with torch.no_grad():
+                s = problem.score(problem.evaluate(polished)).to(torch.float64)
+            i = int(torch.argmax(s))
+            if float(s[i]) > g_score:
+                g_score, g_z, g_found = float(s[i]), polished[i].clone(), "local_search"
+        t_end = time.perf_counter()
+
+        sol = g_z.detach().cpu().numpy() if g_z is not None else np.zeros(n, dtype=np.int64)
+        objective, feasible = problem.verify(sol)
+        if not math.isfinite(g_score):
+            g_found = "none"
+        hparams = {
+            "grid_size": grid_size,
+            "lr": _summary(lr),
+            **{k: _summary(v) for k, v in hp.items()},
+            "lr_schedule": str(lr_sched),
+            "hparam_schedules": {k: str(s) for k, s in hp_sched.items()},
+        }
+        if g_z is not None and best_zr is not None:
+            # hyper-parameters of the restart that found the best network solution
+            match = (best_zr == g_z).all(dim=1).nonzero().flatten()
+            if len(match):
+                j = int(match[0])
+                hparams["best_restart"] = {
+                    "lr": float(lr[j]),
+                    **{k: float(v[j]) for k, v in hp.items()},
+                }
+        config = asdict(cfg)
+        result = Result(
+            problem=problem.name,
+            instance=problem.instance,
+            method=method,
+            objective=objective,
+            feasible=feasible,
+            solution=problem.solution_output(sol),
+            time_s=t_end - t_start,
+            device=device_name(dev),
+            seed=seed,
+            sense=problem.sense,
+            reference=problem.reference(),
+            found_by=g_found,
+            stop_reason=stop_reason,
+            steps=step,
+            restarts=B,
+            hparams=hparams,
+            timings={
+                "setup_s": t_opt - t_start,
+                "optimize_s": t_polish - t_opt,
+                "polish_s": t_end - t_polish,
+                "total_s": t_end - t_start,
+            },
+            history=history,
+            extra={"config": config, "nan_resets": nan_resets, **extra},
+        )
+        self._emit("on_end", result)
+        return result
+
+    def _exploit(self, param, opt, best_r, lr, hp, stall, gen) -> None:
+        """Truncation selection: the worst restarts copy the best and perturb their hyper-parameters."""
+        B = len(best_r)
+        k = max(1, int(B * self.config.exploit_fraction))
+        order = torch.argsort(best_r, descending=True)
+        top, bottom = order[:k], order[-k:]
+        src = top[torch.randint(0, k, (k,), generator=gen, device=best_r.device)]
+        param.copy_restarts_(src, bottom)
+        opt.copy_restarts_(src, bottom)
+        factors = torch.tensor([0.8, 1.25], device=lr.device)
+        for v in (lr, *hp.values()):
+            pick = factors[torch.randint(0, 2, (k,), generator=gen, device=lr.device)]
+            v[bottom] = v[src] * pick
+        stall[bottom] = 0
+
+
+def _summary(v: torch.Tensor) -> float | dict:
+    vals = torch.unique(v)
+    if len(vals) == 1:
+        return float(vals[0])
+    return {"min": float(v.min()), "max": float(v.max()), "distinct": len(vals)}

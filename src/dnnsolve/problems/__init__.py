@@ -1,0 +1,1 @@
+"""Problem families. Importing a module registers its methods in :mod:`dnnsolve.methods`."""

@@ -1,0 +1,1 @@
+"""Maximum independent set (placeholder module, filled in by the MIS family)."""

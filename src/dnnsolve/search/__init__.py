@@ -1,0 +1,1 @@
+"""Batched local search run on all restarts at once (CPU or GPU)."""
