@@ -1,0 +1,337 @@
+"""The ``dnnsolve`` command line.
+
+Every user-facing failure (bad file, bad option, unavailable device, divergence)
+ends with a one-line ``error: ...`` on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .core.errors import DnnsolveError, InputError
+
+EXIT_USAGE = 2
+
+app = typer.Typer(
+    name="dnnsolve",
+    help="Solve optimization problems with dataless neural networks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+solve_app = typer.Typer(
+    help="Solve one instance: dnnsolve solve PROBLEM FILE [options].", no_args_is_help=True
+)
+app.add_typer(solve_app, name="solve")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _parse_floats(text: str | None, what: str) -> float | list[float] | None:
+    """``"0.1"`` → 0.1, ``"0.1,0.2"`` → population [0.1, 0.2]."""
+    if text is None:
+        return None
+    try:
+        vals = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError as exc:
+        raise InputError(f"{what} must be a number or a comma-separated list, got {text!r}") from exc
+    if not vals:
+        raise InputError(f"{what} is empty")
+    return vals[0] if len(vals) == 1 else vals
+
+
+def _parse_pairs(pairs: list[str] | None, what: str) -> dict[str, Any]:
+    """``["gamma=900", "conv=sage"]`` → {"gamma": 900.0, "conv": "sage"}."""
+    result: dict[str, Any] = {}
+    for item in pairs or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"{what} must look like key=value, got {item!r}")
+        try:
+            parsed: Any = _parse_floats(value, f"{what} {key}")
+        except InputError:
+            parsed = value
+        if isinstance(parsed, float) and parsed.is_integer() and "." not in value and "e" not in value:
+            parsed = int(parsed)
+        result[key.strip()] = parsed
+    return result
+
+
+def _result_table(rows: list[dict], title: str | None = None) -> Table:
+    table = Table(title=title)
+    for col in rows[0]:
+        table.add_column(col, justify="right" if col not in ("instance", "method") else "left")
+    for row in rows:
+        table.add_row(*[_fmt(v) for v in row.values()])
+    return table
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"
+    return str(v)
+
+
+def _summary_row(result) -> dict:
+    return {
+        "instance": result.instance,
+        "method": result.method,
+        "objective": result.objective,
+        "feasible": result.feasible,
+        "reference": result.reference,
+        "gap %": None if result.gap is None else 100 * result.gap,
+        "found by": result.found_by,
+        "time s": result.time_s,
+    }
+
+
+def _run_solve(
+    problem: str,
+    file: Path,
+    method: str | None,
+    restarts: int | None,
+    steps: int | None,
+    time_limit: float | None,
+    seed: int,
+    device: str,
+    output: Path | None,
+    fmt: str | None,
+    lr: str | None,
+    hparam: list[str] | None,
+    option: list[str] | None,
+    reference: float | None,
+    no_polish: bool,
+    quiet: bool,
+) -> None:
+    from .core.callbacks import RichProgress
+    from .methods import get_method, solve
+
+    m = get_method(problem, method)
+    if not file.exists():
+        raise InputError(f"no such file: {file}")
+    if restarts is not None and restarts < 1:
+        raise InputError("--restarts must be at least 1")
+    if steps is not None and steps < 0:
+        raise InputError("--steps must be non-negative")
+    if time_limit is not None and time_limit <= 0:
+        raise InputError("--time-limit must be positive")
+    callbacks = [] if quiet else [RichProgress(f"{problem}/{m.name}", console=err)]
+    config: dict[str, Any] = {
+        "restarts": restarts,
+        "steps": steps,
+        "time_limit": time_limit,
+        "seed": seed,
+        "lr": _parse_floats(lr, "--lr"),
+    }
+    hp = _parse_pairs(hparam, "--hparam")
+    if hp:
+        config["hparams"] = hp
+    if no_polish:
+        config["polish"] = False
+    result = solve(
+        problem,
+        file,
+        m.name,
+        device=device,
+        callbacks=callbacks,
+        options=_parse_pairs(option, "--option"),
+        reference=reference,
+        format=fmt,
+        **config,
+    )
+    result.instance = file.name
+    if output is not None:
+        if str(output) == "-":
+            sys.stdout.write(result.to_json() + "\n")
+        else:
+            result.save(output)
+    if not quiet and str(output) != "-":
+        out.print(_result_table([_summary_row(result)]))
+        if output is not None:
+            err.print(f"result written to {output}")
+    if not result.feasible:
+        raise DnnsolveError(f"no feasible solution found for {file.name}")
+
+
+def _make_solve_command(problem: str, summary: str):
+    def command(
+        file: Annotated[Path, typer.Argument(help="Instance file.", show_default=False)],
+        method: Annotated[str | None, typer.Option(help="Method (see `dnnsolve methods`).")] = None,
+        restarts: Annotated[int | None, typer.Option(help="Batched restarts B.")] = None,
+        steps: Annotated[int | None, typer.Option(help="Gradient steps per restart.")] = None,
+        time_limit: Annotated[
+            float | None, typer.Option("--time-limit", help="Wall-clock budget in seconds.")
+        ] = None,
+        seed: Annotated[int, typer.Option(help="Random seed (CPU runs are reproducible).")] = 0,
+        device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")] = "auto",
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Write the result JSON here (- for stdout).")
+        ] = None,
+        fmt: Annotated[
+            str | None, typer.Option("--format", help="Force a reader: gset, dimacs, edgelist, cnf.")
+        ] = None,
+        lr: Annotated[
+            str | None, typer.Option(help="Learning rate, or a comma list for a per-restart population.")
+        ] = None,
+        hparam: Annotated[
+            list[str] | None,
+            typer.Option("--hparam", help="Loss hyper-parameter key=value (comma list = population)."),
+        ] = None,
+        option: Annotated[
+            list[str] | None, typer.Option("--option", help="Method option key=value, e.g. conv=sage.")
+        ] = None,
+        reference: Annotated[
+            float | None, typer.Option(help="Known optimum / best-known value, for the gap.")
+        ] = None,
+        no_polish: Annotated[bool, typer.Option("--no-polish", help="Skip the local-search polish.")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    ) -> None:
+        _run_solve(problem, file, method, restarts, steps, time_limit, seed, device, output,
+                   fmt, lr, hparam, option, reference, no_polish, quiet)
+
+    command.__doc__ = summary
+    return command
+
+
+solve_app.command("maxcut")(
+    _make_solve_command("maxcut", "Maximum cut of a weighted graph (Gset, DIMACS, edge list).")
+)
+solve_app.command("mis")(
+    _make_solve_command(
+        "mis", "Maximum (weighted) independent set (Gset, DIMACS, edge list, or CNF → MIS graph)."
+    )
+)
+
+
+@app.command("methods")
+def methods_cmd() -> None:
+    """List problems and their methods."""
+    from .methods import _DEFAULT, methods, problems
+
+    table = Table(title="dnnsolve methods")
+    table.add_column("problem")
+    table.add_column("method")
+    table.add_column("description")
+    for p in problems():
+        for name, m in sorted(methods(p).items()):
+            mark = " (default)" if _DEFAULT.get(p) == name else ""
+            table.add_row(p, name + mark, m.description)
+    out.print(table)
+
+
+@app.command("demo")
+def demo(
+    device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Solve the bundled MaxCut and MIS examples and compare with their proven optima."""
+    from .core.callbacks import RichProgress
+    from .data import EXAMPLES, example_path
+    from .methods import solve
+
+    rows = []
+    for name, info in EXAMPLES.items():
+        problem = info["problem"]
+        cb = [] if quiet else [RichProgress(f"{name}", console=err)]
+        r = solve(problem, example_path(name), device=device, seed=seed, callbacks=cb,
+                  reference=info.get("optimum"), time_limit=30)
+        row = _summary_row(r)
+        row = {"problem": problem, **row}
+        rows.append(row)
+    out.print(_result_table(rows, title="dnnsolve demo (bundled examples, optimum proven by CP-SAT)"))
+
+
+@app.command("bench")
+def bench(
+    suite: Annotated[str, typer.Argument(help="Suite: gset, satlib-mis, er, regular.")],
+    data: Annotated[
+        Path | None, typer.Option(help="Datasets folder (default ../shared/datasets or $DNNSOLVE_DATA).")
+    ] = None,
+    device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "auto",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the JSON and Markdown files.")] = Path(
+        "bench-out"
+    ),
+    methods: Annotated[str | None, typer.Option(help="Comma-separated methods to run.")] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds per instance and method.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Run at most this many instances.")] = None,
+    instances: Annotated[
+        str | None, typer.Option(help="Subset of instances, e.g. G14,G15 or G1-G10.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    no_baselines: Annotated[bool, typer.Option("--no-baselines", help="Skip classical baselines.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a benchmark suite; writes <out>/<suite>-<time>.json and .md."""
+    from .bench import run_suite
+
+    if time_limit is not None and time_limit <= 0:
+        raise InputError("--time-limit must be positive")
+    if limit is not None and limit < 1:
+        raise InputError("--limit must be at least 1")
+    report = run_suite(
+        suite,
+        data=data,
+        out=out_dir,
+        device=device,
+        methods=[m.strip() for m in methods.split(",")] if methods else None,
+        time_limit=time_limit,
+        limit=limit,
+        instances=instances,
+        seed=seed,
+        baselines=not no_baselines,
+        progress=not quiet,
+        command="dnnsolve " + " ".join(sys.argv[1:]),
+    )
+    if not quiet:
+        out.print(report.markdown)
+    err.print(f"wrote {report.json_path} and {report.markdown_path}")
+
+
+@app.command("version")
+def version() -> None:
+    """Print the dnnsolve and torch versions."""
+    import torch
+
+    from . import __version__
+
+    out.print(json.dumps({"dnnsolve": __version__, "torch": torch.__version__,
+                          "cuda": torch.cuda.is_available()}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning known errors into one line and exit code 2."""
+    try:
+        app(args=argv, prog_name="dnnsolve")
+    except SystemExit as exc:  # click's own exit: help, usage errors (2), success
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
+    except DnnsolveError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    except (ValueError, TypeError, OSError, MemoryError) as exc:
+        # invalid values that reached the library (e.g. SolverConfig checks), unreadable files
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return EXIT_USAGE
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
