@@ -194,14 +194,33 @@ def test_same_seed_same_result_on_cpu():
 
 
 def test_result_roundtrip_and_atomic_save(tmp_path):
-    r = Result(problem="p", instance="i", method="m", objective=3.0, feasible=True,
-               solution=[1, 2], time_s=0.1, device="cpu", seed=0, reference=4.0,
-               history=[{"loss": math.nan}])
+    r = Result(
+        problem="p",
+        instance="i",
+        method="m",
+        objective=3.0,
+        feasible=True,
+        solution=[1, 2],
+        time_s=0.1,
+        device="cpu",
+        seed=0,
+        reference=4.0,
+        history=[{"loss": math.nan}],
+    )
     path = tmp_path / "sub" / "r.json"
     r.save(path)
     data = json.loads(path.read_text())
-    for key in ("problem", "instance", "method", "objective", "feasible", "solution", "time_s",
-                "device", "seed"):
+    for key in (
+        "problem",
+        "instance",
+        "method",
+        "objective",
+        "feasible",
+        "solution",
+        "time_s",
+        "device",
+        "seed",
+    ):
         assert key in data
     assert data["gap"] == pytest.approx(0.25) and data["history"][0]["loss"] is None
     assert Result.load(path).objective == 3.0

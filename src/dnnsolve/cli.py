@@ -42,7 +42,9 @@ def _parse_floats(text: str | None, what: str) -> float | list[float] | None:
     try:
         vals = [float(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
-        raise InputError(f"{what} must be a number or a comma-separated list, got {text!r}") from exc
+        raise InputError(
+            f"{what} must be a number or a comma-separated list, got {text!r}"
+        ) from exc
     if not vals:
         raise InputError(f"{what} is empty")
     return vals[0] if len(vals) == 1 else vals
@@ -59,7 +61,12 @@ def _parse_pairs(pairs: list[str] | None, what: str) -> dict[str, Any]:
             parsed: Any = _parse_floats(value, f"{what} {key}")
         except InputError:
             parsed = value
-        if isinstance(parsed, float) and parsed.is_integer() and "." not in value and "e" not in value:
+        if (
+            isinstance(parsed, float)
+            and parsed.is_integer()
+            and "." not in value
+            and "e" not in value
+        ):
             parsed = int(parsed)
         result[key.strip()] = parsed
     return result
@@ -177,29 +184,55 @@ def _make_solve_command(problem: str, summary: str):
         seed: Annotated[int, typer.Option(help="Random seed (CPU runs are reproducible).")] = 0,
         device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")] = "auto",
         output: Annotated[
-            Path | None, typer.Option("--output", "-o", help="Write the result JSON here (- for stdout).")
+            Path | None,
+            typer.Option("--output", "-o", help="Write the result JSON here (- for stdout)."),
         ] = None,
         fmt: Annotated[
-            str | None, typer.Option("--format", help="Force a reader: gset, dimacs, edgelist, cnf.")
+            str | None,
+            typer.Option("--format", help="Force a reader: gset, dimacs, edgelist, cnf."),
         ] = None,
         lr: Annotated[
-            str | None, typer.Option(help="Learning rate, or a comma list for a per-restart population.")
+            str | None,
+            typer.Option(help="Learning rate, or a comma list for a per-restart population."),
         ] = None,
         hparam: Annotated[
             list[str] | None,
-            typer.Option("--hparam", help="Loss hyper-parameter key=value (comma list = population)."),
+            typer.Option(
+                "--hparam", help="Loss hyper-parameter key=value (comma list = population)."
+            ),
         ] = None,
         option: Annotated[
-            list[str] | None, typer.Option("--option", help="Method option key=value, e.g. conv=sage.")
+            list[str] | None,
+            typer.Option("--option", help="Method option key=value, e.g. conv=sage."),
         ] = None,
         reference: Annotated[
             float | None, typer.Option(help="Known optimum / best-known value, for the gap.")
         ] = None,
-        no_polish: Annotated[bool, typer.Option("--no-polish", help="Skip the local-search polish.")] = False,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+        no_polish: Annotated[
+            bool, typer.Option("--no-polish", help="Skip the local-search polish.")
+        ] = False,
+        quiet: Annotated[
+            bool, typer.Option("--quiet", "-q", help="No progress bar or table.")
+        ] = False,
     ) -> None:
-        _run_solve(problem, file, method, restarts, steps, time_limit, seed, device, output,
-                   fmt, lr, hparam, option, reference, no_polish, quiet)
+        _run_solve(
+            problem,
+            file,
+            method,
+            restarts,
+            steps,
+            time_limit,
+            seed,
+            device,
+            output,
+            fmt,
+            lr,
+            hparam,
+            option,
+            reference,
+            no_polish,
+            quiet,
+        )
 
     command.__doc__ = summary
     return command
@@ -236,34 +269,51 @@ def demo(
     device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write all results as a JSON list.")
+    ] = None,
 ) -> None:
     """Solve the bundled MaxCut and MIS examples and compare with their proven optima."""
     from .core.callbacks import RichProgress
     from .data import EXAMPLES, example_path
     from .methods import solve
 
-    rows = []
+    rows, results = [], []
     for name, info in EXAMPLES.items():
         problem = info["problem"]
         cb = [] if quiet else [RichProgress(f"{name}", console=err)]
-        r = solve(problem, example_path(name), device=device, seed=seed, callbacks=cb,
-                  reference=info.get("optimum"), time_limit=30)
-        row = _summary_row(r)
-        row = {"problem": problem, **row}
-        rows.append(row)
-    out.print(_result_table(rows, title="dnnsolve demo (bundled examples, optimum proven by CP-SAT)"))
+        r = solve(
+            problem,
+            example_path(name),
+            device=device,
+            seed=seed,
+            callbacks=cb,
+            reference=info.get("optimum"),
+            time_limit=30,
+        )
+        r.instance = name
+        results.append(r.to_dict(history=False))
+        rows.append({"problem": problem, **_summary_row(r)})
+    out.print(
+        _result_table(rows, title="dnnsolve demo (bundled examples, optimum proven by CP-SAT)")
+    )
+    if output is not None:
+        from .core.result import atomic_write_text
+
+        atomic_write_text(output, json.dumps(results, indent=2) + "\n")
 
 
 @app.command("bench")
 def bench(
     suite: Annotated[str, typer.Argument(help="Suite: gset, satlib-mis, er, regular.")],
     data: Annotated[
-        Path | None, typer.Option(help="Datasets folder (default ../shared/datasets or $DNNSOLVE_DATA).")
+        Path | None,
+        typer.Option(help="Datasets folder (default ../shared/datasets or $DNNSOLVE_DATA)."),
     ] = None,
     device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "auto",
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the JSON and Markdown files.")] = Path(
-        "bench-out"
-    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the JSON and Markdown files.")
+    ] = Path("bench-out"),
     methods: Annotated[str | None, typer.Option(help="Comma-separated methods to run.")] = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Seconds per instance and method.")
@@ -273,7 +323,9 @@ def bench(
         str | None, typer.Option(help="Subset of instances, e.g. G14,G15 or G1-G10.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    no_baselines: Annotated[bool, typer.Option("--no-baselines", help="Skip classical baselines.")] = False,
+    no_baselines: Annotated[
+        bool, typer.Option("--no-baselines", help="Skip classical baselines.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a benchmark suite; writes <out>/<suite>-<time>.json and .md."""
@@ -309,8 +361,11 @@ def version() -> None:
 
     from . import __version__
 
-    out.print(json.dumps({"dnnsolve": __version__, "torch": torch.__version__,
-                          "cuda": torch.cuda.is_available()}))
+    out.print(
+        json.dumps(
+            {"dnnsolve": __version__, "torch": torch.__version__, "cuda": torch.cuda.is_available()}
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

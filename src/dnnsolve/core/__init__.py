@@ -1,0 +1,28 @@
+"""The problem-agnostic core: problems, parameterizations, the solver, results."""
+
+from .callbacks import Callback, RichProgress
+from .errors import DeviceError, DnnsolveError, InputError, NumericalError
+from .parameterization import FreeVariables, Parameterization
+from .problem import Evaluation, Problem
+from .result import Result, atomic_write_text
+from .schedules import Schedule
+from .solver import Solver, SolverConfig, SolveState
+
+__all__ = [
+    "Callback",
+    "DeviceError",
+    "DnnsolveError",
+    "Evaluation",
+    "FreeVariables",
+    "InputError",
+    "NumericalError",
+    "Parameterization",
+    "Problem",
+    "Result",
+    "RichProgress",
+    "Schedule",
+    "SolveState",
+    "Solver",
+    "SolverConfig",
+    "atomic_write_text",
+]

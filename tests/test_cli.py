@@ -1,0 +1,201 @@
+"""Command line end to end: exit codes, messages and JSON contents."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dnnsolve.cli import main
+
+# Petersen graph: MaxCut optimum 12, maximum independent set 4.
+PETERSEN = [
+    (1, 2),
+    (2, 3),
+    (3, 4),
+    (4, 5),
+    (5, 1),
+    (1, 6),
+    (2, 7),
+    (3, 8),
+    (4, 9),
+    (5, 10),
+    (6, 8),
+    (8, 10),
+    (10, 7),
+    (7, 9),
+    (9, 6),
+]
+
+
+@pytest.fixture
+def petersen(tmp_path):
+    path = tmp_path / "petersen.gset"
+    path.write_text("10 15\n" + "".join(f"{u} {v} 1\n" for u, v in PETERSEN))
+    return path
+
+
+def _brute_force_cut(n, edges):
+    best = 0
+    for bits in itertools.product([0, 1], repeat=n):
+        best = max(best, sum(bits[u - 1] != bits[v - 1] for u, v in edges))
+    return best
+
+
+def test_solve_maxcut_writes_verified_json(petersen, tmp_path, capsys):
+    out = tmp_path / "res.json"
+    rc = main(
+        [
+            "solve",
+            "maxcut",
+            str(petersen),
+            "--steps",
+            "100",
+            "--restarts",
+            "8",
+            "--device",
+            "cpu",
+            "--seed",
+            "3",
+            "--output",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert rc == 0
+    data = json.loads(out.read_text())
+    for key in (
+        "problem",
+        "instance",
+        "method",
+        "objective",
+        "feasible",
+        "solution",
+        "time_s",
+        "device",
+        "seed",
+    ):
+        assert key in data
+    assert data["problem"] == "maxcut" and data["seed"] == 3 and data["device"] == "cpu"
+    side = set(data["solution"])
+    assert side <= set(range(1, 11))  # ids of the input file (1-based)
+    cut = sum((u in side) != (v in side) for u, v in PETERSEN)
+    assert data["objective"] == cut == _brute_force_cut(10, PETERSEN) == 12
+
+
+def test_solve_mis_json_solution_is_independent(petersen, tmp_path):
+    out = tmp_path / "mis.json"
+    rc = main(
+        [
+            "solve",
+            "mis",
+            str(petersen),
+            "--steps",
+            "200",
+            "--device",
+            "cpu",
+            "--output",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert rc == 0
+    data = json.loads(out.read_text())
+    chosen = set(data["solution"])
+    assert all(not (u in chosen and v in chosen) for u, v in PETERSEN)
+    assert data["objective"] == len(chosen) == 4 and data["feasible"]
+
+
+def test_output_to_stdout_is_pure_json(petersen, capsys):
+    rc = main(["solve", "maxcut", str(petersen), "--steps", "20", "--device", "cpu", "-o", "-"])
+    assert rc == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["objective"] == 12
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["solve", "maxcut", "/nonexistent/file.txt"], "no such file"),
+        (["solve", "maxcut", "{f}", "--restarts", "0"], "--restarts"),
+        (["solve", "maxcut", "{f}", "--method", "relaxd"], "did you mean 'relaxed'"),
+        (["solve", "maxcut", "{f}", "--lr", "fast"], "--lr"),
+        (["solve", "maxcut", "{f}", "--hparam", "oops"], "key=value"),
+        (["solve", "maxcut", "{f}", "--hparam", "nope=1"], "unknown hyper-parameter"),
+        (["solve", "maxcut", "{f}", "--time-limit", "-1"], "--time-limit"),
+        (["bench", "no-such-suite", "--data", "{d}"], "suite"),
+    ],
+)
+def test_bad_arguments_give_one_line_error_and_exit_2(petersen, args, message, capsys):
+    args = [a.format(f=petersen, d=petersen.parent) for a in args]
+    rc = main([*args, "--device", "cpu", "--quiet"] if args[0] == "solve" else args)
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert len([line for line in err.splitlines() if line.strip()]) == 1
+
+
+def test_cuda_request_without_cuda(petersen, capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("CUDA present")
+    rc = main(["solve", "maxcut", str(petersen), "--device", "cuda"])
+    assert rc == 2 and "no CUDA device" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["", "3 2\n1 2 1\n", "3 1\n1 x 1\n", "3 1\n1 9 1\n", "3 1\n2 2 1\n"],
+    ids=["empty", "missing-edge", "non-numeric", "out-of-range", "self-loop"],
+)
+def test_malformed_files_exit_2_naming_the_file(tmp_path, content, capsys):
+    path = tmp_path / "bad.gset"
+    path.write_text(content)
+    rc = main(["solve", "maxcut", str(path), "--format", "gset", "--device", "cpu", "-q"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "bad.gset" in err and "Traceback" not in err
+
+
+def test_usage_errors_exit_2():
+    assert main(["solve", "maxcut"]) == 2
+    assert main(["solve", "knapsack", "x"]) == 2
+    assert main(["--help"]) == 0
+
+
+def test_methods_lists_both_families(capsys):
+    assert main(["methods"]) == 0
+    text = capsys.readouterr().out
+    for name in ("maxcut", "mis", "relaxed", "pignn", "pcqo", "relu"):
+        assert name in text
+
+
+def test_installed_entry_point_demo(tmp_path):
+    """The README's main job, run as a separate process."""
+    out = tmp_path / "demo.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dnnsolve.cli",
+            "demo",
+            "--device",
+            "cpu",
+            "--quiet",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    assert {r["problem"] for r in results} == {"maxcut", "mis"}
+    for r in results:  # each bundled example is solved to its proven optimum
+        assert r["feasible"] and r["reference"] is not None
+        assert r["objective"] == r["reference"], r["instance"]
