@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ class TargetBits(Problem):
 
     name = "target"
     sense = "max"
-    hparams = {"scale": 1.0}
+    hparams: ClassVar[dict[str, float]] = {"scale": 1.0}
 
     def __init__(self, target: np.ndarray, nan_steps: int = 0):
         self.target = torch.as_tensor(target, dtype=torch.float32)
