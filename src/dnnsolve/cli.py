@@ -326,6 +326,16 @@ def bench(
     no_baselines: Annotated[
         bool, typer.Option("--no-baselines", help="Skip classical baselines.")
     ] = False,
+    exact: Annotated[
+        bool | None,
+        typer.Option(
+            "--exact/--no-exact", help="Force / skip the CP-SAT column (default: small graphs)."
+        ),
+    ] = None,
+    max_n: Annotated[
+        int | None,
+        typer.Option("--max-n", help="regular suite: largest n (default 1e5 CPU, 1e6 CUDA)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a benchmark suite; writes <out>/<suite>-<time>.json and .md."""
@@ -335,6 +345,8 @@ def bench(
         raise InputError("--time-limit must be positive")
     if limit is not None and limit < 1:
         raise InputError("--limit must be at least 1")
+    if max_n is not None and max_n < 10:
+        raise InputError("--max-n must be at least 10")
     report = run_suite(
         suite,
         data=data,
@@ -348,6 +360,8 @@ def bench(
         baselines=not no_baselines,
         progress=not quiet,
         command="dnnsolve " + " ".join(sys.argv[1:]),
+        cpsat=exact,
+        max_n=max_n,
     )
     if not quiet:
         out.print(report.markdown)

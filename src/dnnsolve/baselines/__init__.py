@@ -1,0 +1,25 @@
+"""Classical baselines: OR-Tools CP-SAT and NumPy greedy heuristics for MaxCut and MIS.
+
+Every baseline returns a :class:`BaselineResult` whose ``objective`` is recomputed
+from the returned 0/1 solution by :func:`maxcut_value` / :func:`mis_value`, never
+taken from the solver's own report.
+
+>>> from dnnsolve.graph import Graph
+>>> g = Graph.from_edges(4, [(0, 1), (1, 2), (2, 3), (3, 0)])
+>>> greedy_mis(g).objective, cpsat_maxcut(g, time_limit=5).objective
+(2.0, 4.0)
+"""
+
+from .common import BaselineResult, maxcut_value, mis_value
+from .cpsat import cpsat_maxcut, cpsat_mis
+from .greedy import greedy_maxcut, greedy_mis
+
+__all__ = [
+    "BaselineResult",
+    "cpsat_maxcut",
+    "cpsat_mis",
+    "greedy_maxcut",
+    "greedy_mis",
+    "maxcut_value",
+    "mis_value",
+]
