@@ -156,7 +156,7 @@ def _run_solve(
         options=_parse_pairs(option, "--option"),
         reference=reference,
         format=fmt,
-        **config,
+        **{k: v for k, v in config.items() if v is not None},  # unset options keep method defaults
     )
     result.instance = file.name
     if output is not None:

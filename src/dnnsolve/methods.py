@@ -126,7 +126,7 @@ def solve(
     bad = set(config) - _CONFIG_FIELDS
     if bad:
         raise TypeError(f"unknown solver option(s): {', '.join(sorted(bad))}")
-    cfg = SolverConfig(**{**m.defaults, **{k: v for k, v in config.items() if v is not None}})
+    cfg = SolverConfig(**{**m.defaults, **config})
     dev = resolve_device(device)
     graph = load_instance(instance, problem=problem, format=format)
     gen = torch.Generator(device=dev)

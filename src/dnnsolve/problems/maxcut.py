@@ -19,6 +19,9 @@ from ..graph import Graph
 from ..methods import BuildContext, register
 from ..params.gnn import GraphNetwork
 
+# tabu restarts per polish: batching up to this many costs about the same as one on CPU
+_MIN_TABU_RESTARTS = 8
+
 
 class MaxCut(Problem):
     """MaxCut on a weighted graph; the solution is a 0/1 side per vertex.
@@ -67,10 +70,31 @@ class MaxCut(Problem):
         cut = float(self.graph.weight[side[self.graph.src] != side[self.graph.dst]].sum())
         return cut, True
 
-    def local_search(self, z, time_limit, generator=None):
-        from ..search.maxcut import tabu_search
+    def local_search(
+        self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Greedy 1-flip descent, then batched tabu search (see :mod:`dnnsolve.search.maxcut`).
 
-        return tabu_search(self.tg, z, time_limit=time_limit, generator=generator)
+        With a ``time_limit`` the tabu search uses it, stopping early after
+        ``max(500 n, 20000)`` iterations without a new best; without one it runs
+        ``100 n`` iterations. Few candidates are copied up to 8 tabu restarts
+        (same cost on CPU, more diversity); each row returns the best of its copies.
+        """
+        from ..search.maxcut import cut_values, greedy_one_flip, tabu_search
+
+        B, n = z.shape
+        if B == 0 or n == 0:
+            return z
+        reps = -(-_MIN_TABU_RESTARTS // B)
+        zz = greedy_one_flip(self.tg, z.repeat(reps, 1))
+        if time_limit is None:
+            kw = {"max_iters": 100 * n}
+        else:
+            kw = {"time_limit": time_limit, "patience": max(500 * n, 20000)}
+        zz = tabu_search(self.tg, zz, generator=generator, **kw)
+        cuts = cut_values(self.tg, zz).view(reps, B)
+        pick = cuts.argmax(0)
+        return zz.view(reps, B, n)[pick, torch.arange(B, device=zz.device)]
 
     def solution_output(self, solution: np.ndarray) -> list:
         """Vertex ids on side 1 of the cut."""
@@ -90,7 +114,9 @@ class MaxCut(Problem):
     lr=[0.05, 0.1, 0.2],
     eval_every=20,
     patience=10,
-    polish_time=10.0,
+    polish_time=None,
+    polish_top=8,
+    polish_fraction=0.8,
 )
 def _relaxed(graph: Graph, ctx: BuildContext):
     prob = MaxCut(graph, ctx.device, ctx.reference)
@@ -114,7 +140,9 @@ def _relaxed(graph: Graph, ctx: BuildContext):
     lr=[1e-3, 3e-3, 1e-2],
     eval_every=50,
     patience=10,
-    polish_time=10.0,
+    polish_time=None,
+    polish_top=8,
+    polish_fraction=0.8,
 )
 def _pignn(graph: Graph, ctx: BuildContext):
     prob = MaxCut(graph, ctx.device, ctx.reference)

@@ -1,0 +1,326 @@
+"""Batched independent-set kernels: conflict repair, maximal augmentation, local search.
+
+Every function works on a batch ``z`` of shape (B, n) (bool, True = in the set)
+on any device, with O(B·m) edge-list scatters per round and no dense matrix.
+Both repair steps are Luby-style parallel rules: in each round every vertex
+whose priority beats all its competing neighbours moves at once, so a round
+always makes progress and random tie-breaks make O(log n) rounds typical.
+
+``keep`` (n,) or (B, n) bool marks the vertices allowed in the set, so the
+same kernels serve maximum clique (on a restricted candidate set) and vertex
+cover (the complement of an independent set).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+
+from ..graph import TorchGraph
+
+_FOREVER = 1 << 30
+
+
+class EdgeIndex:
+    """Neighbourhood reductions over a batch (B, n) via the CSR adjacency.
+
+    Sums are one sparse-dense product; maxima one gather of the 2m directed
+    edges (rows[k] → cols[k], CSR order) and a segment reduction.
+
+    >>> from dnnsolve.graph import Graph
+    >>> ei = EdgeIndex(Graph.from_edges(3, [(0, 1), (1, 2)]).to_torch())
+    >>> ei.count(torch.tensor([[True, False, True]])).tolist()
+    [[0.0, 2.0, 0.0]]
+    """
+
+    def __init__(self, tg: TorchGraph):
+        self.n = tg.n
+        self.device = tg.device
+        self.adj = tg.adj01.to(torch.float32)
+        crow = self.adj.crow_indices()
+        self.lengths = crow[1:] - crow[:-1]
+        self.cols = self.adj.col_indices()
+        self.rows = torch.repeat_interleave(torch.arange(tg.n, device=tg.device), self.lengths)
+
+    def sum(self, x: torch.Tensor) -> torch.Tensor:
+        """Σ over neighbours of ``x`` (B, n), float32."""
+        return (self.adj @ x.to(torch.float32).T.contiguous()).T
+
+    def count(self, z: torch.Tensor) -> torch.Tensor:
+        """Number of neighbours in ``z`` (B, n) as float32."""
+        return self.sum(z)
+
+    def max(self, x: torch.Tensor) -> torch.Tensor:
+        """Max over neighbours of ``x`` (B, n); −inf for isolated vertices."""
+        vals = x.T.contiguous().index_select(0, self.cols)
+        out = torch.segment_reduce(
+            vals, "max", lengths=self.lengths, axis=0, unsafe=True, initial=-math.inf
+        )
+        return out.T
+
+
+def _weights(tg: TorchGraph, weight: torch.Tensor | None) -> torch.Tensor:
+    return tg.node_weight.float() if weight is None else weight.to(tg.device, torch.float32)
+
+
+def _keep(keep: torch.Tensor | None, z: torch.Tensor) -> torch.Tensor:
+    if keep is None:
+        return torch.ones_like(z)
+    return keep.to(z.device).bool().expand_as(z)
+
+
+def _noise(z: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    return torch.rand(z.shape, generator=generator, device=z.device)
+
+
+def objective(tg: TorchGraph, z: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Total vertex weight of each set, shape (B,) float64."""
+    return z.to(torch.float64) @ _weights(tg, weight).to(torch.float64)
+
+
+def is_independent(tg: TorchGraph, z: torch.Tensor) -> torch.Tensor:
+    """(B,) bool: no edge has both ends in the set."""
+    z = z.bool()
+    return ~(z[:, tg.src] & z[:, tg.dst]).any(dim=1)
+
+
+def drop_conflicts(
+    tg: TorchGraph,
+    z: torch.Tensor,
+    weight: torch.Tensor | None = None,
+    generator: torch.Generator | None = None,
+    max_rounds: int = 64,
+    edges: EdgeIndex | None = None,
+) -> torch.Tensor:
+    """Remove vertices until every set is independent (batched, parallel).
+
+    Each round, a conflicted vertex leaves if its priority (selected-neighbour
+    count / weight, random tie-break) beats every conflicted neighbour's. After
+    ``max_rounds`` the conflicted vertices that are local priority minima are
+    kept and the rest dropped, which is independent in one step.
+
+    >>> from dnnsolve.graph import Graph
+    >>> tg = Graph.from_edges(3, [(0, 1), (1, 2)]).to_torch()
+    >>> drop_conflicts(tg, torch.ones(1, 3, dtype=torch.bool)).tolist()
+    [[True, False, True]]
+    """
+    ei = edges or EdgeIndex(tg)
+    w = _weights(tg, weight).clamp_min(1e-12)
+    z = z.bool().clone()
+    for rnd in range(max_rounds + 1):
+        c = ei.count(z)
+        conf = z & (c > 0)
+        if not bool(conf.any()):
+            return z
+        key = (c / w) * (1.0 + 1e-3 * _noise(z, generator))
+        key = torch.where(conf, key, torch.full_like(key, -math.inf))
+        if rnd < max_rounds:
+            z &= ~(conf & (key > ei.max(key)))
+        else:
+            low = torch.where(conf, -key, torch.full_like(key, -math.inf))
+            z &= ~(conf & ~(low > ei.max(low)))
+    return z
+
+
+def augment(
+    tg: TorchGraph,
+    z: torch.Tensor,
+    weight: torch.Tensor | None = None,
+    keep: torch.Tensor | None = None,
+    generator: torch.Generator | None = None,
+    edges: EdgeIndex | None = None,
+) -> torch.Tensor:
+    """Grow independent sets to maximal ones (batched, parallel greedy).
+
+    A free vertex (allowed, positive weight, no neighbour in the set) joins
+    when its key (free degree + 1) / weight, randomly perturbed, is below every
+    free neighbour's: the parallel form of min-degree greedy.
+
+    >>> from dnnsolve.graph import Graph
+    >>> tg = Graph.from_edges(3, [(0, 1), (1, 2)]).to_torch()
+    >>> augment(tg, torch.zeros(1, 3, dtype=torch.bool)).tolist()
+    [[True, False, True]]
+    """
+    ei = edges or EdgeIndex(tg)
+    w = _weights(tg, weight)
+    z = z.bool().clone()
+    allowed = _keep(keep, z) & (w > 0)
+    for _ in range(tg.n + 1):
+        free = allowed & ~z & (ei.count(z) == 0)
+        if not bool(free.any()):
+            break
+        key = (ei.count(free) + 1.0) / w.clamp_min(1e-12)
+        key = key * (1.0 + 1e-3 * _noise(z, generator))
+        neg = torch.where(free, -key, torch.full_like(key, -math.inf))
+        z |= free & (-neg < -ei.max(neg))
+    return z
+
+
+def repair(
+    tg: TorchGraph,
+    z: torch.Tensor,
+    weight: torch.Tensor | None = None,
+    keep: torch.Tensor | None = None,
+    generator: torch.Generator | None = None,
+    edges: EdgeIndex | None = None,
+) -> torch.Tensor:
+    """Conflict removal followed by augmentation: maximal independent sets.
+
+    >>> from dnnsolve.graph import Graph
+    >>> tg = Graph.from_edges(4, [(0, 1), (1, 2), (2, 3)]).to_torch()
+    >>> repair(tg, torch.tensor([[True, True, False, False]])).sum().item()
+    2
+    """
+    ei = edges or EdgeIndex(tg)
+    z = z.bool() & _keep(keep, z.bool())
+    z = drop_conflicts(tg, z, weight, generator, edges=ei)
+    return augment(tg, z, weight, keep, generator, edges=ei)
+
+
+def _pick(
+    mask: torch.Tensor, generator: torch.Generator | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One uniformly random True column per row: (index (B,), row has one (B,))."""
+    r = torch.where(mask, _noise(mask, generator), torch.full(mask.shape, -1.0, device=mask.device))
+    val, idx = r.max(dim=1)
+    return idx, val >= 0
+
+
+def local_search(
+    tg: TorchGraph,
+    z: torch.Tensor,
+    time_limit: float | None = None,
+    generator: torch.Generator | None = None,
+    weight: torch.Tensor | None = None,
+    keep: torch.Tensor | None = None,
+    max_iters: int | None = None,
+    stall_iters: int | None = None,
+    p_plateau: float = 0.2,
+    p_perturb: float = 1.0,
+    perturb_k: int = 1,
+    p_worse: float = 0.1,
+    target: float | None = None,
+    tenure: int = 7,
+    share_every: int = 50,
+    max_drift: float = 2.0,
+    walk_len: int | None = None,
+) -> torch.Tensor:
+    """Batched iterated local search for maximum (weight) independent set.
+
+    Each iteration applies, per restart and in parallel, many swaps at once:
+    an independent set U of 1-tight non-solution vertices is forced in and
+    their unique solution neighbours ("owners") leave, then the set is
+    re-augmented to a maximal one. Vertices with a non-adjacent 1-tight sibling
+    of the same owner ((1,2)-swap candidates, a sure gain) are taken first,
+    other 1-tight vertices with probability ``p_plateau`` (plateau 1-swaps);
+    since every u ∈ U evicts exactly one owner, the size never drops. With
+    probability ``p_perturb`` a restart also force-inserts ``perturb_k``
+    random vertices, 2-tight ones when there are any (the perturbation of
+    Andrade, Resende & Werneck 2012). A move is accepted if not worse (a
+    perturbed one also with probability ``p_worse``); a walk restarts from its
+    incumbent when it falls ``max_drift`` heaviest vertices behind it, or has
+    stayed below it for ``walk_len`` iterations. Vertices that left the set
+    are tabu for swaps and kicks during a random 0..``tenure`` iterations, so
+    a kick is not undone at once. Every ``share_every`` iterations the worst
+    quarter of the walks restart from the best incumbent (0 disables).
+
+    Returns the best set of each row: feasible, maximal, never worse than the
+    repaired input row. Stops at ``time_limit`` (default 5 s), ``max_iters``,
+    after ``stall_iters`` iterations without improving any row (default
+    max(300, 2n)), or once a row reaches ``target`` (a known optimum).
+
+    >>> from dnnsolve.graph import Graph
+    >>> tg = Graph.from_edges(4, [(0, 1), (0, 2), (0, 3)]).to_torch()
+    >>> local_search(tg, torch.tensor([[True, False, False, False]]), max_iters=5).tolist()
+    [[False, True, True, True]]
+    """
+    t0 = time.perf_counter()
+    limit = math.inf if time_limit is None and max_iters is not None else (time_limit or 5.0)
+    iters = max_iters if max_iters is not None else _FOREVER
+    ei = EdgeIndex(tg)
+    w = _weights(tg, weight)
+    z = z.to(tg.device).bool()
+    B, n = z.shape
+    ok = _keep(keep, z)
+    cur = repair(tg, z, w, ok, generator, edges=ei)
+    cur_obj = objective(tg, cur, w)
+    best, best_obj = cur.clone(), cur_obj.clone()
+    if n == 0 or len(tg.src) == 0:
+        return best
+    stall_limit = stall_iters if stall_iters is not None else max(300, 2 * n)
+    idx1 = torch.arange(1, n + 1, device=tg.device, dtype=torch.float32)
+    wmax = float(w.max())
+    neg_inf = torch.full((B, n), -math.inf, device=tg.device)
+    stall = 0
+    # iteration until which a vertex may not be swapped or kicked back in
+    tabu = torch.zeros((B, n), dtype=torch.int64, device=tg.device)
+    below = torch.zeros(B, dtype=torch.int64, device=tg.device)
+    for it in range(iters):
+        if time.perf_counter() - t0 >= limit or stall >= stall_limit:
+            break
+        if target is not None and float(best_obj.max()) >= target - 1e-9:
+            break
+        tight = ei.count(cur)
+        t1 = ok & ~cur & (tight == 1)
+        free_tabu = tabu < it
+        # the unique solution neighbour ("owner") of each 1-tight vertex
+        owner_f = ei.sum(cur.to(torch.float32) * idx1).round()
+        owner = (owner_f.long() - 1).clamp(0, n - 1)
+        # edges joining two 1-tight vertices of the same owner (float gathers are fast)
+        tag = torch.where(t1, owner_f, torch.zeros_like(owner_f))
+        tag_r = tag.index_select(1, ei.rows)
+        same = (tag_r > 0) & (tag_r == tag.index_select(1, ei.cols))
+        adj_sib = torch.zeros_like(tight).index_add_(1, ei.rows, same.to(torch.float32))
+        n_sib = torch.zeros_like(tight).scatter_add_(1, owner, t1.to(torch.float32))
+        two = t1 & (adj_sib < n_sib.gather(1, owner) - 1)
+        # sampled vertices with no sampled neighbour form an independent U,
+        # (1,2)-swap candidates first, then plateau 1-swaps
+        noise = _noise(cur, generator)
+        two &= free_tabu
+        s2 = two & (noise < 0.5)
+        s2 &= ei.count(s2) == 0
+        s1 = t1 & ~two & free_tabu & (noise < p_plateau)
+        ins = s2 | (s1 & (ei.count(s1 | s2) == 0))
+        coin = _noise(cur[:, :1], generator)[:, 0]
+        kick = coin < p_perturb
+        if perturb_k > 0 and bool(kick.any()):
+            # prefer 2-tight vertices: one insertion evicts two, augmentation may refill
+            pool = ok & ~cur & free_tabu
+            pool2 = pool & (tight == 2)
+            pool = torch.where(pool2.any(dim=1, keepdim=True), pool2, pool)
+            r = torch.where(pool, _noise(cur, generator), neg_inf)
+            top = r.topk(min(perturb_k, n), dim=1)
+            add = torch.zeros_like(cur).scatter_(1, top.indices, top.values >= 0)
+            ins = drop_conflicts(tg, ins | (add & kick[:, None]), w, generator, edges=ei)
+        new = (cur & (ei.count(ins) == 0)) | ins
+        new = augment(tg, new, w, ok, generator, edges=ei)
+        new_obj = objective(tg, new, w)
+        worse_ok = kick & (_noise(cur[:, :1], generator)[:, 0] < p_worse)
+        acc = (new_obj >= cur_obj - 1e-9) | worse_ok
+        left = acc[:, None] & cur & ~new
+        ten = torch.randint(0, tenure + 1, (B, 1), generator=generator, device=tg.device)
+        tabu = torch.where(left, it + ten, tabu)
+        cur = torch.where(acc[:, None], new, cur)
+        cur_obj = torch.where(acc, new_obj, cur_obj)
+        up = cur_obj > best_obj + 1e-9
+        stall = 0 if bool(up.any()) else stall + 1
+        best = torch.where(up[:, None], cur, best)
+        best_obj = torch.where(up, cur_obj, best_obj)
+        # walks that drifted well below their incumbent restart from it
+        back = cur_obj < best_obj - max_drift * wmax - 1e-9
+        below = torch.where(cur_obj < best_obj - 1e-9, below + 1, torch.zeros_like(below))
+        if walk_len is not None:
+            back |= below > walk_len
+        if share_every and B >= 4 and it % share_every == share_every - 1:
+            k = B // 4
+            lead = int(torch.argmax(best_obj))
+            worst = torch.argsort(best_obj)[:k]
+            best[worst] = best[lead].clone()
+            best_obj[worst] = best_obj[lead].clone()
+            back[worst] = True
+        cur = torch.where(back[:, None], best, cur)
+        cur_obj = torch.where(back, best_obj, cur_obj)
+        below = torch.where(back, torch.zeros_like(below), below)
+    return best
