@@ -8,6 +8,7 @@ loss. The loss is evaluated as x·d_w − xᵀAx with one sparse SpMM.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import numpy as np
@@ -85,12 +86,14 @@ class MaxCut(Problem):
         B, n = z.shape
         if B == 0 or n == 0:
             return z
+        t0 = time.perf_counter()
         reps = -(-_MIN_TABU_RESTARTS // B)
-        zz = greedy_one_flip(self.tg, z.repeat(reps, 1))
+        zz = greedy_one_flip(self.tg, z.repeat(reps, 1), time_limit=time_limit)
         if time_limit is None:
             kw = {"max_iters": 100 * n}
         else:
-            kw = {"time_limit": time_limit, "patience": max(500 * n, 20000)}
+            left = max(time_limit - (time.perf_counter() - t0), 0.0)
+            kw = {"time_limit": left, "patience": max(500 * n, 20000)}
         zz = tabu_search(self.tg, zz, generator=generator, **kw)
         cuts = cut_values(self.tg, zz).view(reps, B)
         pick = cuts.argmax(0)
