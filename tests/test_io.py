@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from dnnsolve.bench.harness import default_data_dir
 from dnnsolve.core.errors import InputError
 from dnnsolve.data import EXAMPLES, example_path
 from dnnsolve.graph import Graph
@@ -27,7 +28,7 @@ from dnnsolve.io import (
     write_gset,
 )
 
-DATASETS = Path("/work/shared/datasets")
+DATASETS = default_data_dir() or Path("/nonexistent")
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 import dnnsolve
+from dnnsolve.bench.harness import default_data_dir
 from dnnsolve.graph import Graph
 from dnnsolve.problems.maxcut import MaxCut
 from dnnsolve.search.maxcut import (
@@ -23,7 +24,7 @@ from dnnsolve.search.maxcut import (
     tabu_search,
 )
 
-GSET = Path("/work/shared/datasets/gset")
+GSET = (default_data_dir() or Path("/nonexistent")) / "gset"
 
 
 @pytest.fixture(autouse=True)
@@ -284,3 +285,10 @@ def test_gset_g14_quality() -> None:
     g = read_graph(GSET / "G14.txt")
     r = dnnsolve.solve("maxcut", g, method="relaxed", time_limit=60, device="cpu")
     assert r.feasible and r.objective >= 0.99 * 3064
+
+
+def test_seeded_runs_with_default_polish_are_reproducible() -> None:
+    g = random_graph(80, 0.1, 5, weights=(-1.0, 1.0))
+    kw = dict(device="cpu", seed=7, steps=40, restarts=8)
+    a, b = dnnsolve.solve("maxcut", g, **kw), dnnsolve.solve("maxcut", g, **kw)
+    assert a.solution == b.solution and a.objective == b.objective

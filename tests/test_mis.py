@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from dnnsolve import solve
+from dnnsolve.bench.harness import default_data_dir
 from dnnsolve.graph import Graph
 from dnnsolve.io import from_networkx
 from dnnsolve.problems.mis import MaxIndependentSet, all_pairs_relu, degree_init
@@ -243,7 +244,7 @@ def test_single_restart_and_seed_reproducibility():
     assert a.solution == b.solution and a.objective == b.objective
 
 
-_SATLIB = Path("/work/shared/datasets/satlib_mis_cbs/cnf")
+_SATLIB = (default_data_dir() or Path("/nonexistent")) / "satlib_mis_cbs" / "cnf"
 
 
 @pytest.mark.slow
@@ -259,3 +260,11 @@ def test_satlib_instance_near_clause_count():
     assert r.feasible and _independent(g, sel) and sel.sum() == r.objective
     # the optimum is the clause count (all these formulas are satisfiable)
     assert g.meta["n_clauses"] - 4 <= r.objective <= g.meta["n_clauses"]
+
+
+def test_seeded_runs_with_default_polish_are_reproducible():
+    # no time limit: the polish runs on an iteration budget, so the whole run is deterministic
+    g = _random_graph(80, 0.1, 5)
+    kw = dict(device="cpu", seed=7, steps=60, restarts=8)
+    a, b = solve("mis", g, **kw), solve("mis", g, **kw)
+    assert a.feasible and a.solution == b.solution and a.objective == b.objective

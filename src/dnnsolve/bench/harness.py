@@ -169,11 +169,12 @@ class _Instance:
 
 
 def default_data_dir() -> Path | None:
-    """``$DNNSOLVE_DATA``, else ``../shared/datasets`` (from the cwd), else ``/work/shared/datasets``."""
+    """``$DNNSOLVE_DATA``, else ``../shared/datasets`` from the cwd or from a source checkout."""
     candidates = []
     if os.environ.get("DNNSOLVE_DATA"):
         candidates.append(Path(os.environ["DNNSOLVE_DATA"]))
-    candidates += [Path.cwd().parent / "shared" / "datasets", Path("/work/shared/datasets")]
+    checkout = Path(__file__).resolve().parents[3]  # src/dnnsolve/bench/ → repository root
+    candidates += [Path.cwd().parent / "shared" / "datasets", checkout.parent / "shared" / "datasets"]
     for c in candidates:
         if c.is_dir():
             return c
