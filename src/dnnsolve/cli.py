@@ -336,9 +336,17 @@ def bench(
         int | None,
         typer.Option("--max-n", help="regular suite: largest n (default 1e5 CPU, 1e6 CUDA)."),
     ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue an interrupted run from its JSON file (same options)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Run a benchmark suite; writes <out>/<suite>-<time>.json and .md."""
+    """Run a benchmark suite; writes <out>/<suite>-<time>.json and .md.
+
+    Both files are updated after every instance, so an interrupted run keeps its
+    finished instances and ``--resume FILE`` continues it.
+    """
     from .bench import run_suite
 
     if time_limit is not None and time_limit <= 0:
@@ -362,6 +370,7 @@ def bench(
         command="dnnsolve " + " ".join(sys.argv[1:]),
         cpsat=exact,
         max_n=max_n,
+        resume=resume,
     )
     if not quiet:
         out.print(report.markdown)

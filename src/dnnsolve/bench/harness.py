@@ -787,6 +787,7 @@ def run_suite(
     cpsat: bool | None = None,
     max_n: int | None = None,
     options: dict | None = None,
+    resume: Path | None = None,
 ) -> BenchReport:
     """Run ``suite`` and write ``<out>/<suite>-<timestamp>.json`` and ``.md``.
 
@@ -797,6 +798,11 @@ def run_suite(
     suite (default: only graphs with ≤ 200 vertices); ``max_n`` caps the regular
     suite (default 10^5 on CPU, 10^6 on CUDA). A method that fails on an
     instance gives a row with ``error`` set and the run goes on.
+
+    The JSON and Markdown files are rewritten (atomically) after every
+    instance, with ``"complete": false`` until the end, so an interrupted run
+    keeps what it finished; ``resume`` (such a JSON file) continues it in place,
+    skipping the instances it already holds.
 
     >>> import tempfile
     >>> rep = run_suite("regular", max_n=100, time_limit=2, progress=False,
@@ -825,7 +831,42 @@ def run_suite(
         "seed": seed,
         "run": {"device": dev, "time_limit": tl, "seed": seed, "options": options},
     }
+    settings = {
+        "methods": {p: ms for p, ms in chosen.items()},
+        "time_limit_s": tl,
+        "seed": seed,
+        "instances": len(insts),
+        "baselines": baselines,
+    }
     rows: list[dict] = []
+    done: list[str] = []
+    if resume is not None:
+        rows, done, json_path, md_path = _load_partial(Path(resume), suite, settings)
+    else:
+        json_path, md_path = _out_paths(Path(out), suite)
+
+    def write(complete: bool) -> tuple[str, dict]:
+        summary = _summarize(suite, [r for r in rows if "time_s" in r])
+        if notes:
+            summary["notes"] = notes
+        md = _markdown(s, rows, summary, hw, settings)
+        doc = {
+            "suite": suite,
+            "description": s.description,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "complete": complete,
+            "done": done,
+            "hardware": hw,
+            "settings": settings,
+            "rows": rows,
+            "summary": summary,
+        }
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(json_path, json.dumps(_jsonable(doc), indent=2) + "\n")
+        atomic_write_text(md_path, md)
+        return md, summary
+
+    insts = [i for i in insts if i.name not in set(done)]
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -838,52 +879,64 @@ def run_suite(
         disable=not progress,
         transient=False,
     )
-    with bar:
-        task = bar.add_task(suite, total=len(insts))
-        for inst in insts:
-            bar.update(task, description=f"{suite}: {inst.name}")
-            try:
-                graph = inst.load()
-            except Exception as exc:
-                rows.append(
-                    {
-                        "instance" if suite != "gset" else "graph": inst.name,
-                        "method": ",".join(m for ms in chosen.values() for m in ms),
-                        "error": f"{type(exc).__name__}: {exc}",
-                    }
-                )
-                bar.advance(task)
-                continue
-            if suite == "gset":
-                rows += _gset_rows(inst, graph, chosen["maxcut"], ctx)
-            elif suite == "satlib-mis":
-                rows += _satlib_rows(inst, graph, chosen["mis"], ctx)
-            elif suite == "er":
-                rows += _er_rows(inst, graph, chosen["mis"], ctx)
-            else:
-                rows += _regular_rows(inst, graph, chosen, ctx)
-            bar.advance(task)
-    summary = _summarize(suite, [r for r in rows if "time_s" in r])
-    if notes:
-        summary["notes"] = notes
-    settings = {
-        "methods": {p: ms for p, ms in chosen.items()},
-        "time_limit_s": tl,
-        "seed": seed,
-        "instances": len(insts),
-        "baselines": baselines,
-    }
-    md = _markdown(s, rows, summary, hw, settings)
-    json_path, md_path = _out_paths(Path(out), suite)
-    doc = {
-        "suite": suite,
-        "description": s.description,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "hardware": hw,
-        "settings": settings,
-        "rows": rows,
-        "summary": summary,
-    }
-    atomic_write_text(json_path, json.dumps(_jsonable(doc), indent=2) + "\n")
-    atomic_write_text(md_path, md)
+    try:
+        with bar:
+            task = bar.add_task(suite, total=len(insts))
+            for inst in insts:
+                _run_instance(suite, inst, chosen, ctx, rows, bar, task)
+                done.append(inst.name)
+                write(complete=False)
+    except KeyboardInterrupt:
+        Console(stderr=True).print(
+            f"interrupted: {len(done)} instance(s) kept in {json_path}; "
+            f"continue with --resume {json_path}"
+        )
+        raise
+    md, summary = write(complete=True)
     return BenchReport(suite, rows, json_path, md_path, md, summary, hw)
+
+
+def _run_instance(suite: str, inst, chosen: dict, ctx: dict, rows: list, bar, task) -> None:
+    """Append the rows of one instance (an ``error`` row if it cannot be loaded)."""
+    bar.update(task, description=f"{suite}: {inst.name}")
+    try:
+        graph = inst.load()
+    except Exception as exc:
+        rows.append(
+            {
+                "instance" if suite != "gset" else "graph": inst.name,
+                "method": ",".join(m for ms in chosen.values() for m in ms),
+                "error": f"{type(exc).__name__}: {exc}",
+            }
+        )
+    else:
+        if suite == "gset":
+            rows += _gset_rows(inst, graph, chosen["maxcut"], ctx)
+        elif suite == "satlib-mis":
+            rows += _satlib_rows(inst, graph, chosen["mis"], ctx)
+        elif suite == "er":
+            rows += _er_rows(inst, graph, chosen["mis"], ctx)
+        else:
+            rows += _regular_rows(inst, graph, chosen, ctx)
+    bar.advance(task)
+
+
+def _load_partial(
+    path: Path, suite: str, settings: dict
+) -> tuple[list[dict], list[str], Path, Path]:
+    """Rows, finished instance names and output paths of a run to resume."""
+    try:
+        doc = json.loads(path.read_text())
+        rows, done = list(doc["rows"]), [str(x) for x in doc["done"]]
+        old = doc["settings"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"cannot resume from {path}: not a dnnsolve bench JSON ({exc})") from exc
+    if doc.get("suite") != suite:
+        raise InputError(f"cannot resume from {path}: it is a {doc.get('suite')!r} run, not {suite!r}")
+    for key in ("methods", "time_limit_s", "seed", "baselines"):
+        if old.get(key) != _jsonable(settings[key]):
+            raise InputError(
+                f"cannot resume from {path}: it ran with {key} = {old.get(key)!r}, "
+                f"this run asks for {settings[key]!r}; use the same options"
+            )
+    return rows, done, path, path.with_suffix(".md")
