@@ -6,6 +6,7 @@ Optima come from an independent NumPy brute force (n ≤ 22) or OR-Tools CP-SAT.
 from __future__ import annotations
 
 import functools
+import time
 from pathlib import Path
 
 import numpy as np
@@ -292,3 +293,23 @@ def test_seeded_runs_with_default_polish_are_reproducible() -> None:
     kw = dict(device="cpu", seed=7, steps=40, restarts=8)
     a, b = dnnsolve.solve("maxcut", g, **kw), dnnsolve.solve("maxcut", g, **kw)
     assert a.solution == b.solution and a.objective == b.objective
+
+
+def test_reference_stops_the_run_once_reached() -> None:
+    from dnnsolve.data import EXAMPLES, example_path
+    from dnnsolve.io import read_graph
+
+    g = read_graph(example_path("maxcut_example"))
+    opt = EXAMPLES["maxcut_example"]["optimum"]
+    r = dnnsolve.solve("maxcut", g, device="cpu", seed=0, reference=opt, time_limit=60)
+    side = np.zeros(g.n, dtype=bool)
+    side[np.asarray(r.solution, dtype=int) - 1] = True
+    assert np_cut(g, side[None])[0] == r.objective == opt
+    assert r.time_s < 30  # stopped at the target, not at the time limit
+    # the tabu search alone stops at a target too: a low one is hit within the first block
+    tg = g.to_torch()
+    z = torch.zeros(2, g.n, dtype=torch.bool)
+    t0 = time.perf_counter()
+    out = tabu_search(tg, z, time_limit=30.0, target=10.0)
+    assert time.perf_counter() - t0 < 10.0
+    assert np_cut(g, out.numpy()).max() >= 10

@@ -206,7 +206,11 @@ def _make_solve_command(problem: str, summary: str):
             typer.Option("--option", help="Method option key=value, e.g. conv=sage."),
         ] = None,
         reference: Annotated[
-            float | None, typer.Option(help="Known optimum / best-known value, for the gap.")
+            float | None,
+            typer.Option(
+                help="Known optimum / best-known value: reported with the gap; "
+                "the run stops once it is reached."
+            ),
         ] = None,
         no_polish: Annotated[
             bool, typer.Option("--no-polish", help="Skip the local-search polish.")

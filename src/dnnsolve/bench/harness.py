@@ -174,7 +174,10 @@ def default_data_dir() -> Path | None:
     if os.environ.get("DNNSOLVE_DATA"):
         candidates.append(Path(os.environ["DNNSOLVE_DATA"]))
     checkout = Path(__file__).resolve().parents[3]  # src/dnnsolve/bench/ → repository root
-    candidates += [Path.cwd().parent / "shared" / "datasets", checkout.parent / "shared" / "datasets"]
+    candidates += [
+        Path.cwd().parent / "shared" / "datasets",
+        checkout.parent / "shared" / "datasets",
+    ]
     for c in candidates:
         if c.is_dir():
             return c
@@ -932,7 +935,9 @@ def _load_partial(
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"cannot resume from {path}: not a dnnsolve bench JSON ({exc})") from exc
     if doc.get("suite") != suite:
-        raise InputError(f"cannot resume from {path}: it is a {doc.get('suite')!r} run, not {suite!r}")
+        raise InputError(
+            f"cannot resume from {path}: it is a {doc.get('suite')!r} run, not {suite!r}"
+        )
     for key in ("methods", "time_limit_s", "seed", "baselines"):
         if old.get(key) != _jsonable(settings[key]):
             raise InputError(

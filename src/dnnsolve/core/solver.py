@@ -180,6 +180,9 @@ class Solver:
         nan_resets = 0
         evals_since_improve = 0
         stop_reason = "steps"
+        ref = problem.reference()
+        # a run that reaches the known optimum / best-known value stops there (time to target)
+        target = None if ref is None else (ref if problem.sense == "max" else -ref) - cfg.tol
         train_budget = None
         if cfg.time_limit is not None:
             keep = cfg.polish_fraction if cfg.polish else 0.0
@@ -256,6 +259,9 @@ class Solver:
                         stall[stuck] = 0
                 if cfg.exploit_every and n_eval % cfg.exploit_every == 0 and B >= 4:
                     self._exploit(param, opt, best_r, lr, hp, stall, gen)
+                if target is not None and g_score >= target:
+                    stop_reason = "reference"
+                    break
                 if cfg.patience and evals_since_improve >= cfg.patience:
                     stop_reason = "converged"
                     break
@@ -266,7 +272,7 @@ class Solver:
             evaluate(step, loss_val)
         t_polish = time.perf_counter()
 
-        if cfg.polish and best_zr is not None:
+        if cfg.polish and best_zr is not None and stop_reason != "reference":
             budget = cfg.polish_time
             if cfg.time_limit is not None:
                 remaining = max(cfg.time_limit - (time.perf_counter() - t_start), 0.0)

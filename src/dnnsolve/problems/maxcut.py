@@ -78,7 +78,8 @@ class MaxCut(Problem):
 
         With a ``time_limit`` the tabu search uses it, stopping early after
         ``max(500 n, 20000)`` iterations without a new best; without one it runs
-        ``100 n`` iterations. Few candidates are copied up to 8 tabu restarts
+        ``100 n`` iterations; either way it stops once the known ``reference``
+        cut is reached. Few candidates are copied up to 8 tabu restarts
         (same cost on CPU, more diversity); each row returns the best of its copies.
         """
         from ..search.maxcut import cut_values, greedy_one_flip, tabu_search
@@ -94,7 +95,7 @@ class MaxCut(Problem):
         else:
             left = max(time_limit - (time.perf_counter() - t0), 0.0)
             kw = {"time_limit": left, "patience": max(500 * n, 20000)}
-        zz = tabu_search(self.tg, zz, generator=generator, **kw)
+        zz = tabu_search(self.tg, zz, generator=generator, target=self._reference, **kw)
         cuts = cut_values(self.tg, zz).view(reps, B)
         pick = cuts.argmax(0)
         return zz.view(reps, B, n)[pick, torch.arange(B, device=zz.device)]
