@@ -185,6 +185,20 @@ def _tolerance(tg: TorchGraph) -> float:
     return 1e-9 * max(wmax, 1.0) * max(tg.n, 1)
 
 
+def _device_generator(gen: torch.Generator | None, dev: torch.device) -> torch.Generator:
+    """A generator on ``dev``: ``gen`` itself, or one seeded from it (0 without one)."""
+    if gen is not None and gen.device.type == torch.device(dev).type:
+        return gen
+    seed = 0 if gen is None else int(torch.randint(2**31, (1,), generator=gen))
+    return torch.Generator(device=dev).manual_seed(seed)
+
+
+def _tie_noise(tg: TorchGraph) -> float:
+    """Scale of random tie-breaking noise: far below any meaningful gain difference."""
+    wabs = tg.weight.abs()
+    return 1e-3 * float(wabs[wabs > 0].min()) if bool((wabs > 0).any()) else 1e-3
+
+
 @_single_thread
 def tabu_search(
     tg: TorchGraph,
@@ -231,10 +245,7 @@ def tabu_search(
     if max_iters is None and time_limit is None:
         max_iters = 20 * n
     dev = tg.device
-    gen = generator
-    if gen is None or gen.device.type != torch.device(dev).type:
-        seed = 0 if gen is None else int(torch.randint(2**31, (1,), generator=gen))
-        gen = torch.Generator(device=dev).manual_seed(seed)
+    gen = _device_generator(generator, dev)
 
     lo, hi = tenure if tenure is not None else (n // 25 + 1, n // 9 + 1)
     cap = max(1, (n - 1) // 2)  # leave some vertex free on tiny graphs
@@ -250,9 +261,7 @@ def tabu_search(
     best_s = st.s.clone()
     best_it = torch.zeros(B, 1, dtype=torch.int64, device=dev)
     tabu_until = torch.zeros(B, n, dtype=torch.int64, device=dev)
-    # random tie-breaking: tiny noise below any meaningful gain difference
-    wabs = tg.weight.abs()
-    noise_scale = 1e-3 * float(wabs[wabs > 0].min()) if bool((wabs > 0).any()) else 1e-3
+    noise_scale = _tie_noise(tg)
     noise = torch.empty(B, n, dtype=st.s.dtype, device=dev)
     score = torch.empty(B, n, dtype=st.s.dtype, device=dev)
     blocked = torch.empty(B, n, dtype=torch.bool, device=dev)
@@ -356,16 +365,12 @@ def parallel_tabu_search(
     limit = math.inf if time_limit is None and max_iters is not None else (time_limit or 5.0)
     iters = max_iters if max_iters is not None else 1 << 62
     dev = tg.device
-    gen = generator
-    if gen is None or gen.device.type != torch.device(dev).type:
-        seed = 0 if gen is None else int(torch.randint(2**31, (1,), generator=gen))
-        gen = torch.Generator(device=dev).manual_seed(seed)
+    gen = _device_generator(generator, dev)
     ei = EdgeIndex(tg)
     adj = tg.adj.to(torch.float64)
     k = max(1, min(n, int(move_fraction * n)))
     stall_limit = max(200, 3 * n // k)
-    wabs = tg.weight.abs()
-    noise_scale = 1e-3 * float(wabs[wabs > 0].min()) if bool((wabs > 0).any()) else 1e-3
+    noise_scale = _tie_noise(tg)
 
     s = spins(z, torch.float64).contiguous()
     h = (adj @ s.T.contiguous()).T
