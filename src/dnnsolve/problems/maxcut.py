@@ -19,6 +19,7 @@ from ..core.problem import Evaluation, Problem
 from ..graph import Graph
 from ..methods import BuildContext, register
 from ..params.gnn import GraphNetwork
+from ..search.maxcut import cut_values, greedy_one_flip, parallel_tabu_search, tabu_search
 
 # tabu restarts per polish: batching up to this many costs about the same as one on CPU
 _MIN_TABU_RESTARTS = 8
@@ -88,37 +89,27 @@ class MaxCut(Problem):
         Few candidates are copied up to 8 tabu restarts (same cost on CPU, more
         diversity); each row returns the best of its copies.
         """
-        from ..search.maxcut import (
-            cut_values,
-            greedy_one_flip,
-            parallel_tabu_search,
-            tabu_search,
-        )
-
         B, n = z.shape
         if B == 0 or n == 0:
             return z
         t0 = time.perf_counter()
-
-        def left() -> float:
-            return max(time_limit - (time.perf_counter() - t0), 0.0)
-
         reps = -(-_MIN_TABU_RESTARTS // B)
         zz = greedy_one_flip(self.tg, z.repeat(reps, 1), time_limit=time_limit)
-        ref = self._reference
-        if n >= _PARALLEL_TABU_MIN_N:
-            if time_limit is None:
-                zz = parallel_tabu_search(self.tg, zz, max_iters=5000, generator=generator,
-                                          target=ref)  # fmt: skip
+        kw = {"generator": generator, "target": self._reference}
+        large = n >= _PARALLEL_TABU_MIN_N
+        if time_limit is None:  # iteration budgets: seeded runs are reproducible
+            if large:
+                zz = parallel_tabu_search(self.tg, zz, max_iters=5000, **kw)
             else:
-                zz = parallel_tabu_search(self.tg, zz, time_limit=0.75 * left(),
-                                          generator=generator, target=ref)  # fmt: skip
-        if time_limit is None:
-            if n < _PARALLEL_TABU_MIN_N:
-                zz = tabu_search(self.tg, zz, generator=generator, target=ref, max_iters=100 * n)
+                zz = tabu_search(self.tg, zz, max_iters=100 * n, **kw)
         else:
-            zz = tabu_search(self.tg, zz, generator=generator, target=ref, time_limit=left(),
-                             patience=max(500 * n, 20000))  # fmt: skip
+
+            def left() -> float:
+                return max(time_limit - (time.perf_counter() - t0), 0.0)
+
+            if large:
+                zz = parallel_tabu_search(self.tg, zz, time_limit=0.75 * left(), **kw)
+            zz = tabu_search(self.tg, zz, time_limit=left(), patience=max(500 * n, 20000), **kw)
         cuts = cut_values(self.tg, zz).view(reps, B)
         pick = cuts.argmax(0)
         return zz.view(reps, B, n)[pick, torch.arange(B, device=zz.device)]
