@@ -50,6 +50,10 @@ class Result:
 
     ``objective`` and ``feasible`` come from the problem's independent
     verifier applied to ``solution``, never from the training loss.
+    ``found_by`` says which stage found the reported solution (``"network"``
+    or ``"local_search"``); ``stop_reason`` why training stopped: ``"steps"``
+    (step budget), ``"converged"`` (patience), ``"time_limit"``, or
+    ``"reference"`` (the known optimum / best-known value was reached).
     """
 
     problem: str
