@@ -142,7 +142,7 @@ def greedy_one_flip(
     Each round flips, in every restart, every vertex of positive gain whose
     gain (random tie-break) beats the gains of all its neighbours. Those
     vertices are pairwise non-adjacent, so their gains add up exactly and the
-    cut grows by their sum; the vertex of largest gain always flips, so each
+    cut grows by their sum; the row's largest (noisy) gain always flips, so each
     round makes progress and typical descents take tens of rounds, not O(n).
     Stops at a 1-flip local optimum, after ``max_rounds`` (default
     ``4 n + 10``) or after ``time_limit`` seconds.
