@@ -25,7 +25,7 @@ import torch
 
 from ..core.parameterization import FreeVariables
 from ..core.problem import Evaluation, Problem
-from ..graph import Graph
+from ..graph import EdgeIndex, Graph
 from ..methods import BuildContext, register
 from ..params.gnn import GraphNetwork
 from ..search import mis as kernels
@@ -81,7 +81,7 @@ class MaxIndependentSet(Problem):
             raise ValueError(f"unknown formulation {formulation!r}; choose from {sorted(_HPARAMS)}")
         self.graph = graph
         self.tg = graph.to_torch(device)
-        self.edges = kernels.EdgeIndex(self.tg)
+        self.edges = EdgeIndex(self.tg)
         self.n_vars = graph.n
         self.instance = graph.name
         self.formulation = formulation

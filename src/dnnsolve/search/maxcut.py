@@ -15,8 +15,7 @@ import time
 
 import torch
 
-from ..graph import TorchGraph
-from .mis import EdgeIndex
+from ..graph import EdgeIndex, TorchGraph
 
 # iterations between clock checks / bookkeeping syncs in the tabu loop
 _CHECK_EVERY = 50

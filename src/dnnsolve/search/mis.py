@@ -18,47 +18,9 @@ import time
 
 import torch
 
-from ..graph import TorchGraph
+from ..graph import EdgeIndex, TorchGraph
 
 _FOREVER = 1 << 30
-
-
-class EdgeIndex:
-    """Neighbourhood reductions over a batch (B, n) via the CSR adjacency.
-
-    Sums are one sparse-dense product; maxima one gather of the 2m directed
-    edges (rows[k] → cols[k], CSR order) and a segment reduction.
-
-    >>> from dnnsolve.graph import Graph
-    >>> ei = EdgeIndex(Graph.from_edges(3, [(0, 1), (1, 2)]).to_torch())
-    >>> ei.count(torch.tensor([[True, False, True]])).tolist()
-    [[0.0, 2.0, 0.0]]
-    """
-
-    def __init__(self, tg: TorchGraph):
-        self.n = tg.n
-        self.device = tg.device
-        self.adj = tg.adj01.to(torch.float32)
-        crow = self.adj.crow_indices()
-        self.lengths = crow[1:] - crow[:-1]
-        self.cols = self.adj.col_indices()
-        self.rows = torch.repeat_interleave(torch.arange(tg.n, device=tg.device), self.lengths)
-
-    def sum(self, x: torch.Tensor) -> torch.Tensor:
-        """Σ over neighbours of ``x`` (B, n), float32."""
-        return (self.adj @ x.to(torch.float32).T.contiguous()).T
-
-    def count(self, z: torch.Tensor) -> torch.Tensor:
-        """Number of neighbours in ``z`` (B, n) as float32."""
-        return self.sum(z)
-
-    def max(self, x: torch.Tensor) -> torch.Tensor:
-        """Max over neighbours of ``x`` (B, n); −inf for isolated vertices."""
-        vals = x.T.contiguous().index_select(0, self.cols)
-        out = torch.segment_reduce(
-            vals, "max", lengths=self.lengths, axis=0, unsafe=True, initial=-math.inf
-        )
-        return out.T
 
 
 def _weights(tg: TorchGraph, weight: torch.Tensor | None) -> torch.Tensor:
