@@ -125,6 +125,7 @@ def test_output_to_stdout_is_pure_json(petersen, capsys):
         (["solve", "maxcut", "{f}", "--lr", "fast"], "--lr"),
         (["solve", "maxcut", "{f}", "--hparam", "oops"], "key=value"),
         (["solve", "maxcut", "{f}", "--hparam", "nope=1"], "unknown hyper-parameter"),
+        (["solve", "maxcut", "{f}", "--hparam", "penalty=abc"], "must be a number"),
         (["solve", "maxcut", "{f}", "--time-limit", "-1"], "--time-limit"),
         (["bench", "no-such-suite", "--data", "{d}"], "suite"),
     ],

@@ -50,8 +50,11 @@ def _parse_floats(text: str | None, what: str) -> float | list[float] | None:
     return vals[0] if len(vals) == 1 else vals
 
 
-def _parse_pairs(pairs: list[str] | None, what: str) -> dict[str, Any]:
-    """``["gamma=900", "conv=sage"]`` → {"gamma": 900.0, "conv": "sage"}."""
+def _parse_pairs(pairs: list[str] | None, what: str, numeric: bool = False) -> dict[str, Any]:
+    """``["gamma=900", "conv=sage"]`` → {"gamma": 900.0, "conv": "sage"}.
+
+    With ``numeric`` every value must be a number or a comma-separated list of them.
+    """
     result: dict[str, Any] = {}
     for item in pairs or []:
         key, sep, value = item.partition("=")
@@ -60,6 +63,8 @@ def _parse_pairs(pairs: list[str] | None, what: str) -> dict[str, Any]:
         try:
             parsed: Any = _parse_floats(value, f"{what} {key}")
         except InputError:
+            if numeric:
+                raise
             parsed = value
         if (
             isinstance(parsed, float)
@@ -142,7 +147,7 @@ def _run_solve(
         "seed": seed,
         "lr": _parse_floats(lr, "--lr"),
     }
-    hp = _parse_pairs(hparam, "--hparam")
+    hp = _parse_pairs(hparam, "--hparam", numeric=True)
     if hp:
         config["hparams"] = hp
     if no_polish:
