@@ -252,3 +252,21 @@ def test_graph_validation_and_merge():
     assert torch.equal(dense, dense.T) and dense[0, 1] == 3.0
     x = torch.rand(4, 3)
     assert torch.allclose(tg.matvec(x), x @ dense)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"restarts": 0}, "restarts"),
+        ({"steps": -1}, "steps"),
+        ({"eval_every": 0}, "eval_every"),
+        ({"time_limit": 0}, "time_limit"),
+        ({"lr": float("nan")}, "lr"),
+        ({"lr": [0.1, -0.1]}, "lr"),
+        ({"lr": []}, "lr"),
+        ({"hparams": {"gamma": [1.0, float("inf")]}}, "gamma"),
+    ],
+)
+def test_solver_config_rejects_bad_values(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SolverConfig(**kwargs)

@@ -68,6 +68,12 @@ class SolverConfig:
             raise ValueError("eval_every must be >= 1")
         if self.time_limit is not None and self.time_limit <= 0:
             raise ValueError("time_limit must be positive")
+        lrs = np.atleast_1d(np.asarray(self.lr, dtype=float))
+        if lrs.size == 0 or not np.all(np.isfinite(lrs)) or np.any(lrs <= 0):
+            raise ValueError(f"lr must be positive and finite, got {self.lr!r}")
+        for key, val in self.hparams.items():
+            if not np.all(np.isfinite(np.atleast_1d(np.asarray(val, dtype=float)))):
+                raise ValueError(f"hyper-parameter {key} must be finite, got {val!r}")
 
 
 @dataclass
