@@ -51,3 +51,26 @@ def test_mis_cuda_reaches_optimum(method: str) -> None:
     sel = _mask(g, r.solution)
     assert not np.any(sel[g.src] & sel[g.dst])
     assert sel.sum() == r.objective == info["optimum"]
+
+
+def test_maxcut_kernels_on_cuda_match_exact_cuts() -> None:
+    from dnnsolve.search.maxcut import (
+        cut_values,
+        greedy_one_flip,
+        parallel_tabu_search,
+        tabu_search,
+    )
+
+    g = read_graph(example_path("maxcut_example"))
+    tg = g.to_torch("cuda")
+    z = torch.rand(4, g.n, generator=torch.Generator().manual_seed(0)) < 0.5
+    start = np.array([_cut(g, row) for row in z.numpy()])
+    for out in (
+        greedy_one_flip(tg, z.cuda()),
+        tabu_search(tg, z.cuda(), max_iters=2000),
+        parallel_tabu_search(tg, z.cuda(), max_iters=500),
+    ):
+        assert out.is_cuda
+        cuts = np.array([_cut(g, row) for row in out.cpu().numpy()])
+        assert np.all(cuts >= start)
+        assert np.allclose(cut_values(tg, out).cpu().numpy(), cuts)
