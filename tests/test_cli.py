@@ -200,3 +200,26 @@ def test_installed_entry_point_demo(tmp_path):
     for r in results:  # each bundled example is solved to its proven optimum
         assert r["feasible"] and r["reference"] is not None
         assert r["objective"] == r["reference"], r["instance"]
+
+
+def test_ctrl_c_writes_best_result_and_exits_130(tmp_path, monkeypatch, capsys):
+    from dnnsolve.core.callbacks import Callback, RichProgress
+
+    calls = {"n": 0}
+
+    def interrupt(self, state):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+
+    # the CLI's progress bar is its only callback: make it the one that sees Ctrl-C
+    monkeypatch.setattr(RichProgress, "on_eval", interrupt)
+    assert issubclass(RichProgress, Callback)
+    src = tmp_path / "g.txt"
+    src.write_text("4 4\n1 2 1\n2 3 1\n3 4 1\n4 1 1\n")
+    out = tmp_path / "r.json"
+    rc = main(["solve", "maxcut", str(src), "--steps", "500", "--device", "cpu", "-o", str(out)])
+    assert rc == 130
+    doc = json.loads(out.read_text())
+    assert doc["stop_reason"] == "interrupted" and doc["feasible"] is True
+    assert "best verified solution so far" in capsys.readouterr().err

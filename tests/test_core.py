@@ -270,3 +270,29 @@ def test_graph_validation_and_merge():
 def test_solver_config_rejects_bad_values(kwargs, message):
     with pytest.raises(ValueError, match=message):
         SolverConfig(**kwargs)
+
+
+def test_ctrl_c_returns_the_best_verified_solution_so_far():
+    from dnnsolve import solve
+    from dnnsolve.core.callbacks import Callback
+    from dnnsolve.io import from_networkx
+
+    class CtrlC(Callback):
+        def __init__(self):
+            self.evals = 0
+
+        def on_eval(self, state):
+            self.evals += 1
+            if self.evals == 2:
+                raise KeyboardInterrupt
+
+    import networkx as nx
+
+    g = from_networkx(nx.random_regular_graph(3, 60, seed=4))
+    cb = CtrlC()
+    r = solve("maxcut", g, device="cpu", seed=0, steps=500, eval_every=5, callbacks=[cb])
+    assert r.stop_reason == "interrupted" and r.found_by == "network"
+    assert r.steps == 10 and cb.evals == 2  # stopped at once, no polish
+    side = np.zeros(g.n, dtype=bool)
+    side[np.asarray(r.solution, dtype=int)] = True  # networkx labels 0..n-1 are the ids
+    assert r.objective == float(np.sum(side[g.src] != side[g.dst])) > 0

@@ -18,6 +18,7 @@ from rich.table import Table
 from .core.errors import DnnsolveError, InputError
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # the shell convention for Ctrl-C
 
 app = typer.Typer(
     name="dnnsolve",
@@ -175,6 +176,10 @@ def _run_solve(
             err.print(f"result written to {output}")
     if not result.feasible:
         raise DnnsolveError(f"no feasible solution found for {file.name}")
+    if result.stop_reason == "interrupted":
+        where = f" (written to {output})" if output is not None else ""
+        err.print(f"interrupted: the result is the best verified solution so far{where}")
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _make_solve_command(problem: str, summary: str):
@@ -412,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.print("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except (ValueError, TypeError, OSError, MemoryError) as exc:
         # invalid values that reached the library (e.g. SolverConfig checks), unreadable files
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)

@@ -53,7 +53,8 @@ class Result:
     ``found_by`` says which stage found the reported solution (``"network"``
     or ``"local_search"``); ``stop_reason`` why training stopped: ``"steps"``
     (step budget), ``"converged"`` (patience), ``"time_limit"``, or
-    ``"reference"`` (the known optimum / best-known value was reached).
+    ``"reference"`` (the known optimum / best-known value was reached) or
+    ``"interrupted"`` (Ctrl-C: the best verified solution found so far).
     """
 
     problem: str

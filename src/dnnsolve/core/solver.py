@@ -232,53 +232,59 @@ class Solver:
         step = 0
         loss_val = math.nan
         t_opt = time.perf_counter()
-        for step in range(1, cfg.steps + 1):
-            prog = step / max(cfg.steps, 1)
-            hp_t = {k: v * hp_sched[k](prog) for k, v in hp.items()}
-            loss = problem.loss(param(), hp_t)
-            bad = ~torch.isfinite(loss)
-            if bool(bad.any()):
-                # restart diverged restarts instead of poisoning the batch
-                nan_resets += int(bad.sum())
-                if nan_resets > 10 * B:
-                    raise NumericalError(
-                        f"training diverged (NaN/inf loss) in {nan_resets} restarts; "
-                        "lower the learning rate or the penalties"
-                    )
-                param.reset_(bad, gen)
-                opt.reset_(bad)
-                continue
-            opt.zero_grad()
-            loss.sum().backward()
-            opt.step(lr * lr_sched(prog))
-            param.project_()
-            loss_val = float(loss.detach().mean())
-            timed_out = train_budget is not None and time.perf_counter() - t_start > train_budget
-            if step % cfg.eval_every == 0 or step == cfg.steps or timed_out:
-                evaluate(step, loss_val)
-                n_eval = len(history)
-                if cfg.perturb_every:
-                    stuck = stall >= cfg.perturb_every
-                    if bool(stuck.any()):
-                        param.perturb_(stuck, cfg.perturb_scale, gen)
-                        opt.reset_(stuck)
-                        stall[stuck] = 0
-                if cfg.exploit_every and n_eval % cfg.exploit_every == 0 and B >= 4:
-                    self._exploit(param, opt, best_r, lr, hp, stall, gen)
-                if target is not None and g_score >= target:
-                    stop_reason = "reference"
+        try:
+            for step in range(1, cfg.steps + 1):
+                prog = step / max(cfg.steps, 1)
+                hp_t = {k: v * hp_sched[k](prog) for k, v in hp.items()}
+                loss = problem.loss(param(), hp_t)
+                bad = ~torch.isfinite(loss)
+                if bool(bad.any()):
+                    # restart diverged restarts instead of poisoning the batch
+                    nan_resets += int(bad.sum())
+                    if nan_resets > 10 * B:
+                        raise NumericalError(
+                            f"training diverged (NaN/inf loss) in {nan_resets} restarts; "
+                            "lower the learning rate or the penalties"
+                        )
+                    param.reset_(bad, gen)
+                    opt.reset_(bad)
+                    continue
+                opt.zero_grad()
+                loss.sum().backward()
+                opt.step(lr * lr_sched(prog))
+                param.project_()
+                loss_val = float(loss.detach().mean())
+                timed_out = (
+                    train_budget is not None and time.perf_counter() - t_start > train_budget
+                )
+                if step % cfg.eval_every == 0 or step == cfg.steps or timed_out:
+                    evaluate(step, loss_val)
+                    n_eval = len(history)
+                    if cfg.perturb_every:
+                        stuck = stall >= cfg.perturb_every
+                        if bool(stuck.any()):
+                            param.perturb_(stuck, cfg.perturb_scale, gen)
+                            opt.reset_(stuck)
+                            stall[stuck] = 0
+                    if cfg.exploit_every and n_eval % cfg.exploit_every == 0 and B >= 4:
+                        self._exploit(param, opt, best_r, lr, hp, stall, gen)
+                    if target is not None and g_score >= target:
+                        stop_reason = "reference"
+                        break
+                    if cfg.patience and evals_since_improve >= cfg.patience:
+                        stop_reason = "converged"
+                        break
+                if timed_out:
+                    stop_reason = "time_limit"
                     break
-                if cfg.patience and evals_since_improve >= cfg.patience:
-                    stop_reason = "converged"
-                    break
-            if timed_out:
-                stop_reason = "time_limit"
-                break
+        except KeyboardInterrupt:
+            # Ctrl-C ends training; the best verified solution so far is kept and returned
+            stop_reason = "interrupted"
         if not history:
             evaluate(step, loss_val)
         t_polish = time.perf_counter()
 
-        if cfg.polish and best_zr is not None and stop_reason != "reference":
+        if cfg.polish and best_zr is not None and stop_reason not in ("reference", "interrupted"):
             budget = cfg.polish_time
             if cfg.time_limit is not None:
                 remaining = max(cfg.time_limit - (time.perf_counter() - t_start), 0.0)
@@ -287,12 +293,16 @@ class Solver:
             k = cfg.polish_top or B
             cand = best_zr[order[:k]]
             cand = torch.unique(cand, dim=0) if cand.shape[0] > 1 else cand
-            polished = problem.local_search(cand, budget, gen)
-            with torch.no_grad():
-                s = problem.score(problem.evaluate(polished)).to(torch.float64)
-            i = int(torch.argmax(s))
-            if float(s[i]) > g_score:
-                g_score, g_z, g_found = float(s[i]), polished[i].clone(), "local_search"
+            try:
+                polished = problem.local_search(cand, budget, gen)
+            except KeyboardInterrupt:
+                stop_reason, polished = "interrupted", None
+            if polished is not None:
+                with torch.no_grad():
+                    s = problem.score(problem.evaluate(polished)).to(torch.float64)
+                i = int(torch.argmax(s))
+                if float(s[i]) > g_score:
+                    g_score, g_z, g_found = float(s[i]), polished[i].clone(), "local_search"
         t_end = time.perf_counter()
 
         sol = g_z.detach().cpu().numpy() if g_z is not None else np.zeros(n, dtype=np.int64)
