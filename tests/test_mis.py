@@ -268,3 +268,21 @@ def test_seeded_runs_with_default_polish_are_reproducible():
     kw = dict(device="cpu", seed=7, steps=60, restarts=8)
     a, b = solve("mis", g, **kw), solve("mis", g, **kw)
     assert a.feasible and a.solution == b.solution and a.objective == b.objective
+
+
+def test_local_search_two_two_swaps_keep_sets_independent_and_maximal():
+    from dnnsolve.data import EXAMPLES, example_path
+    from dnnsolve.io import read_graph
+
+    g = read_graph(example_path("mis_sat_example"))  # MIS graph of a satisfiable 3-SAT formula
+    tg = g.to_torch()
+    gen = torch.Generator().manual_seed(1)
+    z = K.repair(tg, torch.zeros(8, g.n, dtype=torch.bool), generator=gen)
+    # every walk makes (2,2)-swaps; no plateau 1-swaps, no random kicks
+    out = K.local_search(tg, z, max_iters=400, generator=gen, p_two_tight=1.0,
+                         p_plateau=0.0, p_perturb=0.0)  # fmt: skip
+    for row in out.numpy():
+        assert _independent(g, row) and _maximal(g, row)
+    sizes = out.sum(dim=1)
+    assert bool((sizes >= z.sum(dim=1)).all())
+    assert int(sizes.max()) == EXAMPLES["mis_sat_example"]["optimum"]

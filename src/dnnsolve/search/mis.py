@@ -168,6 +168,7 @@ def local_search(
     share_every: int = 50,
     max_drift: float = 2.0,
     walk_len: int | None = None,
+    p_two_tight: float | tuple[float, ...] = (0.0, 0.7),
 ) -> torch.Tensor:
     """Batched iterated local search for maximum (weight) independent set.
 
@@ -187,6 +188,17 @@ def local_search(
     are tabu for swaps and kicks during a random 0..``tenure`` iterations, so
     a kick is not undone at once. Every ``share_every`` iterations the worst
     quarter of the walks restart from the best incumbent (0 disables).
+
+    With ``p_two_tight`` > 0 a walk also makes (2,2)-swaps: a 2-tight vertex
+    enters, its two owners leave, when a 1-tight vertex of one of those owners,
+    not adjacent to it, can refill (net 0, or a gain when both refill). These
+    are the moves that re-route a solution through a dense region (on MIS
+    graphs of SAT formulas: flipping a variable), but mixed with sure gains on
+    sparse graphs they cost more than they give, so the default is a
+    per-walk population (0, 0.7), tiled over the rows: with 6 s per graph and
+    16 walks on one core, SATLIB CBS graphs 5–14 reached the optimum 5 times
+    in 10 instead of 2, ER-[700-800] graphs 0–3 averaged 44.5 instead of 44.25,
+    and a 3-regular graph (n = 10⁴) lost 0.3 % (4426 vs 4438).
 
     Returns the best set of each row: feasible, maximal, never worse than the
     repaired input row. Stops at ``time_limit`` (default 5 s), ``max_iters``,
@@ -215,6 +227,9 @@ def local_search(
     idx1 = torch.arange(1, n + 1, device=tg.device, dtype=torch.float32)
     wmax = float(w.max())
     neg_inf = torch.full((B, n), -math.inf, device=tg.device)
+    p_two = torch.as_tensor(p_two_tight, dtype=torch.float32).reshape(-1)
+    p_two = p_two.repeat(-(-B // len(p_two)))[:B].to(tg.device)
+    two_tight_on = bool((p_two > 0).any())
     stall = 0
     # iteration until which a vertex may not be swapped or kicked back in
     tabu = torch.zeros((B, n), dtype=torch.int64, device=tg.device)
@@ -243,6 +258,24 @@ def local_search(
         two &= free_tabu
         s2 = two & (noise < 0.5)
         s2 &= ei.count(s2) == 0
+        if two_tight_on:
+            # (2,2)-swaps: a 2-tight vertex whose two owners u, u' leave, with a 1-tight
+            # vertex of u or u' not adjacent to it ready to refill (net 0, more with luck)
+            t2 = ok & ~cur & (tight == 2) & free_tabu
+            hi = ei.max(torch.where(cur, idx1, torch.zeros_like(idx1)).expand_as(tight))
+            hi = torch.where(t2, hi, torch.zeros_like(hi))
+            lo = torch.where(t2, owner_f - hi, torch.zeros_like(hi))
+            hi_i = (hi.long() - 1).clamp(0, n - 1)
+            lo_i = (lo.long() - 1).clamp(0, n - 1)
+            avail = n_sib.gather(1, hi_i) + n_sib.gather(1, lo_i)
+            tag_c = tag.index_select(1, ei.cols)
+            own_nb = (tag_c > 0) & (
+                (tag_c == hi.index_select(1, ei.rows)) | (tag_c == lo.index_select(1, ei.rows))
+            )
+            avail -= torch.zeros_like(tight).index_add_(1, ei.rows, own_nb.to(torch.float32))
+            s3 = t2 & (avail >= 1) & (noise < p_two[:, None])
+            s3 &= ei.count(s2 | s3) == 0
+            s2 = s2 | s3
         s1 = t1 & ~two & free_tabu & (noise < p_plateau)
         ins = s2 | (s1 & (ei.count(s1 | s2) == 0))
         coin = _noise(cur[:, :1], generator)[:, 0]
