@@ -6,6 +6,7 @@ ends with a one-line ``error: ...`` on stderr and exit code 2.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from rich.table import Table
 
 from .core.errors import DnnsolveError, InputError
 
+EXIT_UNKNOWN = 1  # an incomplete method found no answer (e.g. SAT status unknown)
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell convention for Ctrl-C
 
@@ -98,9 +100,11 @@ def _fmt(v: Any) -> str:
 
 
 def _summary_row(result) -> dict:
+    status = result.extra.get("status")
     return {
         "instance": result.instance,
         "method": result.method,
+        **({"status": status} if status is not None else {}),
         "objective": result.objective,
         "feasible": result.feasible,
         "reference": result.reference,
@@ -112,6 +116,7 @@ def _summary_row(result) -> dict:
 
 def _run_solve(
     problem: str,
+    *,
     file: Path,
     method: str | None,
     restarts: int | None,
@@ -123,7 +128,7 @@ def _run_solve(
     fmt: str | None,
     lr: str | None,
     hparam: list[str] | None,
-    option: list[str] | None,
+    options: dict[str, Any],
     reference: float | None,
     no_polish: bool,
     quiet: bool,
@@ -159,7 +164,7 @@ def _run_solve(
         m.name,
         device=device,
         callbacks=callbacks,
-        options=_parse_pairs(option, "--option"),
+        options=options,
         reference=reference,
         format=fmt,
         **{k: v for k, v in config.items() if v is not None},  # unset options keep method defaults
@@ -174,7 +179,14 @@ def _run_solve(
         out.print(_result_table([_summary_row(result)]))
         if output is not None:
             err.print(f"result written to {output}")
-    if not result.feasible:
+    status = result.extra.get("status")
+    if status == "unknown":
+        err.print(
+            f"status unknown: no solution found for {file.name} within the budget "
+            "(the method is incomplete; see --exact)"
+        )
+        raise typer.Exit(EXIT_UNKNOWN)
+    if not result.feasible and status != "unsat":
         raise DnnsolveError(f"no feasible solution found for {file.name}")
     if result.stop_reason == "interrupted":
         where = f" (written to {output})" if output is not None else ""
@@ -182,84 +194,189 @@ def _run_solve(
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
-def _make_solve_command(problem: str, summary: str):
-    def command(
-        file: Annotated[Path, typer.Argument(help="Instance file.", show_default=False)],
-        method: Annotated[str | None, typer.Option(help="Method (see `dnnsolve methods`).")] = None,
-        restarts: Annotated[int | None, typer.Option(help="Batched restarts B.")] = None,
-        steps: Annotated[int | None, typer.Option(help="Gradient steps per restart.")] = None,
-        time_limit: Annotated[
-            float | None, typer.Option("--time-limit", help="Wall-clock budget in seconds.")
-        ] = None,
-        seed: Annotated[int, typer.Option(help="Random seed (CPU runs are reproducible).")] = 0,
-        device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")] = "auto",
-        output: Annotated[
-            Path | None,
-            typer.Option("--output", "-o", help="Write the result JSON here (- for stdout)."),
-        ] = None,
-        fmt: Annotated[
-            str | None,
-            typer.Option("--format", help="Force a reader: gset, dimacs, edgelist, cnf."),
-        ] = None,
-        lr: Annotated[
-            str | None,
-            typer.Option(help="Learning rate, or a comma list for a per-restart population."),
-        ] = None,
-        hparam: Annotated[
-            list[str] | None,
+#: per-problem extra options of ``dnnsolve solve PROBLEM`` (see ``ProblemInfo.cli_options``)
+_EXTRA_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "colors": (
+        None,
+        Annotated[
+            int | None,
             typer.Option(
-                "--hparam", help="Loss hyper-parameter key=value (comma list = population)."
+                "--colors",
+                help="Number of colours q to use (default: search for the smallest q "
+                "it can colour without conflicts).",
             ),
-        ] = None,
-        option: Annotated[
-            list[str] | None,
-            typer.Option("--option", help="Method option key=value, e.g. conv=sage."),
-        ] = None,
-        reference: Annotated[
-            float | None,
+        ],
+    ),
+    "exact": (
+        False,
+        Annotated[
+            bool,
             typer.Option(
-                help="Known optimum / best-known value: reported with the gap; "
-                "the run stops once it is reached."
+                "--exact",
+                help="If no answer is found, hand the instance to an exact solver "
+                "(CaDiCaL for SAT, RC2 for MaxSAT) for a complete answer.",
             ),
-        ] = None,
-        no_polish: Annotated[
-            bool, typer.Option("--no-polish", help="Skip the local-search polish.")
-        ] = False,
-        quiet: Annotated[
-            bool, typer.Option("--quiet", "-q", help="No progress bar or table.")
-        ] = False,
-    ) -> None:
-        _run_solve(
-            problem,
-            file,
-            method,
-            restarts,
-            steps,
-            time_limit,
-            seed,
-            device,
-            output,
-            fmt,
-            lr,
-            hparam,
-            option,
-            reference,
-            no_polish,
-            quiet,
-        )
+        ],
+    ),
+}
 
+
+def _make_solve_command(problem: str, summary: str, formats: str, extras: tuple[str, ...]):
+    """A ``dnnsolve solve PROBLEM`` command: the common options plus ``extras``."""
+
+    def command(**kw: Any) -> None:
+        options = _parse_pairs(kw.pop("option"), "--option")
+        for name in extras:
+            value = kw.pop(name)
+            if value is not None and value is not False:
+                options[name] = value
+        _run_solve(problem, options=options, **kw)
+
+    P = inspect.Parameter
+    params = [
+        P(
+            "file",
+            P.KEYWORD_ONLY,
+            annotation=Annotated[Path, typer.Argument(help="Instance file.", show_default=False)],
+        ),
+        P(
+            "method",
+            P.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[str | None, typer.Option(help="Method (see `dnnsolve methods`).")],
+        ),
+        P(
+            "restarts",
+            P.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[int | None, typer.Option(help="Batched restarts B.")],
+        ),
+        P(
+            "steps",
+            P.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[int | None, typer.Option(help="Gradient steps per restart.")],
+        ),
+        P(
+            "time_limit",
+            P.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                float | None, typer.Option("--time-limit", help="Wall-clock budget in seconds.")
+            ],
+        ),
+        P(
+            "seed",
+            P.KEYWORD_ONLY,
+            default=0,
+            annotation=Annotated[
+                int, typer.Option(help="Random seed (CPU runs are reproducible).")
+            ],
+        ),
+        P(
+            "device",
+            P.KEYWORD_ONLY,
+            default="auto",
+            annotation=Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")],
+        ),
+        P(
+            "output",
+            P.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                Path | None,
+                typer.Option("--output", "-o", help="Write the result JSON here (- for stdout)."),
+            ],
+        ),
+        P(
+            "fmt",
+            P.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                str | None, typer.Option("--format", help=f"Force a reader: {formats}.")
+            ],
+        ),
+        P(
+            "lr",
+            P.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                str | None,
+                typer.Option(help="Learning rate, or a comma list for a per-restart population."),
+            ],
+        ),
+        P(
+            "hparam",
+            P.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                list[str] | None,
+                typer.Option(
+                    "--hparam", help="Loss hyper-parameter key=value (comma list = population)."
+                ),
+            ],
+        ),
+        P(
+            "option",
+            P.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                list[str] | None,
+                typer.Option("--option", help="Method option key=value, e.g. conv=sage."),
+            ],
+        ),
+        P(
+            "reference",
+            P.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                float | None,
+                typer.Option(
+                    help="Known optimum / best-known value: reported with the gap; "
+                    "the run stops once it is reached."
+                ),
+            ],
+        ),
+        P(
+            "no_polish",
+            P.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[
+                bool, typer.Option("--no-polish", help="Skip the local-search polish.")
+            ],
+        ),
+        P(
+            "quiet",
+            P.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[
+                bool, typer.Option("--quiet", "-q", help="No progress bar or table.")
+            ],
+        ),
+    ]
+    for name in extras:
+        if name not in _EXTRA_OPTIONS:
+            raise ValueError(f"unknown CLI option {name!r} declared by problem {problem!r}")
+        default, annotation = _EXTRA_OPTIONS[name]
+        params.append(P(name, P.KEYWORD_ONLY, default=default, annotation=annotation))
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
     command.__doc__ = summary
+    command.__name__ = problem
     return command
 
 
-solve_app.command("maxcut")(
-    _make_solve_command("maxcut", "Maximum cut of a weighted graph (Gset, DIMACS, edge list).")
-)
-solve_app.command("mis")(
-    _make_solve_command(
-        "mis", "Maximum (weighted) independent set (Gset, DIMACS, edge list, or CNF → MIS graph)."
-    )
-)
+def _register_solve_commands() -> None:
+    from .methods import problem_info, problems
+
+    for name in problems():
+        info = problem_info(name)
+        solve_app.command(name)(
+            _make_solve_command(name, info.summary, info.formats, info.cli_options)
+        )
+
+
+_register_solve_commands()
 
 
 @app.command("methods")
@@ -317,9 +434,15 @@ def demo(
         atomic_write_text(output, json.dumps(results, indent=2) + "\n")
 
 
+def _suite_names() -> str:
+    from .bench import SUITES
+
+    return ", ".join(SUITES)
+
+
 @app.command("bench")
 def bench(
-    suite: Annotated[str, typer.Argument(help="Suite: gset, satlib-mis, er, regular.")],
+    suite: Annotated[str, typer.Argument(help=f"Suite: {_suite_names()}.")],
     data: Annotated[
         Path | None,
         typer.Option(help="Datasets folder (default ../shared/datasets or $DNNSOLVE_DATA)."),

@@ -36,6 +36,29 @@ class BuildContext:
 
 
 Builder = Callable[[Any, BuildContext], "tuple[Problem, Parameterization]"]
+Loader = Callable[[Any, "str | None"], Any]
+Runner = Callable[["Method", Any, BuildContext, SolverConfig, Sequence[Callback]], Result]
+
+
+@dataclass
+class ProblemInfo:
+    """What the API and the CLI know of a problem besides its methods.
+
+    ``loader(instance, format)`` turns a path or an in-memory object into the
+    instance the builders take (default: a :class:`~dnnsolve.graph.Graph` via
+    :mod:`dnnsolve.io`). ``runner`` replaces the default single solver run
+    (build, then :meth:`Solver.solve`), e.g. for an outer search over the
+    number of colours. ``cli_options`` names extra CLI options of
+    ``dnnsolve solve PROBLEM`` (``"colors"``, ``"exact"``) passed to builders
+    and runners in ``BuildContext.options``.
+    """
+
+    name: str
+    summary: str
+    formats: str = "gset, dimacs, edgelist"
+    loader: Loader | None = None
+    runner: Runner | None = None
+    cli_options: tuple[str, ...] = ()
 
 
 @dataclass
@@ -49,6 +72,28 @@ class Method:
 
 _REGISTRY: dict[str, dict[str, Method]] = {}
 _DEFAULT: dict[str, str] = {}
+_PROBLEMS: dict[str, ProblemInfo] = {}
+
+
+def register_problem(
+    name: str,
+    summary: str,
+    *,
+    formats: str = "gset, dimacs, edgelist",
+    loader: Loader | None = None,
+    runner: Runner | None = None,
+    cli_options: Sequence[str] = (),
+) -> ProblemInfo:
+    """Describe a problem for the CLI and the API (see :class:`ProblemInfo`)."""
+    info = ProblemInfo(name, summary, formats, loader, runner, tuple(cli_options))
+    _PROBLEMS[name] = info
+    return info
+
+
+def problem_info(problem: str) -> ProblemInfo:
+    """The :class:`ProblemInfo` of a registered problem (a plain graph problem if undeclared)."""
+    methods(problem)  # raises InputError for unknown problems
+    return _PROBLEMS.get(problem) or ProblemInfo(problem, problem)
 
 
 def register(problem: str, name: str, description: str, *, default: bool = False, **defaults):
@@ -63,8 +108,23 @@ def register(problem: str, name: str, description: str, *, default: bool = False
     return wrap
 
 
+_LOADED = False
+
+
 def _load_families() -> None:
-    from .problems import maxcut, mis  # noqa: F401  (registration side effects)
+    """Import every module of :mod:`dnnsolve.problems`; each registers its methods."""
+    global _LOADED
+    if _LOADED:
+        return
+    import importlib
+    import pkgutil
+
+    # (not ``from . import problems``: the package re-exports the function ``problems``)
+    pkg = importlib.import_module(f"{__package__}.problems")
+    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"{pkg.__name__}.{mod.name}")
+    _LOADED = True
 
 
 def problems() -> list[str]:
@@ -110,7 +170,9 @@ def solve(
 ) -> Result:
     """Solve one instance with a registered method and return the verified :class:`Result`.
 
-    ``instance`` is a :class:`~dnnsolve.graph.Graph`, a NetworkX graph or a file path.
+    ``instance`` is a file path or an in-memory instance the problem accepts (a
+    :class:`~dnnsolve.graph.Graph` or NetworkX graph for graph problems, a
+    :class:`~dnnsolve.io.CNF` for SAT, ...).
     Keyword arguments that are :class:`SolverConfig` fields (``restarts``, ``steps``,
     ``time_limit``, ``seed``, ``lr``, ``hparams``, ...) override the method's defaults;
     ``options`` go to the method's builder (e.g. ``{"conv": "sage"}``).
@@ -128,21 +190,42 @@ def solve(
         raise TypeError(f"unknown solver option(s): {', '.join(sorted(bad))}")
     cfg = SolverConfig(**{**m.defaults, **config})
     dev = resolve_device(device)
-    graph = load_instance(instance, problem=problem, format=format)
+    obj = load_instance(instance, problem=problem, format=format)
     gen = torch.Generator(device=dev)
     seed = cfg.seed if cfg.seed is not None else int(torch.seed() % 2**31)
     cfg.seed = seed
     gen.manual_seed(seed)
     torch.manual_seed(seed)
     ctx = BuildContext(cfg.restarts, dev, gen, dict(options or {}), reference)
-    prob, param = m.build(graph, ctx)
-    solver = Solver(cfg, callbacks)
-    result = solver.solve(prob, param, method=m.name, extra={"options": ctx.options})
-    return result
+    info = problem_info(problem)
+    run = info.runner or run_method
+    return run(m, obj, ctx, cfg, callbacks)
+
+
+def run_method(
+    method: Method,
+    instance: Any,
+    ctx: BuildContext,
+    config: SolverConfig,
+    callbacks: Sequence[Callback] = (),
+) -> Result:
+    """The default runner: build problem and parameterization, run the :class:`Solver` once."""
+    prob, param = method.build(instance, ctx)
+    solver = Solver(config, callbacks)
+    return solver.solve(prob, param, method=method.name, extra={"options": ctx.options})
 
 
 def load_instance(instance: Any, problem: str | None = None, format: str | None = None):
-    """Accept a Graph, a NetworkX graph, or a path readable by :mod:`dnnsolve.io`."""
+    """Load ``instance`` with the problem's loader (default: graphs via :mod:`dnnsolve.io`)."""
+    if problem is not None:
+        loader = problem_info(problem).loader
+        if loader is not None:
+            return loader(instance, format)
+    return load_graph(instance, format)
+
+
+def load_graph(instance: Any, format: str | None = None):
+    """Accept a Graph, a NetworkX graph, or a path readable by :func:`dnnsolve.io.read_graph`."""
     from .graph import Graph
     from .io import from_networkx, read_graph
 

@@ -1,9 +1,15 @@
 """Benchmark harness: run registered methods over a suite, next to classical baselines.
 
-Every row comes from :func:`dnnsolve.solve` and reports only the verified
-``Result.objective`` / ``Result.feasible``; the harness re-checks the returned
-solution once more with the independent NumPy functions of
-:mod:`dnnsolve.baselines` (column ``recheck``).
+The harness knows no problem. A :class:`Suite` (registered with
+:func:`register_suite`, one module per family in :mod:`dnnsolve.bench.suites`)
+lists its instances, turns one instance into table rows and summarizes them;
+the harness selects instances, runs them with progress, measures memory and
+writes the JSON and Markdown files after every instance (``--resume``).
+
+Every row comes from :func:`dnnsolve.solve` through :meth:`SuiteContext.run` and
+reports only the verified ``Result.objective`` / ``Result.feasible``; a suite may
+re-check the returned solution once more with an independent function (column
+``recheck``).
 """
 
 from __future__ import annotations
@@ -26,18 +32,94 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..baselines import cpsat_maxcut, cpsat_mis, greedy_maxcut, greedy_mis, maxcut_value, mis_value
 from ..core.device import device_name, resolve_device
 from ..core.errors import InputError
 from ..core.result import _jsonable, atomic_write_text
-from ..graph import Graph
-from .generators import er_suite_graph, random_regular
-from .references import ER_ANCHORS, GSET_BEST_KNOWN, PIGNN_GSET, SATLIB_TEST_MEAN_OPTIMUM
+
+
+@dataclass
+class Instance:
+    """One benchmark instance: a name, how to load it, and metadata for the rows."""
+
+    name: str
+    load: Callable[[], Any]
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class SuiteContext:
+    """What a suite's functions receive: the run's options and a way to run a method."""
+
+    device: torch.device
+    time_limit: float
+    seed: int
+    baselines: bool = True
+    exact: bool | None = None  # force / skip the exact (CP-SAT, CaDiCaL) column
+    max_n: int | None = None
+    data: Path | None = None
+    options: dict | None = None
+
+    def data_folder(self, suite: Suite, subdir: str | None = None) -> Path:
+        """``<data>/<subdir>`` (default: the suite's ``data_subdir``), checked to exist."""
+        return _data_folder(suite, self.data, subdir)
+
+    def run(
+        self,
+        problem: str,
+        instance: Any,
+        method: str,
+        *,
+        reference: float | None = None,
+        recheck: Callable[[Any], float | None] | None = None,
+        options: dict | None = None,
+        time_limit: float | None = None,
+    ) -> dict:
+        """One ``dnnsolve.solve`` call → row fields (``objective``, ``time_s``, ``error``...).
+
+        ``recheck(solution)`` recomputes the objective of ``Result.solution``
+        independently (None when it is not valid); the row's ``recheck`` is
+        whether it agrees.
+        """
+        return _run_method(
+            problem,
+            instance,
+            method,
+            device=self.device,
+            time_limit=self.time_limit if time_limit is None else time_limit,
+            seed=self.seed,
+            reference=reference,
+            options={**(self.options or {}), **(options or {})} or None,
+            recheck=recheck,
+        )
+
+
+def _default_summary(rows: list[dict]) -> dict:
+    """Per method: instances, mean objective, feasible fraction, mean time."""
+    by_method: dict[str, list[dict]] = {}
+    for r in rows:
+        by_method.setdefault(r["method"], []).append(r)
+    return {
+        "methods": {
+            meth: {
+                "instances": len(rs),
+                "mean_objective": _mean([r.get("objective") for r in rs]),
+                "feasible_fraction": _mean([float(bool(r.get("feasible"))) for r in rs]),
+                "mean_time_s": _mean([r.get("time_s") for r in rs]),
+            }
+            for meth, rs in by_method.items()
+        }
+    }
 
 
 @dataclass(frozen=True)
 class Suite:
-    """A named benchmark: which problem(s), where the instances come from, default budget."""
+    """A named benchmark: its problem(s), instances, rows and summary, default budget.
+
+    ``instances(ctx)`` lists :class:`Instance` objects; ``rows(inst, loaded,
+    methods_by_problem, ctx)`` runs the methods (and baselines) on one loaded
+    instance and returns table rows; ``summarize(rows)`` returns a dict with a
+    ``"methods"`` entry (per-method figures) and any suite-wide entries.
+    """
 
     name: str
     problems: tuple[str, ...]
@@ -45,104 +127,19 @@ class Suite:
     data_subdir: str | None  # folder under the data dir, None for generated suites
     default_time_limit: float
     columns: tuple[str, ...]
+    instances: Callable[[SuiteContext], list[Instance]]
+    rows: Callable[[Instance, Any, dict[str, list[str]], SuiteContext], list[dict]]
+    summarize: Callable[[list[dict]], dict] = _default_summary
+    key: str = "instance"  # the column that names the instance
 
 
-SUITES: dict[str, Suite] = {
-    "gset": Suite(
-        "gset",
-        ("maxcut",),
-        "MaxCut on the 71 Gset graphs (<data>/gset/G*.txt) vs best-known cuts, PI-GNN's "
-        "published values and a greedy + 1-flip baseline",
-        "gset",
-        60.0,
-        (
-            "graph",
-            "n",
-            "m",
-            "method",
-            "cut",
-            "best_known",
-            "ratio",
-            "time_s",
-            "pignn",
-            "greedy_cut",
-            "greedy_time_s",
-            "cpsat_cut",
-            "cpsat_time_s",
-            "error",
-        ),
-    ),
-    "satlib-mis": Suite(
-        "satlib-mis",
-        ("mis",),
-        "MIS on SATLIB CBS 3-SAT graphs (<data>/satlib_mis_cbs/cnf/*.cnf); optimum = "
-        "number of clauses; CP-SAT and min-degree greedy side by side",
-        "satlib_mis_cbs/cnf",
-        20.0,
-        (
-            "instance",
-            "n",
-            "m",
-            "method",
-            "size",
-            "optimum",
-            "at_optimum",
-            "time_s",
-            "cpsat_size",
-            "cpsat_optimal",
-            "cpsat_time_s",
-            "greedy_size",
-            "error",
-        ),
-    ),
-    "er": Suite(
-        "er",
-        ("mis",),
-        "MIS on 128 generated Erdős–Rényi graphs, n uniform in [700, 800], p = 0.15 "
-        "(seeds seed+i); CP-SAT at the method's wall time and greedy",
-        None,
-        30.0,
-        (
-            "instance",
-            "n",
-            "m",
-            "method",
-            "size",
-            "time_s",
-            "cpsat_size",
-            "cpsat_time_s",
-            "cpsat_bound",
-            "greedy_size",
-            "error",
-        ),
-    ),
-    "regular": Suite(
-        "regular",
-        ("maxcut", "mis"),
-        "Scaling on random 3-regular graphs, n = 100 × 10^k up to max_n (10^5 on CPU, "
-        "10^6 on CUDA): MaxCut and MIS time and peak memory per n",
-        None,
-        120.0,
-        (
-            "problem",
-            "n",
-            "m",
-            "method",
-            "objective",
-            "per_n",
-            "time_s",
-            "peak_mem_mb",
-            "mem_start_mb",
-            "mem_kind",
-            "greedy_objective",
-            "greedy_time_s",
-            "error",
-        ),
-    ),
-}
+SUITES: dict[str, Suite] = {}
 
-#: graphs up to this many vertices get a CP-SAT column in the gset suite by default
-CPSAT_AUTO_MAX_N = 200
+
+def register_suite(suite: Suite) -> Suite:
+    """Make ``suite`` available to :func:`run_suite` and ``dnnsolve bench``."""
+    SUITES[suite.name] = suite
+    return suite
 
 
 @dataclass
@@ -156,13 +153,6 @@ class BenchReport:
     markdown: str
     summary: dict
     hardware: dict = field(default_factory=dict)
-
-
-@dataclass
-class _Instance:
-    name: str
-    load: Callable[[], Graph]
-    meta: dict = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- data and instances
@@ -188,33 +178,30 @@ def _natural_key(name: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
-def _data_folder(suite: Suite, data: Path | None) -> Path:
+def _data_folder(suite: Suite, data: Path | None, subdir: str | None = None) -> Path:
+    subdir = subdir or suite.data_subdir
     base = Path(data) if data is not None else default_data_dir()
     if base is None:
         raise InputError(
-            f"suite {suite.name!r} needs a datasets folder containing {suite.data_subdir}/; "
+            f"suite {suite.name!r} needs a datasets folder containing {subdir}/; "
             "pass --data DIR or set DNNSOLVE_DATA"
         )
-    folder = base / str(suite.data_subdir)
+    folder = base / str(subdir)
     if not folder.is_dir():
         raise InputError(
-            f"suite {suite.name!r} expects the folder {folder} (i.e. <data>/{suite.data_subdir}/)",
-            str(base),
+            f"suite {suite.name!r} expects the folder {folder} (i.e. <data>/{subdir}/)",
         )
     return folder
 
 
-def _file_instances(folder: Path, pattern: str, suite: Suite) -> list[_Instance]:
-    from ..io import read_graph
-
+def file_instances(
+    folder: Path, pattern: str, suite: Suite, load: Callable[[Path], Any]
+) -> list[Instance]:
+    """One :class:`Instance` per file matching ``pattern`` (natural order), loaded by ``load``."""
     files = sorted(folder.glob(pattern), key=lambda p: _natural_key(p.name))
     if not files:
         raise InputError(f"no {pattern} files in {folder} (needed by suite {suite.name!r})")
-    fmt = "gset" if suite.name == "gset" else None
-    return [
-        _Instance(p.name.split(".")[0], lambda p=p: read_graph(p, format=fmt), {"path": str(p)})
-        for p in files
-    ]
+    return [Instance(p.name.split(".")[0], lambda p=p: load(p), {"path": str(p)}) for p in files]
 
 
 def select_instances(names: list[str], spec: str | None) -> list[str]:
@@ -241,33 +228,6 @@ def select_instances(names: list[str], spec: str | None) -> list[str]:
             raise InputError(f"no instance matches {tok!r} (have e.g. {', '.join(names[:5])})")
         keep.update(hit)
     return [n for n in names if n in keep]
-
-
-def _regular_sizes(max_n: int) -> list[int]:
-    sizes, n = [], 100
-    while n <= max_n:
-        sizes.append(n)
-        n *= 10
-    return sizes
-
-
-def _instances(
-    suite: Suite, data: Path | None, seed: int, max_n: int | None, dev: torch.device
-) -> list[_Instance]:
-    if suite.name == "gset":
-        return _file_instances(_data_folder(suite, data), "G*.txt", suite)
-    if suite.name == "satlib-mis":
-        return _file_instances(_data_folder(suite, data), "*.cnf", suite)
-    if suite.name == "er":
-        return [
-            _Instance(f"er-{i:03d}", lambda i=i: er_suite_graph(i, seed), {"seed": seed + i})
-            for i in range(128)
-        ]
-    top = max_n if max_n is not None else (10**6 if dev.type == "cuda" else 10**5)
-    return [
-        _Instance(f"reg3-n{n}", lambda n=n: random_regular(n, 3, seed + n), {"seed": seed + n})
-        for n in _regular_sizes(top)
-    ]
 
 
 # ---------------------------------------------------------------- environment and memory
@@ -352,11 +312,15 @@ def _peak_memory(device: torch.device) -> Iterator[dict]:
 # ---------------------------------------------------------------- running one method
 
 
-def _recheck(problem: str, graph: Graph, solution: Any) -> float | None:
-    """Objective of ``Result.solution`` recomputed by :mod:`dnnsolve.baselines`.
+def solution_indices(graph: Any, solution: Any) -> np.ndarray | None:
+    """0-based indices of a ``Result.solution`` vertex-id list (as ``solution_output`` writes).
 
-    Solutions are vertex-id lists (as written by ``solution_output``); None when
-    the format is not recognised or the set is not independent.
+    Ids are the input file's (``graph.ids``), else 1-based indices. None when the
+    list cannot be read or names a vertex the graph does not have.
+
+    >>> from dnnsolve.graph import Graph
+    >>> solution_indices(Graph.from_edges(3, [(0, 1)]), [1, 3]).tolist()
+    [0, 2]
     """
     if isinstance(solution, dict):
         solution = solution.get("vertices", solution.get("solution"))
@@ -364,7 +328,7 @@ def _recheck(problem: str, graph: Graph, solution: Any) -> float | None:
         return None
     try:
         if graph.ids is None:
-            idx = np.asarray(solution, dtype=np.int64) - 1
+            idx = np.asarray(solution, dtype=np.int64).reshape(-1) - 1
         else:
             where = {(k.item() if hasattr(k, "item") else k): i for i, k in enumerate(graph.ids)}
             idx = np.array([where[k] for k in solution], dtype=np.int64)
@@ -372,19 +336,12 @@ def _recheck(problem: str, graph: Graph, solution: Any) -> float | None:
         return None
     if len(idx) and (idx.min() < 0 or idx.max() >= graph.n):
         return None
-    mask = np.zeros(graph.n, dtype=bool)
-    mask[idx] = True
-    if problem == "maxcut":
-        return maxcut_value(graph, mask)
-    if problem == "mis":
-        obj, ok = mis_value(graph, mask)
-        return obj if ok else None
-    return None
+    return idx
 
 
 def _run_method(
     problem: str,
-    graph: Graph,
+    instance: Any,
     method: str,
     *,
     device: torch.device,
@@ -392,6 +349,7 @@ def _run_method(
     seed: int,
     reference: float | None,
     options: dict | None,
+    recheck: Callable[[Any], float | None] | None = None,
 ) -> dict:
     """One ``dnnsolve.solve`` call → row fields; exceptions become an ``error`` field."""
     from ..methods import solve
@@ -400,7 +358,7 @@ def _run_method(
     try:
         r = solve(
             problem,
-            graph,
+            instance,
             method=method,
             device=device,
             time_limit=time_limit,
@@ -418,13 +376,20 @@ def _run_method(
         }
     wall = time.perf_counter() - t0
     objective = r.objective if r.feasible else None
-    re_obj = _recheck(problem, graph, r.solution) if objective is not None else None
+    re_obj = None
+    if recheck is not None and objective is not None:
+        try:
+            re_obj = recheck(r.solution)
+        except Exception:  # a solution the checker cannot read does not pass
+            re_obj = None
     return {
         "objective": objective,
         "feasible": bool(r.feasible),
         "time_s": r.time_s,
         "wall_s": wall,
-        "recheck": None if re_obj is None else bool(abs(re_obj - objective) < 1e-6),
+        "recheck": None
+        if recheck is None or objective is None
+        else (re_obj is not None and bool(abs(re_obj - objective) < 1e-6)),
         "found_by": r.found_by,
         "stop_reason": r.stop_reason,
         "steps": r.steps,
@@ -434,215 +399,12 @@ def _run_method(
     }
 
 
-# ---------------------------------------------------------------- per-suite rows
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return None if a is None or not b else a / b
-
-
-def _gset_rows(inst, graph, methods_, ctx) -> list[dict]:
-    best = GSET_BEST_KNOWN.get(inst.name)
-    base: dict[str, Any] = {
-        "graph": inst.name,
-        "n": graph.n,
-        "m": graph.m,
-        "best_known": best,
-        "pignn": PIGNN_GSET.get(inst.name),
-        "pignn_ratio": _ratio(PIGNN_GSET.get(inst.name), best),
-    }
-    if ctx["baselines"]:
-        g = greedy_maxcut(graph)
-        base.update(
-            greedy_cut=g.objective, greedy_ratio=_ratio(g.objective, best), greedy_time_s=g.time_s
-        )
-        use_cpsat = ctx["cpsat"] if ctx["cpsat"] is not None else graph.n <= CPSAT_AUTO_MAX_N
-        if use_cpsat:
-            c = cpsat_maxcut(graph, ctx["time_limit"], seed=ctx["seed"])
-            base.update(
-                cpsat_cut=c.objective,
-                cpsat_bound=c.bound,
-                cpsat_optimal=c.optimal,
-                cpsat_time_s=c.time_s,
-            )
-    rows = []
-    for meth in methods_:
-        out = _run_method("maxcut", graph, meth, reference=best, **ctx["run"])
-        rows.append(
-            {
-                **base,
-                "method": meth,
-                "cut": out["objective"],
-                "ratio": _ratio(out["objective"], best),
-                **out,
-            }
-        )
-    return rows
-
-
-def _satlib_rows(inst, graph, methods_, ctx) -> list[dict]:
-    opt = graph.meta.get("n_clauses")
-    base: dict[str, Any] = {"instance": inst.name, "n": graph.n, "m": graph.m, "optimum": opt}
-    if ctx["baselines"]:
-        g = greedy_mis(graph)
-        c = cpsat_mis(graph, ctx["time_limit"], seed=ctx["seed"])
-        base.update(
-            greedy_size=g.objective,
-            greedy_time_s=g.time_s,
-            cpsat_size=c.objective,
-            cpsat_optimal=c.optimal,
-            cpsat_bound=c.bound,
-            cpsat_status=c.status,
-            cpsat_time_s=c.time_s,
-        )
-    rows = []
-    for meth in methods_:
-        out = _run_method("mis", graph, meth, reference=opt, **ctx["run"])
-        size = out["objective"]
-        rows.append(
-            {
-                **base,
-                "method": meth,
-                "size": size,
-                "at_optimum": None if opt is None or size is None else bool(size >= opt),
-                **out,
-            }
-        )
-    return rows
-
-
-def _er_rows(inst, graph, methods_, ctx) -> list[dict]:
-    base: dict[str, Any] = {"instance": inst.name, "n": graph.n, "m": graph.m, **inst.meta}
-    if ctx["baselines"]:
-        g = greedy_mis(graph)
-        base.update(greedy_size=g.objective, greedy_time_s=g.time_s)
-    rows = []
-    for meth in methods_:
-        out = _run_method("mis", graph, meth, reference=None, **ctx["run"])
-        row = {**base, "method": meth, "size": out["objective"], **out}
-        if ctx["baselines"]:
-            # CP-SAT gets the wall time the method used (its whole budget if it failed)
-            budget = out["wall_s"] if out["error"] is None else ctx["time_limit"]
-            c = cpsat_mis(graph, max(budget, 0.1), seed=ctx["seed"])
-            row.update(
-                cpsat_size=c.objective,
-                cpsat_time_limit=budget,
-                cpsat_time_s=c.time_s,
-                cpsat_bound=c.bound,
-                cpsat_optimal=c.optimal,
-                cpsat_status=c.status,
-            )
-        rows.append(row)
-    return rows
-
-
-def _regular_rows(inst, graph, methods_by_problem, ctx) -> list[dict]:
-    rows = []
-    dev = ctx["run"]["device"]
-    for problem, meths in methods_by_problem.items():
-        base: dict[str, Any] = {"problem": problem, "n": graph.n, "m": graph.m, **inst.meta}
-        if ctx["baselines"]:
-            g = greedy_maxcut(graph) if problem == "maxcut" else greedy_mis(graph)
-            base.update(greedy_objective=g.objective, greedy_time_s=g.time_s)
-        for meth in meths:
-            with _peak_memory(dev) as mem:
-                out = _run_method(problem, graph, meth, reference=None, **ctx["run"])
-            obj = out["objective"]
-            rows.append(
-                {
-                    **base,
-                    "method": meth,
-                    "per_n": None if obj is None else obj / graph.n,
-                    **mem,
-                    **out,
-                }
-            )
-    return rows
-
-
 # ---------------------------------------------------------------- summaries
 
 
 def _mean(xs: list) -> float | None:
     xs = [x for x in xs if x is not None]
     return float(np.mean(xs)) if xs else None
-
-
-def _gnum(name: str) -> int:
-    m = re.search(r"(\d+)", name)
-    return int(m.group(1)) if m else -1
-
-
-def _summarize(suite: str, rows: list[dict]) -> dict:
-    by_method: dict[str, list[dict]] = {}
-    for r in rows:
-        by_method.setdefault(r["method"], []).append(r)
-    out: dict[str, Any] = {"methods": {}, "errors": sum(1 for r in rows if r.get("error"))}
-    if suite == "gset":
-        for meth, rs in by_method.items():
-            lo = [r["ratio"] for r in rs if _gnum(r["graph"]) <= 54]
-            hi = [r["ratio"] for r in rs if _gnum(r["graph"]) >= 55]
-            out["methods"][meth] = {
-                "graphs": len(rs),
-                "mean_ratio_G1_G54": _mean(lo),
-                "graphs_G1_G54": len(lo),
-                "mean_ratio_G55_G81": _mean(hi),
-                "graphs_G55_G81": len(hi),
-                "mean_time_s": _mean([r["time_s"] for r in rs]),
-            }
-        first = next(iter(by_method.values()), [])
-        if first and "greedy_ratio" in first[0]:
-            out["greedy"] = {
-                "mean_ratio_G1_G54": _mean(
-                    [r["greedy_ratio"] for r in first if _gnum(r["graph"]) <= 54]
-                ),
-                "mean_ratio_G55_G81": _mean(
-                    [r["greedy_ratio"] for r in first if _gnum(r["graph"]) >= 55]
-                ),
-                "mean_time_s": _mean([r["greedy_time_s"] for r in first]),
-            }
-    elif suite in ("satlib-mis", "er"):
-        for meth, rs in by_method.items():
-            s = {
-                "graphs": len(rs),
-                "mean_size": _mean([r["size"] for r in rs]),
-                "mean_time_s": _mean([r["time_s"] for r in rs]),
-            }
-            if suite == "satlib-mis":
-                hits = [r["at_optimum"] for r in rs if r["at_optimum"] is not None]
-                s["fraction_at_optimum"] = _mean([float(h) for h in hits])
-                s["mean_optimum"] = _mean([r["optimum"] for r in rs])
-            if rs and "cpsat_size" in rs[0]:
-                s["cpsat_mean_size"] = _mean([r["cpsat_size"] for r in rs])
-                s["cpsat_mean_time_s"] = _mean([r["cpsat_time_s"] for r in rs])
-                s["cpsat_fraction_optimal"] = _mean([float(r["cpsat_optimal"]) for r in rs])
-            if rs and "greedy_size" in rs[0]:
-                s["greedy_mean_size"] = _mean([r["greedy_size"] for r in rs])
-            out["methods"][meth] = s
-        if suite == "er":
-            out["anchors_mean_size"] = dict(ER_ANCHORS)
-        else:
-            out["anchor_mean_optimum_500_test_graphs"] = SATLIB_TEST_MEAN_OPTIMUM
-    elif suite == "regular":
-        for meth, rs in by_method.items():
-            for problem in sorted({r["problem"] for r in rs}):
-                sub = [r for r in rs if r["problem"] == problem and r["time_s"]]
-                slope = None
-                if len(sub) >= 2:
-                    # log-log slope of time vs n: ≈ 1 means linear growth
-                    slope = float(
-                        np.polyfit(
-                            np.log([r["n"] for r in sub]), np.log([r["time_s"] for r in sub]), 1
-                        )[0]
-                    )
-                out["methods"][f"{problem}/{meth}"] = {
-                    "sizes": [r["n"] for r in sub],
-                    "time_s": [r["time_s"] for r in sub],
-                    "peak_mem_mb": [r.get("peak_mem_mb") for r in sub],
-                    "per_n": [r["per_n"] for r in sub],
-                    "time_loglog_slope": slope,
-                }
-    return out
 
 
 def _fmt(v: Any) -> str:
@@ -676,25 +438,26 @@ def markdown_table(rows: list[dict], columns: list[str] | tuple[str, ...]) -> st
     return "\n".join(lines)
 
 
-def _summary_lines(suite: str, summary: dict) -> list[str]:
+def _fmt_value(v: Any) -> str:
+    return "[" + ", ".join(_fmt(x) for x in v) + "]" if isinstance(v, list) else _fmt(v)
+
+
+def _summary_lines(summary: dict) -> list[str]:
+    """Markdown bullets: one per method, then one per suite-wide entry."""
     lines = []
-    for meth, s in summary["methods"].items():
-        parts = [
-            f"{k} = "
-            + ("[" + ", ".join(_fmt(x) for x in v) + "]" if isinstance(v, list) else _fmt(v))
-            for k, v in s.items()
-        ]
+    for meth, s in summary.get("methods", {}).items():
+        parts = [f"{k} = {_fmt_value(v)}" for k, v in s.items()]
         lines.append(f"- **{meth}**: " + ", ".join(parts))
-    for key in ("greedy", "anchors_mean_size"):
-        if key in summary:
-            lines.append(
-                f"- **{key}**: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in summary[key].items())
-            )
-    if "anchor_mean_optimum_500_test_graphs" in summary:
-        lines.append(
-            "- optimum averaged over the full 500-graph test split: "
-            f"{summary['anchor_mean_optimum_500_test_graphs']}"
-        )
+    for key, val in summary.items():
+        if key in ("methods", "errors", "notes"):
+            continue
+        if isinstance(val, dict):
+            parts = [f"{k} = {_fmt_value(v)}" for k, v in val.items()]
+            lines.append(f"- **{key}**: " + ", ".join(parts))
+        else:
+            lines.append(f"- {key}: {_fmt_value(val)}")
+    for note in summary.get("notes", []):
+        lines.append(f"- note: {note}")
     if summary.get("errors"):
         lines.append(f"- rows with errors: {summary['errors']}")
     return lines
@@ -721,7 +484,7 @@ def _markdown(suite: Suite, rows, summary, hw, settings) -> str:
             "",
             "## Summary",
             "",
-            *_summary_lines(suite.name, summary),
+            *_summary_lines(summary),
             "",
         ]
     )
@@ -823,17 +586,20 @@ def run_suite(
     dev = resolve_device(device)
     chosen, notes = _resolve_methods(s, methods)
     tl = float(time_limit) if time_limit is not None else s.default_time_limit
-    insts = _instances(s, data, seed, max_n, dev)
+    ctx = SuiteContext(
+        device=dev,
+        time_limit=tl,
+        seed=seed,
+        baselines=baselines,
+        exact=cpsat,
+        max_n=max_n,
+        data=Path(data) if data is not None else None,
+        options=options,
+    )
+    insts = s.instances(ctx)
     keep = set(select_instances([i.name for i in insts], instances))
     insts = [i for i in insts if i.name in keep][: limit or None]
     hw = hardware_info(dev, command)
-    ctx = {
-        "baselines": baselines,
-        "cpsat": cpsat,
-        "time_limit": tl,
-        "seed": seed,
-        "run": {"device": dev, "time_limit": tl, "seed": seed, "options": options},
-    }
     settings = {
         "methods": {p: ms for p, ms in chosen.items()},
         "time_limit_s": tl,
@@ -849,7 +615,8 @@ def run_suite(
         json_path, md_path = _out_paths(Path(out), suite)
 
     def write(complete: bool) -> tuple[str, dict]:
-        summary = _summarize(suite, [r for r in rows if "time_s" in r])
+        summary = s.summarize([r for r in rows if "time_s" in r])
+        summary.setdefault("errors", sum(1 for r in rows if r.get("error")))
         if notes:
             summary["notes"] = notes
         md = _markdown(s, rows, summary, hw, settings)
@@ -886,7 +653,7 @@ def run_suite(
         with bar:
             task = bar.add_task(suite, total=len(insts))
             for inst in insts:
-                _run_instance(suite, inst, chosen, ctx, rows, bar, task)
+                _run_instance(s, inst, chosen, ctx, rows, bar, task)
                 done.append(inst.name)
                 write(complete=False)
     except KeyboardInterrupt:
@@ -899,28 +666,23 @@ def run_suite(
     return BenchReport(suite, rows, json_path, md_path, md, summary, hw)
 
 
-def _run_instance(suite: str, inst, chosen: dict, ctx: dict, rows: list, bar, task) -> None:
+def _run_instance(
+    suite: Suite, inst: Instance, chosen: dict, ctx: SuiteContext, rows: list, bar, task
+) -> None:
     """Append the rows of one instance (an ``error`` row if it cannot be loaded)."""
-    bar.update(task, description=f"{suite}: {inst.name}")
+    bar.update(task, description=f"{suite.name}: {inst.name}")
     try:
-        graph = inst.load()
+        loaded = inst.load()
     except Exception as exc:
         rows.append(
             {
-                "instance" if suite != "gset" else "graph": inst.name,
+                suite.key: inst.name,
                 "method": ",".join(m for ms in chosen.values() for m in ms),
                 "error": f"{type(exc).__name__}: {exc}",
             }
         )
     else:
-        if suite == "gset":
-            rows += _gset_rows(inst, graph, chosen["maxcut"], ctx)
-        elif suite == "satlib-mis":
-            rows += _satlib_rows(inst, graph, chosen["mis"], ctx)
-        elif suite == "er":
-            rows += _er_rows(inst, graph, chosen["mis"], ctx)
-        else:
-            rows += _regular_rows(inst, graph, chosen, ctx)
+        rows += suite.rows(inst, loaded, chosen, ctx)
     bar.advance(task)
 
 
@@ -945,3 +707,17 @@ def _load_partial(
                 f"this run asks for {settings[key]!r}; use the same options"
             )
     return rows, done, path, path.with_suffix(".md")
+
+
+def _discover_suites() -> None:
+    """Import every module of :mod:`dnnsolve.bench.suites` (each registers its suites)."""
+    import importlib
+    import pkgutil
+
+    from . import suites
+
+    for mod in pkgutil.iter_modules(suites.__path__):
+        importlib.import_module(f"{suites.__name__}.{mod.name}")
+
+
+_discover_suites()

@@ -17,7 +17,7 @@ import torch
 from ..core.parameterization import FreeVariables
 from ..core.problem import Evaluation, Problem
 from ..graph import Graph
-from ..methods import BuildContext, register
+from ..methods import BuildContext, register, register_problem
 from ..params.gnn import GraphNetwork
 from ..search.maxcut import cut_values, greedy_one_flip, parallel_tabu_search, tabu_search
 
@@ -120,6 +120,13 @@ class MaxCut(Problem):
 
     def reference(self) -> float | None:
         return self._reference
+
+
+register_problem(
+    "maxcut",
+    "Maximum cut of a weighted graph (Gset, DIMACS, edge list).",
+    formats="gset, dimacs, edgelist",
+)
 
 
 @register(

@@ -26,7 +26,7 @@ import torch
 from ..core.parameterization import FreeVariables
 from ..core.problem import Evaluation, Problem
 from ..graph import EdgeIndex, Graph
-from ..methods import BuildContext, register
+from ..methods import BuildContext, register, register_problem
 from ..params.gnn import GraphNetwork
 from ..search import mis as kernels
 
@@ -166,6 +166,13 @@ def _problem(graph: Graph, ctx: BuildContext, formulation: str) -> MaxIndependen
     prob = MaxIndependentSet(graph, ctx.device, ctx.reference, formulation)
     prob.generator = ctx.generator
     return prob
+
+
+register_problem(
+    "mis",
+    "Maximum (weighted) independent set (Gset, DIMACS, edge list, or CNF → MIS graph).",
+    formats="gset, dimacs, edgelist, cnf",
+)
 
 
 @register(
