@@ -30,7 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 solve_app = typer.Typer(
-    help="Solve one instance: dnnsolve solve PROBLEM FILE [options].", no_args_is_help=True
+    help="Solve one instance: dnnsolve solve PROBLEM FILE \\[OPTIONS].", no_args_is_help=True
 )
 app.add_typer(solve_app, name="solve")
 
