@@ -13,13 +13,17 @@ taken from the solver's own report.
 from .common import BaselineResult, maxcut_value, mis_value
 from .cpsat import cpsat_maxcut, cpsat_mis
 from .greedy import greedy_maxcut, greedy_mis
+from .hypermaxcut import cpsat_hypermaxcut, hypercut_value, sa_hypermaxcut
 
 __all__ = [
     "BaselineResult",
+    "cpsat_hypermaxcut",
     "cpsat_maxcut",
     "cpsat_mis",
     "greedy_maxcut",
     "greedy_mis",
+    "hypercut_value",
     "maxcut_value",
     "mis_value",
+    "sa_hypermaxcut",
 ]
