@@ -14,9 +14,12 @@ from .common import BaselineResult, maxcut_value, mis_value
 from .cpsat import cpsat_maxcut, cpsat_mis
 from .greedy import greedy_maxcut, greedy_mis
 from .hypermaxcut import cpsat_hypermaxcut, hypercut_value, sa_hypermaxcut
+from .sat import cadical, count_falsified, maxsat_cost, probsat, rc2
 
 __all__ = [
     "BaselineResult",
+    "cadical",
+    "count_falsified",
     "cpsat_hypermaxcut",
     "cpsat_maxcut",
     "cpsat_mis",
@@ -24,6 +27,9 @@ __all__ = [
     "greedy_mis",
     "hypercut_value",
     "maxcut_value",
+    "maxsat_cost",
     "mis_value",
+    "probsat",
+    "rc2",
     "sa_hypermaxcut",
 ]
