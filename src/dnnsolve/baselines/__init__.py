@@ -10,6 +10,7 @@ taken from the solver's own report.
 (2.0, 4.0)
 """
 
+from .coloring import coloring_conflicts, cpsat_coloring, dsatur, greedy_clique
 from .common import BaselineResult, maxcut_value, mis_value
 from .cpsat import cpsat_maxcut, cpsat_mis
 from .greedy import greedy_maxcut, greedy_mis
@@ -19,10 +20,14 @@ from .sat import cadical, count_falsified, maxsat_cost, probsat, rc2
 __all__ = [
     "BaselineResult",
     "cadical",
+    "coloring_conflicts",
     "count_falsified",
+    "cpsat_coloring",
     "cpsat_hypermaxcut",
     "cpsat_maxcut",
     "cpsat_mis",
+    "dsatur",
+    "greedy_clique",
     "greedy_maxcut",
     "greedy_mis",
     "hypercut_value",
