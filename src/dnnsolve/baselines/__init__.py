@@ -13,21 +13,26 @@ taken from the solver's own report.
 from .coloring import coloring_conflicts, cpsat_coloring, dsatur, greedy_clique
 from .common import BaselineResult, maxcut_value, mis_value
 from .cpsat import cpsat_maxcut, cpsat_mis
+from .domination import CPSAT_PROBLEMS, cpsat_domination, cpsat_k_coloring, greedy_domination
 from .greedy import greedy_maxcut, greedy_mis
 from .hypermaxcut import cpsat_hypermaxcut, hypercut_value, sa_hypermaxcut
 from .sat import cadical, count_falsified, maxsat_cost, probsat, rc2
 
 __all__ = [
+    "CPSAT_PROBLEMS",
     "BaselineResult",
     "cadical",
     "coloring_conflicts",
     "count_falsified",
     "cpsat_coloring",
+    "cpsat_domination",
     "cpsat_hypermaxcut",
+    "cpsat_k_coloring",
     "cpsat_maxcut",
     "cpsat_mis",
     "dsatur",
     "greedy_clique",
+    "greedy_domination",
     "greedy_maxcut",
     "greedy_mis",
     "hypercut_value",
