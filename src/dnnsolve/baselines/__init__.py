@@ -10,8 +10,16 @@ taken from the solver's own report.
 (2.0, 4.0)
 """
 
-from .coloring import coloring_conflicts, cpsat_coloring, dsatur, greedy_clique
+from .coloring import coloring_conflicts, cpsat_coloring, dsatur
 from .common import BaselineResult, maxcut_value, mis_value
+from .cover_clique import (
+    clique_value,
+    cover_value,
+    cpsat_clique,
+    cpsat_vertex_cover,
+    greedy_clique,
+    greedy_vertex_cover,
+)
 from .cpsat import cpsat_maxcut, cpsat_mis
 from .domination import CPSAT_PROBLEMS, cpsat_domination, cpsat_k_coloring, greedy_domination
 from .greedy import greedy_maxcut, greedy_mis
@@ -22,19 +30,24 @@ __all__ = [
     "CPSAT_PROBLEMS",
     "BaselineResult",
     "cadical",
+    "clique_value",
     "coloring_conflicts",
     "count_falsified",
+    "cover_value",
+    "cpsat_clique",
     "cpsat_coloring",
     "cpsat_domination",
     "cpsat_hypermaxcut",
     "cpsat_k_coloring",
     "cpsat_maxcut",
     "cpsat_mis",
+    "cpsat_vertex_cover",
     "dsatur",
     "greedy_clique",
     "greedy_domination",
     "greedy_maxcut",
     "greedy_mis",
+    "greedy_vertex_cover",
     "hypercut_value",
     "maxcut_value",
     "maxsat_cost",

@@ -1,20 +1,23 @@
-"""Benchmark suites (Gset, SATLIB-MIS, ER-[700-800], random regular scaling).
+"""Benchmark suites: one module of suites per family in :mod:`dnnsolve.bench.suites`.
 
 The CLI's ``dnnsolve bench SUITE`` calls :func:`run_suite`, which writes a JSON
 file with every row and the hardware, and a Markdown table with a summary.
 
->>> sorted(SUITES)
-['er', 'gset', 'regular', 'satlib-mis']
+>>> {"gset", "satlib-mis", "er", "regular", "color", "sat"} <= set(SUITES)
+True
 """
 
 from .generators import er_suite_graph, erdos_renyi, random_regular
 from .harness import (
     SUITES,
     BenchReport,
+    Instance,
     Suite,
+    SuiteContext,
     default_data_dir,
     hardware_info,
     markdown_table,
+    register_suite,
     run_suite,
     select_instances,
 )
@@ -22,13 +25,16 @@ from .harness import (
 __all__ = [
     "SUITES",
     "BenchReport",
+    "Instance",
     "Suite",
+    "SuiteContext",
     "default_data_dir",
     "er_suite_graph",
     "erdos_renyi",
     "hardware_info",
     "markdown_table",
     "random_regular",
+    "register_suite",
     "run_suite",
     "select_instances",
 ]

@@ -1,0 +1,193 @@
+"""Minimum (vertex-weighted) vertex cover: the complement of an independent set.
+
+C is a vertex cover iff V \\ C is an independent set, and w(C) = w(V) − w(V \\ C),
+so a maximum-weight independent set gives a minimum-weight cover. The relaxed
+variable x_v is the probability that v is in the cover; the losses are the MIS
+losses of :mod:`dnnsolve.problems.mis` at 1 − x, and repair / local search run
+the MIS kernels on the complement mask. Reported solutions are covers, checked
+edge by edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+
+from ..core.parameterization import FreeVariables
+from ..core.problem import Evaluation, Problem
+from ..graph import Graph
+from ..methods import BuildContext, register, register_problem
+from ..params.gnn import GraphNetwork
+from .mis import MaxIndependentSet, degree_init
+
+
+class MinVertexCover(Problem):
+    """Minimum (vertex-weighted) vertex cover; solutions are 0/1 cover masks.
+
+    >>> g = Graph.from_edges(4, [(0, 1), (1, 2), (2, 0), (2, 3)])
+    >>> p = MinVertexCover(g)
+    >>> p.verify(np.array([1, 0, 1, 0])), p.verify(np.array([1, 1, 0, 0]))
+    ((2.0, True), (2.0, False))
+    """
+
+    name = "vertex-cover"
+    sense = "min"
+
+    def __init__(
+        self,
+        graph: Graph,
+        device: torch.device | str = "cpu",
+        reference: float | None = None,
+        formulation: str = "pcqo",
+    ):
+        w = np.ones(graph.n) if graph.node_weight is None else graph.node_weight
+        self.total_weight = float(np.sum(w))
+        mis_ref = None if reference is None else self.total_weight - reference
+        self.mis = MaxIndependentSet(graph, device, mis_ref, formulation)
+        self.graph = graph
+        self.tg = self.mis.tg
+        self.n_vars = graph.n
+        self.instance = graph.name
+        self.formulation = formulation
+        self.hparams = dict(self.mis.hparams)
+        self._reference = reference
+        self.w = self.mis.w
+        self.generator: torch.Generator | None = None
+
+    def loss(self, x: torch.Tensor, hp: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        return self.mis.loss(1.0 - x, hp)
+
+    def decode(self, x: torch.Tensor) -> torch.Tensor:
+        return ~self.mis.decode(1.0 - x)
+
+    def repair(self, z: torch.Tensor) -> torch.Tensor:
+        """Add an endpoint of every uncovered edge, then drop redundant vertices.
+
+        (The MIS repair on the complement mask: conflict removal, then augmentation.)
+        """
+        self.mis.generator = self.generator
+        return ~self.mis.repair(~z.bool())
+
+    def evaluate(self, z: torch.Tensor) -> Evaluation:
+        z = z.bool()
+        uncovered = (~z[:, self.tg.src] & ~z[:, self.tg.dst]).any(dim=1)
+        return Evaluation(z.to(torch.float64) @ self.w.to(torch.float64), ~uncovered)
+
+    def verify(self, solution: np.ndarray) -> tuple[float, bool]:
+        sel = np.asarray(solution).reshape(-1)
+        if sel.shape != (self.graph.n,):
+            return float("nan"), False
+        sel = sel.astype(bool)
+        g = self.graph
+        w = np.ones(g.n) if g.node_weight is None else g.node_weight
+        covered = np.logical_or(sel[g.src], sel[g.dst])  # one entry per edge
+        return float(w[sel].sum()), bool(covered.all())
+
+    def local_search(
+        self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """The MIS iterated local search on V \\ C (see :meth:`MaxIndependentSet.local_search`)."""
+        return ~self.mis.local_search(~z.bool(), time_limit, generator)
+
+    def solution_output(self, solution: np.ndarray) -> list:
+        """Vertex ids in the cover."""
+        return self.graph.vertex_ids(np.asarray(solution).astype(bool))
+
+    def reference(self) -> float | None:
+        return self._reference
+
+
+def _problem(graph: Graph, ctx: BuildContext, formulation: str) -> MinVertexCover:
+    prob = MinVertexCover(graph, ctx.device, ctx.reference, formulation)
+    prob.generator = ctx.generator
+    return prob
+
+
+register_problem(
+    "vertex-cover",
+    "Minimum (weighted) vertex cover = complement of a maximum independent set.",
+    formats="gset, dimacs, edgelist",
+)
+
+
+@register(
+    "vertex-cover",
+    "pcqo",
+    "pCQO-MIS loss at 1 − x (cover = complement of the independent set), momentum GD",
+    default=True,
+    restarts=32,
+    steps=600,
+    optimizer="momentum",
+    momentum=0.875,
+    lr=[1e-4, 3e-4],
+    hparams={"gamma": [300.0, 900.0]},
+    eval_every=30,
+    perturb_every=1,
+    perturb_scale=0.5,
+    patience=6,
+    polish_top=16,
+)
+def _pcqo(graph: Graph, ctx: BuildContext):
+    prob = _problem(graph, ctx, "pcqo")
+    param = FreeVariables(
+        graph.n,
+        ctx.restarts,
+        squash="clamp",
+        init_mean=1.0 - degree_init(graph),
+        init_std=float(ctx.options.get("init_std", 0.5)),
+        device=ctx.device,
+        generator=ctx.generator,
+    )
+    return prob, param
+
+
+@register(
+    "vertex-cover",
+    "relu",
+    "ReLU dataless MIS network (Alkhouri et al. 2022) at 1 − x, Adam",
+    restarts=32,
+    steps=600,
+    lr=[3e-3, 1e-2],
+    eval_every=30,
+    patience=6,
+    polish_top=16,
+)
+def _relu(graph: Graph, ctx: BuildContext):
+    prob = _problem(graph, ctx, "relu")
+    param = FreeVariables(
+        graph.n,
+        ctx.restarts,
+        squash="clamp",
+        init_mean=1.0 - degree_init(graph),
+        init_std=float(ctx.options.get("init_std", 0.1)),
+        device=ctx.device,
+        generator=ctx.generator,
+    )
+    return prob, param
+
+
+@register(
+    "vertex-cover",
+    "pignn",
+    "PI-GNN: GCN/GraphSAGE, MIS QUBO loss at 1 − x (penalty P = 2), Adam",
+    restarts=16,
+    steps=1000,
+    lr=[3e-3, 1e-2],
+    eval_every=50,
+    patience=6,
+    polish_top=16,
+)
+def _pignn(graph: Graph, ctx: BuildContext):
+    prob = _problem(graph, ctx, "qubo")
+    param = GraphNetwork(
+        prob.tg,
+        ctx.restarts,
+        conv=ctx.options.get("conv", "gcn"),
+        embedding_dim=ctx.options.get("embedding_dim"),
+        hidden_dim=ctx.options.get("hidden_dim"),
+        dropout=ctx.options.get("dropout", 0.0),
+        generator=ctx.generator,
+    )
+    return prob, param
