@@ -1,6 +1,12 @@
-"""Parameterizations beyond free variables (graph neural networks)."""
+"""Parameterizations beyond free variables: graph, hypergraph, colouring and clause networks."""
 
 from ..core.parameterization import FreeVariables, Parameterization
-from .gnn import GraphNetwork
+from .gnn import EmbeddingNetwork, GraphNetwork, TwoLayerNetwork
 
-__all__ = ["FreeVariables", "GraphNetwork", "Parameterization"]
+__all__ = [
+    "EmbeddingNetwork",
+    "FreeVariables",
+    "GraphNetwork",
+    "Parameterization",
+    "TwoLayerNetwork",
+]

@@ -17,11 +17,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..core.parameterization import Parameterization, glorot_
 from ..search.sat import ClauseTensors
+from .gnn import EmbeddingNetwork
 
 
-class ClauseGraphNetwork(Parameterization):
+class ClauseGraphNetwork(EmbeddingNetwork):
     """Message passing on the clause–variable graph with a trainable embedding input.
 
     >>> from dnnsolve.search.sat import clause_tensors
@@ -59,20 +59,6 @@ class ClauseGraphNetwork(Parameterization):
         self.register_buffer("inv_deg", (1.0 / deg.clamp_min(1.0))[None, :, None])
         self.register_buffer("pos", ct.lit_pos[None, :, None])
         self.reset_(torch.ones(B, dtype=torch.bool, device=dev), generator)
-
-    def reset_(self, mask: torch.Tensor, generator: torch.Generator | None = None) -> None:
-        idx = torch.nonzero(mask, as_tuple=False).flatten()
-        if not len(idx):
-            return
-        with torch.no_grad():
-            emb = torch.empty((len(idx), *self.embedding.shape[1:]), device=idx.device)
-            self.embedding[idx] = emb.uniform_(-1.0, 1.0, generator=generator)
-            for w in self.weights:
-                fresh = torch.empty((len(idx), *w.shape[1:]), device=idx.device)
-                w[idx] = glorot_(fresh, generator)
-            out = torch.empty((len(idx), *self.w_out.shape[1:]), device=idx.device)
-            self.w_out[idx] = glorot_(out, generator)
-            self.b_out[idx] = 0.0
 
     def perturb_(
         self, mask: torch.Tensor, scale: float, generator: torch.Generator | None = None

@@ -12,14 +12,12 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
-from ..core.parameterization import Parameterization, glorot_
+from ..core.parameterization import Parameterization
 from ..graph import TorchGraph
-from .gnn import _propagate
+from .gnn import GraphNetwork
 
 
 class FreeLogits(Parameterization):
@@ -60,7 +58,7 @@ class FreeLogits(Parameterization):
         return torch.softmax(self.theta, dim=-1)
 
 
-class ColoringNetwork(Parameterization):
+class ColoringNetwork(GraphNetwork):
     """Two-layer GCN / GraphSAGE(mean) with a trainable embedding and a q-way softmax head.
 
     Parameters
@@ -89,50 +87,17 @@ class ColoringNetwork(Parameterization):
         dropout: float = 0.0,
         generator: torch.Generator | None = None,
     ):
-        super().__init__()
-        if conv not in ("gcn", "sage"):
-            raise ValueError(f"unknown conv {conv!r}; choose gcn or sage")
         if q < 1:
             raise ValueError("q must be at least 1")
-        n = graph.n
-        d0 = int(embedding_dim or min(max(int(math.sqrt(max(n, 1))), q, 4), 64))
-        d1 = int(hidden_dim or max(d0 // 2, q, 2))
-        self.graph, self.n, self.q, self.restarts = graph, n, q, restarts
-        self.conv, self.dropout = conv, float(dropout)
-        dev = graph.device
-        self.embedding = nn.Parameter(torch.empty(restarts, n, d0, device=dev))
-        self.w1 = nn.Parameter(torch.empty(restarts, d0, d1, device=dev))
-        self.b1 = nn.Parameter(torch.zeros(restarts, 1, d1, device=dev))
-        self.w2 = nn.Parameter(torch.empty(restarts, d1, q, device=dev))
-        self.b2 = nn.Parameter(torch.zeros(restarts, 1, q, device=dev))
-        if conv == "sage":
-            self.s1 = nn.Parameter(torch.empty(restarts, d0, d1, device=dev))
-            self.s2 = nn.Parameter(torch.empty(restarts, d1, q, device=dev))
-        self.reset_(torch.ones(restarts, dtype=torch.bool, device=dev), generator)
-
-    def reset_(self, mask: torch.Tensor, generator: torch.Generator | None = None) -> None:
-        idx = torch.nonzero(mask, as_tuple=False).flatten()
-        if not len(idx):
-            return
-        with torch.no_grad():
-            for name, p in self.named_parameters():
-                fresh = torch.empty((len(idx), *p.shape[1:]), device=p.device)
-                if name == "embedding":
-                    fresh.uniform_(-1.0, 1.0, generator=generator)
-                elif name.startswith("b"):
-                    fresh.zero_()
-                else:
-                    glorot_(fresh, generator)
-                p[idx] = fresh
-
-    def _layer(self, h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, s: torch.Tensor | None):
-        if self.conv == "gcn":
-            return _propagate(self.graph.gcn_norm, torch.bmm(h, w)) + b
-        return torch.bmm(h, s) + _propagate(self.graph.mean_norm, torch.bmm(h, w)) + b
-
-    def forward(self) -> torch.Tensor:
-        h = torch.relu(self._layer(self.embedding, self.w1, self.b1, getattr(self, "s1", None)))
-        if self.dropout and self.training:
-            h = nn.functional.dropout(h, self.dropout)
-        out = self._layer(h, self.w2, self.b2, getattr(self, "s2", None))
-        return torch.softmax(out, dim=-1)
+        super().__init__(
+            graph,
+            restarts,
+            conv,
+            embedding_dim,
+            hidden_dim,
+            dropout,
+            generator,
+            out_dim=q,
+            head="softmax",
+        )
+        self.q = q

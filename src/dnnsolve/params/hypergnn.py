@@ -11,23 +11,13 @@ weights share each product through an (n, B·d) layout.
 
 from __future__ import annotations
 
-import math
-
 import torch
-from torch import nn
 
-from ..core.parameterization import Parameterization, glorot_
 from ..hypergraph import TorchHypergraph
+from .gnn import TwoLayerNetwork, _propagate
 
 
-def _apply(op: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    """Apply a sparse (r, c) operator to every restart of h (B, c, d) → (B, r, d)."""
-    b, c, d = h.shape
-    flat = h.permute(1, 0, 2).reshape(c, b * d)
-    return (op @ flat).reshape(op.shape[0], b, d).permute(1, 0, 2)
-
-
-class HypergraphNetwork(Parameterization):
+class HypergraphNetwork(TwoLayerNetwork):
     """Two-layer hypergraph convolution network with a trainable embedding input.
 
     ``embedding_dim`` d0 defaults to min(max(⌊√n⌋, 4), 64) (HypOp uses 50–70
@@ -48,41 +38,17 @@ class HypergraphNetwork(Parameterization):
         dropout: float = 0.0,
         generator: torch.Generator | None = None,
     ):
-        super().__init__()
-        n = hypergraph.n
-        d0 = embedding_dim or max(4, min(int(math.sqrt(n)), 64))
-        d1 = hidden_dim or max(2, d0 // 2)
-        self.hg, self.n, self.restarts, self.dropout = hypergraph, n, restarts, dropout
+        super().__init__(
+            hypergraph.n,
+            restarts,
+            hypergraph.device,
+            embedding_dim=embedding_dim,
+            hidden_dim=hidden_dim,
+            dropout=dropout,
+            generator=generator,
+        )
+        self.hg = hypergraph
         self.left, self.right = hypergraph.propagation
-        dev = hypergraph.device
-        self.embedding = nn.Parameter(torch.empty(restarts, n, d0, device=dev))
-        self.w1 = nn.Parameter(torch.empty(restarts, d0, d1, device=dev))
-        self.b1 = nn.Parameter(torch.zeros(restarts, 1, d1, device=dev))
-        self.w2 = nn.Parameter(torch.empty(restarts, d1, 1, device=dev))
-        self.b2 = nn.Parameter(torch.zeros(restarts, 1, 1, device=dev))
-        self.reset_(torch.ones(restarts, dtype=torch.bool, device=dev), generator)
 
-    def reset_(self, mask: torch.Tensor, generator: torch.Generator | None = None) -> None:
-        idx = torch.nonzero(mask, as_tuple=False).flatten()
-        if not len(idx):
-            return
-        with torch.no_grad():
-            for name, p in self.named_parameters():
-                fresh = torch.empty((len(idx), *p.shape[1:]), device=p.device)
-                if name == "embedding":
-                    fresh.uniform_(-1.0, 1.0, generator=generator)
-                elif name.startswith("b"):
-                    fresh.zero_()
-                else:
-                    glorot_(fresh, generator)
-                p[idx] = fresh
-
-    def _conv(self, h: torch.Tensor) -> torch.Tensor:
-        return _apply(self.left, _apply(self.right, h))
-
-    def forward(self) -> torch.Tensor:
-        h = torch.relu(self._conv(torch.bmm(self.embedding, self.w1)) + self.b1)
-        if self.dropout and self.training:
-            h = nn.functional.dropout(h, self.dropout)
-        out = self._conv(torch.bmm(h, self.w2)) + self.b2
-        return torch.sigmoid(out.squeeze(-1))
+    def propagate(self, h: torch.Tensor) -> torch.Tensor:
+        return _propagate(self.left, _propagate(self.right, h))
