@@ -63,6 +63,7 @@ from ..core.problem import Evaluation, Problem
 from ..graph import Graph
 from ..methods import BuildContext, register, register_problem
 from ..search import domination as kernels
+from ..search._common import one_thread
 from .domination_check import CHECKS
 
 _HPARAMS: dict[str, dict[str, float]] = {
@@ -432,12 +433,12 @@ class CoveringProblem(Problem):
 
     def repair(self, z: torch.Tensor) -> torch.Tensor:
         """Greedy cover of every unsatisfied row, then removal of redundant vertices."""
-        with kernels.one_thread(self.device):
+        with one_thread(self.device):
             return self._flip(self._repair_y(self._flip(z), self.generator))
 
     def evaluate(self, z: torch.Tensor) -> Evaluation:
         z = z.bool()
-        with kernels.one_thread(self.device):
+        with one_thread(self.device):
             ok = self.cov.satisfied(self._flip(z))
             if self.kind.connected:
                 ok &= induced_connected(self.src, self.dst, z)

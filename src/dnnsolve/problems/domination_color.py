@@ -40,6 +40,7 @@ from ..core.solver import SolverConfig
 from ..graph import Graph
 from ..methods import BuildContext, Method, register, register_problem, run_method
 from ..search import domination as kernels
+from ..search._common import one_thread
 from .domination_check import check_k_coloring
 
 _HPARAMS: dict[str, dict[str, float]] = {"relu": {"gamma": 1.0}, "potts": {}}
@@ -114,7 +115,7 @@ class KColoring(Problem):
         self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """Batched min-conflicts tabu walk (2000 iterations without a time limit)."""
-        with kernels.one_thread(self.device):
+        with one_thread(self.device):
             return kernels.min_conflicts(
                 self.tg.adj01,
                 self.tg.src,

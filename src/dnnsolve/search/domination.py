@@ -26,30 +26,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 import numpy as np
 import torch
-
-
-@contextmanager
-def one_thread(device: torch.device) -> Iterator[None]:
-    """Run with one intra-op CPU thread (a no-op on CUDA).
-
-    The kernels issue many tiny sparse products; on a busy 2-core CPU, OpenMP
-    threads spin-waiting on each other made them up to 100× slower (measured:
-    repair of a 10-vertex batch 0.3 s → 3 ms).
-    """
-    if torch.device(device).type != "cpu":
-        yield
-        return
-    prev = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(prev)
 
 
 class Incidence:

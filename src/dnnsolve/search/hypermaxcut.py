@@ -11,35 +11,18 @@ Every function works on (B, n) bool batches on any device.
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 
 import torch
 
 from ..hypergraph import TorchHypergraph
+from ._common import device_generator, gain_tolerance, single_thread, tie_noise
 
 _CHECK_EVERY = 50
 _REFRESH_EVERY = 1000
 # above this many (edge, member) pairs per move the tabu search recomputes gains in full
 _MAX_INCREMENTAL = 4096
-
-
-def _single_thread(fn):
-    """One intra-op CPU thread: the loops issue many tiny kernels (see search.maxcut)."""
-
-    @functools.wraps(fn)
-    def wrapper(th: TorchHypergraph, *args, **kwargs):
-        if th.device.type != "cpu":
-            return fn(th, *args, **kwargs)
-        prev = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(th, *args, **kwargs)
-        finally:
-            torch.set_num_threads(prev)
-
-    return wrapper
 
 
 def side_counts(th: TorchHypergraph, z: torch.Tensor) -> torch.Tensor:
@@ -85,24 +68,7 @@ def flip_gains(th: TorchHypergraph, z: torch.Tensor, cnt: torch.Tensor | None = 
     return out.index_add_(1, th.inc_vertex, vals)
 
 
-def _tolerance(th: TorchHypergraph) -> float:
-    wmax = float(th.weight64.abs().max()) if th.m else 1.0
-    return 1e-9 * max(wmax, 1.0) * max(th.m, 1)
-
-
-def _tie_noise(th: TorchHypergraph) -> float:
-    wabs = th.weight64.abs()
-    return 1e-3 * float(wabs[wabs > 0].min()) if bool((wabs > 0).any()) else 1e-3
-
-
-def _device_generator(gen: torch.Generator | None, dev: torch.device) -> torch.Generator:
-    if gen is not None and gen.device.type == torch.device(dev).type:
-        return gen
-    seed = 0 if gen is None else int(torch.randint(2**31, (1,), generator=gen))
-    return torch.Generator(device=dev).manual_seed(seed)
-
-
-@_single_thread
+@single_thread
 def greedy_descent(
     th: TorchHypergraph,
     z: torch.Tensor,
@@ -130,8 +96,8 @@ def greedy_descent(
         return z
     t0 = time.perf_counter()
     rounds = 4 * n + 10 if max_rounds is None else max_rounds
-    tol = _tolerance(th)
-    noise = _tie_noise(th)
+    tol = gain_tolerance(th.weight64, th.m)
+    noise = tie_noise(th.weight64)
     gen = torch.Generator(device=th.device).manual_seed(0)
     e_idx = th.inc_edge.expand(B, -1)
     v_inc = th.inc_vertex
@@ -238,7 +204,7 @@ class _State:
         return self.z[:, : self.n] > 0
 
 
-@_single_thread
+@single_thread
 def tabu_search(
     th: TorchHypergraph,
     z: torch.Tensor,
@@ -278,7 +244,7 @@ def tabu_search(
     if max_iters is None and time_limit is None:
         max_iters = 20 * n
     dev = th.device
-    gen = _device_generator(generator, dev)
+    gen = device_generator(generator, dev)
     lo, hi = tenure if tenure is not None else (n // 25 + 1, n // 9 + 1)
     cap = max(1, (n - 1) // 2)
     lo, hi = max(1, min(lo, cap)), max(1, min(hi, cap))
@@ -292,7 +258,7 @@ def tabu_search(
     best_it = torch.zeros(B, dtype=torch.int64, device=dev)
     last_kick = torch.zeros(B, dtype=torch.int64, device=dev)
     tabu_until = torch.zeros(B, n, dtype=torch.int64, device=dev)
-    noise_scale = _tie_noise(th)
+    noise_scale = tie_noise(th.weight64)
     noise = torch.empty(B, n, dtype=torch.float64, device=dev)
     tenures = torch.empty(_CHECK_EVERY, B, 1, dtype=torch.int64, device=dev)
     step_idx = torch.arange(_CHECK_EVERY, device=dev)
@@ -397,7 +363,7 @@ class _ClassTables:
         self.stride = stride
 
 
-@_single_thread
+@single_thread
 def parallel_annealing(
     th: TorchHypergraph,
     z: torch.Tensor,
@@ -434,7 +400,7 @@ def parallel_annealing(
     t0 = time.perf_counter()
     if max_sweeps is None and time_limit is None:
         max_sweeps = 100
-    gen = _device_generator(generator, th.device)
+    gen = device_generator(generator, th.device)
     scale = float(th.weight64.abs().mean()) or 1.0
     ta, tb = t_start * scale, t_end * scale
     S = int(th.sizes.max()) + 2

@@ -9,13 +9,13 @@ only the neighbours' fields change, so h is kept up to date with one
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 
 import torch
 
 from ..graph import EdgeIndex, TorchGraph
+from ._common import device_generator, gain_tolerance, single_thread, tie_noise
 
 # iterations between clock checks / bookkeeping syncs in the tabu loop
 _CHECK_EVERY = 50
@@ -108,28 +108,7 @@ class _State:
         return self.s > 0
 
 
-def _single_thread(fn):
-    """Run ``fn`` with one intra-op CPU thread.
-
-    The loops issue thousands of tiny kernels; on a busy CPU, OpenMP threads
-    spin-waiting on each other made them 5–50× slower (measured on 2 cores).
-    """
-
-    @functools.wraps(fn)
-    def wrapper(tg: TorchGraph, *args, **kwargs):
-        if tg.device.type != "cpu":
-            return fn(tg, *args, **kwargs)
-        prev = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(tg, *args, **kwargs)
-        finally:
-            torch.set_num_threads(prev)
-
-    return wrapper
-
-
-@_single_thread
+@single_thread
 def greedy_one_flip(
     tg: TorchGraph,
     z: torch.Tensor,
@@ -160,7 +139,7 @@ def greedy_one_flip(
     adj = tg.adj
     s = spins(z.to(tg.device), tg.dtype)
     rounds = 4 * tg.n + 10 if max_rounds is None else max_rounds
-    tol = _tolerance(tg)
+    tol = gain_tolerance(tg.weight, tg.n)
     gen = torch.Generator(device=tg.device).manual_seed(0)
     for _ in range(rounds):
         if time_limit is not None and time.perf_counter() - t0 >= time_limit:
@@ -178,27 +157,7 @@ def greedy_one_flip(
     return s > 0
 
 
-def _tolerance(tg: TorchGraph) -> float:
-    """Gains below this count as zero (float noise on real-valued weights)."""
-    wmax = float(tg.weight.abs().max()) if tg.weight.numel() else 1.0
-    return 1e-9 * max(wmax, 1.0) * max(tg.n, 1)
-
-
-def _device_generator(gen: torch.Generator | None, dev: torch.device) -> torch.Generator:
-    """A generator on ``dev``: ``gen`` itself, or one seeded from it (0 without one)."""
-    if gen is not None and gen.device.type == torch.device(dev).type:
-        return gen
-    seed = 0 if gen is None else int(torch.randint(2**31, (1,), generator=gen))
-    return torch.Generator(device=dev).manual_seed(seed)
-
-
-def _tie_noise(tg: TorchGraph) -> float:
-    """Scale of random tie-breaking noise: far below any meaningful gain difference."""
-    wabs = tg.weight.abs()
-    return 1e-3 * float(wabs[wabs > 0].min()) if bool((wabs > 0).any()) else 1e-3
-
-
-@_single_thread
+@single_thread
 def tabu_search(
     tg: TorchGraph,
     z: torch.Tensor,
@@ -244,7 +203,7 @@ def tabu_search(
     if max_iters is None and time_limit is None:
         max_iters = 20 * n
     dev = tg.device
-    gen = _device_generator(generator, dev)
+    gen = device_generator(generator, dev)
 
     lo, hi = tenure if tenure is not None else (n // 25 + 1, n // 9 + 1)
     cap = max(1, (n - 1) // 2)  # leave some vertex free on tiny graphs
@@ -260,7 +219,7 @@ def tabu_search(
     best_s = st.s.clone()
     best_it = torch.zeros(B, 1, dtype=torch.int64, device=dev)
     tabu_until = torch.zeros(B, n, dtype=torch.int64, device=dev)
-    noise_scale = _tie_noise(tg)
+    noise_scale = tie_noise(tg.weight)
     noise = torch.empty(B, n, dtype=st.s.dtype, device=dev)
     score = torch.empty(B, n, dtype=st.s.dtype, device=dev)
     blocked = torch.empty(B, n, dtype=torch.bool, device=dev)
@@ -321,7 +280,7 @@ def tabu_search(
     return torch.where(worse[:, None], z, out)
 
 
-@_single_thread
+@single_thread
 def parallel_tabu_search(
     tg: TorchGraph,
     z: torch.Tensor,
@@ -367,7 +326,7 @@ def parallel_tabu_search(
     limit = math.inf if time_limit is None and max_iters is not None else (time_limit or 5.0)
     iters = max_iters if max_iters is not None else 1 << 62
     dev = tg.device
-    gen = _device_generator(generator, dev)
+    gen = device_generator(generator, dev)
     ei = EdgeIndex(tg)
     adj = tg.adj.to(torch.float64)
     fracs = torch.as_tensor(move_fraction, dtype=torch.float64).reshape(-1)
@@ -375,7 +334,7 @@ def parallel_tabu_search(
     k = int(k_row.max())
     keep_rank = torch.arange(k, device=dev) < k_row[:, None]  # (B, k): row b keeps k_b moves
     stall_limit = max(200, 3 * n // int(k_row.min()))
-    noise_scale = _tie_noise(tg)
+    noise_scale = tie_noise(tg.weight)
 
     s = spins(z, torch.float64).contiguous()
     h = (adj @ s.T.contiguous()).T
