@@ -24,13 +24,11 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from ..core.parameterization import FreeVariables
 from ..core.problem import Evaluation, Problem
 from ..graph import EdgeIndex, Graph
-from ..methods import BuildContext, register, register_problem
-from ..params.gnn import GraphNetwork
+from ..methods import BuildContext, register_problem
 from ..search import clique as kernels
-from .mis import MaxIndependentSet, all_pairs_relu
+from .mis import MaxIndependentSet, all_pairs_relu, register_mis_methods
 
 #: the complement is built only when it has at most this many edges
 COMPLEMENT_MAX_EDGES = 2_000_000
@@ -259,80 +257,17 @@ register_problem(
     formats="gset, dimacs, edgelist",
 )
 
-_COMMON = {"eval_every": 30, "patience": 6, "polish_top": 16}
-
-
-@register(
+# the problem carries its own γ defaults (explicit: the MIS population; implicit: its own)
+register_mis_methods(
     "clique",
-    "pcqo",
-    "pCQO-MIS on the complement: quadratic loss with xᵀĀx from A only, box [0,1], momentum GD",
-    default=True,
-    restarts=32,
-    steps=600,
-    optimizer="momentum",
-    momentum=0.875,
-    lr=[1e-4, 3e-4],
-    perturb_every=1,
-    perturb_scale=0.5,
-    **_COMMON,
+    _problem,
+    complement_degree_init,
+    {
+        "pcqo": "pCQO-MIS on the complement: quadratic loss with xᵀĀx from A only, box [0,1], "
+        "momentum GD",
+        "relu": "ReLU dataless network (Alkhouri et al. 2022) on the complement, "
+        "O(n log n + m), Adam",
+        "pignn": "PI-GNN on G with the complement-graph MIS QUBO loss (penalty P = 2), Adam",
+    },
+    overrides={"pcqo": {"hparams": {}}},
 )
-def _pcqo(graph: Graph, ctx: BuildContext):
-    prob = _problem(graph, ctx, "pcqo")
-    param = FreeVariables(
-        graph.n,
-        ctx.restarts,
-        squash="clamp",
-        init_mean=complement_degree_init(graph),
-        init_std=float(ctx.options.get("init_std", 0.5)),
-        device=ctx.device,
-        generator=ctx.generator,
-    )
-    return prob, param
-
-
-@register(
-    "clique",
-    "relu",
-    "ReLU dataless network (Alkhouri et al. 2022) on the complement, O(n log n + m), Adam",
-    restarts=32,
-    steps=600,
-    lr=[3e-3, 1e-2],
-    **_COMMON,
-)
-def _relu(graph: Graph, ctx: BuildContext):
-    prob = _problem(graph, ctx, "relu")
-    param = FreeVariables(
-        graph.n,
-        ctx.restarts,
-        squash="clamp",
-        init_mean=complement_degree_init(graph),
-        init_std=float(ctx.options.get("init_std", 0.1)),
-        device=ctx.device,
-        generator=ctx.generator,
-    )
-    return prob, param
-
-
-@register(
-    "clique",
-    "pignn",
-    "PI-GNN on G with the complement-graph MIS QUBO loss (penalty P = 2), Adam",
-    restarts=16,
-    steps=1000,
-    lr=[3e-3, 1e-2],
-    eval_every=50,
-    patience=6,
-    polish_top=16,
-)
-def _pignn(graph: Graph, ctx: BuildContext):
-    prob = _problem(graph, ctx, "qubo")
-    param = GraphNetwork(
-        prob.tg,
-        ctx.restarts,
-        conv=ctx.options.get("conv", "gcn"),
-        embedding_dim=ctx.options.get("embedding_dim"),
-        hidden_dim=ctx.options.get("hidden_dim"),
-        dropout=ctx.options.get("dropout", 0.0),
-        generator=ctx.generator,
-    )
-    return prob, param

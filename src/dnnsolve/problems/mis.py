@@ -18,7 +18,7 @@ Decoding thresholds at ½; repair and local search live in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
@@ -162,6 +162,80 @@ def degree_init(graph: Graph) -> torch.Tensor:
     return torch.as_tensor(1.0 - deg / max(deg.max(initial=0.0), 1.0), dtype=torch.float32)
 
 
+#: solver defaults of the three MIS-formulation methods (shared with clique and vertex cover)
+MIS_METHOD_DEFAULTS: dict[str, dict] = {
+    "pcqo": dict(
+        restarts=32,
+        steps=600,
+        optimizer="momentum",
+        momentum=0.875,
+        lr=[1e-4, 3e-4],
+        hparams={"gamma": [300.0, 900.0]},
+        eval_every=30,
+        perturb_every=1,
+        perturb_scale=0.5,
+        patience=6,
+        polish_top=16,
+    ),
+    "relu": dict(restarts=32, steps=600, lr=[3e-3, 1e-2], eval_every=30, patience=6, polish_top=16),
+    "pignn": dict(
+        restarts=16, steps=1000, lr=[3e-3, 1e-2], eval_every=50, patience=6, polish_top=16
+    ),
+}
+
+
+def register_mis_methods(
+    problem: str,
+    make_problem: Callable[[Graph, BuildContext, str], Problem],
+    init_mean: Callable[[Graph], torch.Tensor],
+    descriptions: Mapping[str, str],
+    overrides: Mapping[str, Mapping] | None = None,
+) -> None:
+    """Register ``pcqo`` (default), ``relu`` and ``pignn`` for a problem solved as an MIS.
+
+    ``make_problem(graph, ctx, formulation)`` builds the problem for the
+    formulation ``"pcqo"``, ``"relu"`` or ``"qubo"`` (PI-GNN); ``init_mean(graph)``
+    is the free variables' starting point; ``overrides`` replace entries of
+    :data:`MIS_METHOD_DEFAULTS` per method. Options: ``init_std`` (free
+    variables), ``conv``, ``embedding_dim``, ``hidden_dim``, ``dropout`` (PI-GNN).
+    """
+    extra = overrides or {}
+
+    def free(formulation: str, init_std: float):
+        def build(graph: Graph, ctx: BuildContext):
+            prob = make_problem(graph, ctx, formulation)
+            param = FreeVariables(
+                graph.n,
+                ctx.restarts,
+                squash="clamp",
+                init_mean=init_mean(graph),
+                init_std=float(ctx.options.get("init_std", init_std)),
+                device=ctx.device,
+                generator=ctx.generator,
+            )
+            return prob, param
+
+        return build
+
+    def gnn(graph: Graph, ctx: BuildContext):
+        prob = make_problem(graph, ctx, "qubo")
+        param = GraphNetwork(
+            prob.tg,
+            ctx.restarts,
+            conv=ctx.options.get("conv", "gcn"),
+            embedding_dim=ctx.options.get("embedding_dim"),
+            hidden_dim=ctx.options.get("hidden_dim"),
+            dropout=ctx.options.get("dropout", 0.0),
+            generator=ctx.generator,
+        )
+        return prob, param
+
+    builders = {"pcqo": free("pcqo", 0.5), "relu": free("relu", 0.1), "pignn": gnn}
+    for name, build in builders.items():
+        defaults = {**MIS_METHOD_DEFAULTS[name], **extra.get(name, {})}
+        register(problem, name, descriptions[name], default=name == "pcqo", **defaults)(build)
+
+
 def _problem(graph: Graph, ctx: BuildContext, formulation: str) -> MaxIndependentSet:
     prob = MaxIndependentSet(graph, ctx.device, ctx.reference, formulation)
     prob.generator = ctx.generator
@@ -173,84 +247,16 @@ register_problem(
     "Maximum (weighted) independent set (Gset, DIMACS, edge list, or CNF → MIS graph).",
     formats="gset, dimacs, edgelist, cnf",
 )
-
-
-@register(
+register_mis_methods(
     "mis",
-    "pcqo",
-    "pCQO-MIS: quadratic loss with implicit complement-graph clique term, box [0,1], momentum GD",
-    default=True,
-    restarts=32,
-    steps=600,
-    optimizer="momentum",
-    momentum=0.875,
-    lr=[1e-4, 3e-4],
-    hparams={"gamma": [300.0, 900.0]},
-    eval_every=30,
-    perturb_every=1,
-    perturb_scale=0.5,
-    patience=6,
-    polish_top=16,
+    _problem,
+    degree_init,
+    {
+        "pcqo": "pCQO-MIS: quadratic loss with implicit complement-graph clique term, "
+        "box [0,1], momentum GD",
+        "relu": "ReLU dataless network (Alkhouri et al. 2022), sparse with O(n log n) "
+        "complement term, Adam",
+        "pignn": "PI-GNN: GCN/GraphSAGE with trainable embedding, MIS QUBO loss (penalty P = 2), "
+        "Adam",
+    },
 )
-def _pcqo(graph: Graph, ctx: BuildContext):
-    prob = _problem(graph, ctx, "pcqo")
-    param = FreeVariables(
-        graph.n,
-        ctx.restarts,
-        squash="clamp",
-        init_mean=degree_init(graph),
-        init_std=float(ctx.options.get("init_std", 0.5)),
-        device=ctx.device,
-        generator=ctx.generator,
-    )
-    return prob, param
-
-
-@register(
-    "mis",
-    "relu",
-    "ReLU dataless network (Alkhouri et al. 2022), sparse with O(n log n) complement term, Adam",
-    restarts=32,
-    steps=600,
-    lr=[3e-3, 1e-2],
-    eval_every=30,
-    patience=6,
-    polish_top=16,
-)
-def _relu(graph: Graph, ctx: BuildContext):
-    prob = _problem(graph, ctx, "relu")
-    param = FreeVariables(
-        graph.n,
-        ctx.restarts,
-        squash="clamp",
-        init_mean=degree_init(graph),
-        init_std=float(ctx.options.get("init_std", 0.1)),
-        device=ctx.device,
-        generator=ctx.generator,
-    )
-    return prob, param
-
-
-@register(
-    "mis",
-    "pignn",
-    "PI-GNN: GCN/GraphSAGE with trainable embedding, MIS QUBO loss (penalty P = 2), Adam",
-    restarts=16,
-    steps=1000,
-    lr=[3e-3, 1e-2],
-    eval_every=50,
-    patience=6,
-    polish_top=16,
-)
-def _pignn(graph: Graph, ctx: BuildContext):
-    prob = _problem(graph, ctx, "qubo")
-    param = GraphNetwork(
-        prob.tg,
-        ctx.restarts,
-        conv=ctx.options.get("conv", "gcn"),
-        embedding_dim=ctx.options.get("embedding_dim"),
-        hidden_dim=ctx.options.get("hidden_dim"),
-        dropout=ctx.options.get("dropout", 0.0),
-        generator=ctx.generator,
-    )
-    return prob, param

@@ -15,12 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
-from ..core.parameterization import FreeVariables
 from ..core.problem import Evaluation, Problem
 from ..graph import Graph
-from ..methods import BuildContext, register, register_problem
-from ..params.gnn import GraphNetwork
-from .mis import MaxIndependentSet, degree_init
+from ..methods import BuildContext, register_problem
+from .mis import MaxIndependentSet, degree_init, register_mis_methods
 
 
 class MinVertexCover(Problem):
@@ -112,82 +110,13 @@ register_problem(
 )
 
 
-@register(
+register_mis_methods(
     "vertex-cover",
-    "pcqo",
-    "pCQO-MIS loss at 1 − x (cover = complement of the independent set), momentum GD",
-    default=True,
-    restarts=32,
-    steps=600,
-    optimizer="momentum",
-    momentum=0.875,
-    lr=[1e-4, 3e-4],
-    hparams={"gamma": [300.0, 900.0]},
-    eval_every=30,
-    perturb_every=1,
-    perturb_scale=0.5,
-    patience=6,
-    polish_top=16,
+    _problem,
+    lambda graph: 1.0 - degree_init(graph),
+    {
+        "pcqo": "pCQO-MIS loss at 1 − x (cover = complement of the independent set), momentum GD",
+        "relu": "ReLU dataless MIS network (Alkhouri et al. 2022) at 1 − x, Adam",
+        "pignn": "PI-GNN: GCN/GraphSAGE, MIS QUBO loss at 1 − x (penalty P = 2), Adam",
+    },
 )
-def _pcqo(graph: Graph, ctx: BuildContext):
-    prob = _problem(graph, ctx, "pcqo")
-    param = FreeVariables(
-        graph.n,
-        ctx.restarts,
-        squash="clamp",
-        init_mean=1.0 - degree_init(graph),
-        init_std=float(ctx.options.get("init_std", 0.5)),
-        device=ctx.device,
-        generator=ctx.generator,
-    )
-    return prob, param
-
-
-@register(
-    "vertex-cover",
-    "relu",
-    "ReLU dataless MIS network (Alkhouri et al. 2022) at 1 − x, Adam",
-    restarts=32,
-    steps=600,
-    lr=[3e-3, 1e-2],
-    eval_every=30,
-    patience=6,
-    polish_top=16,
-)
-def _relu(graph: Graph, ctx: BuildContext):
-    prob = _problem(graph, ctx, "relu")
-    param = FreeVariables(
-        graph.n,
-        ctx.restarts,
-        squash="clamp",
-        init_mean=1.0 - degree_init(graph),
-        init_std=float(ctx.options.get("init_std", 0.1)),
-        device=ctx.device,
-        generator=ctx.generator,
-    )
-    return prob, param
-
-
-@register(
-    "vertex-cover",
-    "pignn",
-    "PI-GNN: GCN/GraphSAGE, MIS QUBO loss at 1 − x (penalty P = 2), Adam",
-    restarts=16,
-    steps=1000,
-    lr=[3e-3, 1e-2],
-    eval_every=50,
-    patience=6,
-    polish_top=16,
-)
-def _pignn(graph: Graph, ctx: BuildContext):
-    prob = _problem(graph, ctx, "qubo")
-    param = GraphNetwork(
-        prob.tg,
-        ctx.restarts,
-        conv=ctx.options.get("conv", "gcn"),
-        embedding_dim=ctx.options.get("embedding_dim"),
-        hidden_dim=ctx.options.get("hidden_dim"),
-        dropout=ctx.options.get("dropout", 0.0),
-        generator=ctx.generator,
-    )
-    return prob, param
