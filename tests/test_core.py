@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from typing import ClassVar
 
 import numpy as np
@@ -150,6 +151,36 @@ def test_solver_early_stopping_and_time_limit():
     r = Solver(cfg).solve(TargetBits(np.ones(4)), FreeVariables(4, 2, generator=_gen()))
     assert r.stop_reason == "time_limit"
     assert r.time_s < 3.0
+
+
+class SlowCheck(TargetBits):
+    """TargetBits whose decoding (the evaluation) and local search each take ``delay`` s."""
+
+    def __init__(self, target: np.ndarray, delay: float):
+        super().__init__(target)
+        self.delay, self.polish_budgets = delay, []
+
+    def repair(self, z):
+        time.sleep(self.delay)
+        return z
+
+    def local_search(self, z, time_limit, generator=None):
+        self.polish_budgets.append(time_limit)
+        time.sleep(min(self.delay, time_limit or 0.0))
+        return z
+
+
+def test_time_limit_leaves_room_for_the_closing_evaluation_and_skips_a_spent_polish():
+    # every evaluation costs 0.4 s: training must stop early enough for the last one to fit,
+    # and a polish with no time left must not run at all
+    prob = SlowCheck(np.ones(4), delay=0.4)
+    cfg = SolverConfig(
+        restarts=2, steps=10**9, lr=1e-3, eval_every=1, time_limit=1.0, polish_fraction=0.0, seed=0
+    )
+    r = Solver(cfg).solve(prob, FreeVariables(4, 2, generator=_gen()))
+    assert r.stop_reason == "time_limit" and r.feasible
+    assert r.time_s < 1.0 + 0.45  # at most one evaluation's worth over, never two plus a polish
+    assert all(b is None or b > 0 for b in prob.polish_budgets)
 
 
 def test_solver_recovers_from_nan_restarts_and_gives_up_when_hopeless():

@@ -451,7 +451,11 @@ def _summary_lines(summary: dict) -> list[str]:
     for key, val in summary.items():
         if key in ("methods", "errors", "notes"):
             continue
-        if isinstance(val, dict):
+        if isinstance(val, dict) and val and all(isinstance(v, dict) for v in val.values()):
+            for sub, figures in val.items():  # e.g. per family: one bullet each
+                parts = [f"{k} = {_fmt_value(v)}" for k, v in figures.items()]
+                lines.append(f"- **{key} {sub}**: " + ", ".join(parts))
+        elif isinstance(val, dict):
             parts = [f"{k} = {_fmt_value(v)}" for k, v in val.items()]
             lines.append(f"- **{key}**: " + ", ".join(parts))
         else:

@@ -195,8 +195,11 @@ class Solver:
             train_budget = cfg.time_limit * (1.0 - keep)
         self._emit("on_start", cfg, problem)
 
+        eval_cost = 0.0  # seconds of the last evaluation (decode + repair + exact check)
+
         def evaluate(step: int, loss_val: float) -> bool:
-            nonlocal best_zr, g_score, g_z, g_found, evals_since_improve
+            nonlocal best_zr, g_score, g_z, g_found, evals_since_improve, eval_cost
+            t_eval = time.perf_counter()
             with torch.no_grad():
                 z = problem.repair(problem.decode(param()))
                 ev = problem.evaluate(z)
@@ -227,6 +230,7 @@ class Solver:
             )
             history.append(asdict(state))
             self._emit("on_eval", state)
+            eval_cost = time.perf_counter() - t_eval
             return improved
 
         step = 0
@@ -254,10 +258,15 @@ class Solver:
                 opt.step(lr * lr_sched(prog))
                 param.project_()
                 loss_val = float(loss.detach().mean())
-                timed_out = (
-                    train_budget is not None and time.perf_counter() - t_start > train_budget
+                elapsed = time.perf_counter() - t_start
+                # stop early enough that the closing evaluation fits in the training budget
+                timed_out = train_budget is not None and elapsed + eval_cost > train_budget
+                # on a time-out, a closing evaluation that would overrun the whole limit is
+                # skipped (large instances): the last evaluated solutions stand
+                closing_fits = (
+                    not history or cfg.time_limit is None or elapsed + eval_cost <= cfg.time_limit
                 )
-                if step % cfg.eval_every == 0 or step == cfg.steps or timed_out:
+                if step % cfg.eval_every == 0 or step == cfg.steps or (timed_out and closing_fits):
                     evaluate(step, loss_val)
                     n_eval = len(history)
                     if cfg.perturb_every:
@@ -284,11 +293,15 @@ class Solver:
             evaluate(step, loss_val)
         t_polish = time.perf_counter()
 
-        if cfg.polish and best_zr is not None and stop_reason not in ("reference", "interrupted"):
-            budget = cfg.polish_time
-            if cfg.time_limit is not None:
-                remaining = max(cfg.time_limit - (time.perf_counter() - t_start), 0.0)
-                budget = remaining if budget is None else min(budget, remaining)
+        polish = (
+            cfg.polish and best_zr is not None and stop_reason not in ("reference", "interrupted")
+        )
+        budget = cfg.polish_time
+        if polish and cfg.time_limit is not None:
+            remaining = max(cfg.time_limit - (time.perf_counter() - t_start), 0.0)
+            budget = remaining if budget is None else min(budget, remaining)
+            polish = remaining > 0.0  # the time limit is spent: no local search
+        if polish:
             order = torch.argsort(best_r, descending=True)
             k = cfg.polish_top or B
             cand = best_zr[order[:k]]
