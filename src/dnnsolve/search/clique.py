@@ -184,8 +184,9 @@ def local_search(
       (1,2)-swap: the owner leaves, both enter, +1) or heavier than its owner;
     * with probability ``p_plateau`` another 1-tight vertex (a plateau swap);
     * otherwise a random perturbation: with probability ``p_local`` a 2-tight
-      vertex (stays in the region), else any vertex (a jump: on sparse graphs
-      the walk then restarts from that vertex's neighbourhood).
+      vertex (stays in the region), else any vertex, drawn with a preference
+      for high degrees (a jump: on sparse graphs the walk then restarts from
+      that vertex's neighbourhood).
 
     A move is accepted if not worse (a perturbation also with probability
     ``p_worse``). Vertices that left are tabu for a random 0..``tenure``
@@ -224,6 +225,7 @@ def local_search(
     neg_inf = torch.full((B, n), -math.inf, device=tg.device)
     positive = (w > 0).expand(B, n)
     tabu = torch.zeros((B, n), dtype=torch.int64, device=tg.device)
+    deg_share = (tg.deg / tg.deg.max().clamp_min(1.0)).to(torch.float32)
     stall = 0
     for it in range(iters):
         if time.perf_counter() - t0 >= limit or stall >= stall_limit:
@@ -251,8 +253,10 @@ def local_search(
         pool2 = pool & (miss > 1.5) & (miss < 2.5)
         local = pool2.any(dim=1, keepdim=True) & (_noise(cur[:, :1], generator) < p_local)
         pool = torch.where(local, pool2, pool)
-        # priority classes: gain 3, plateau 2, perturbation 1 (random within a class)
+        # priority classes: gain 3, plateau 2, perturbation 1 (random within a class); a
+        # jump favours high-degree vertices, the likelier members of large cliques
         cls = torch.where(gain, 3.0, torch.where(plateau, 2.0, torch.where(pool, 1.0, -math.inf)))
+        noise = torch.where(local | ~pool, noise, noise * deg_share)
         score = torch.where(torch.isfinite(cls), cls + noise, neg_inf)
         val, v = score.max(dim=1)
         has = torch.isfinite(val)
