@@ -196,7 +196,7 @@ def test_installed_entry_point_demo(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())
-    assert {r["problem"] for r in results} == {"maxcut", "mis"}
+    assert {r["problem"] for r in results} == {"maxcut", "mis", "color", "sat"}
     for r in results:  # each bundled example is solved to its proven optimum
         assert r["feasible"] and r["reference"] is not None
         assert r["objective"] == r["reference"], r["instance"]

@@ -300,16 +300,31 @@ def _mis_exact(g: Graph) -> int:
 
 
 def test_examples_registry_and_certificates():
-    assert set(EXAMPLES) == {"maxcut_example", "mis_example", "mis_sat_example"}
+    assert set(EXAMPLES) == {
+        "maxcut_example",
+        "mis_example",
+        "mis_sat_example",
+        "color_example",
+        "sat_example",
+    }
     for name, info in EXAMPLES.items():
         p = example_path(name)
         assert p.exists() and example_path(info["file"]) == p
+        x = np.array([int(c) for c in info["certificate"]], dtype=np.int64)
+        if info["problem"] == "sat":
+            f = read_cnf(p)
+            assert (f.n_vars, f.n_clauses) == (info["n"], info["m"]) and len(x) == f.n_vars
+            assert f.satisfied(x) and info["optimum"] == 0  # a model: nothing falsified
+            continue
         g = read_graph(p)
         assert (g.n, g.m) == (info["n"], info["m"]) and not g.weighted
-        x = np.array([int(c) for c in info["certificate"]], dtype=np.int64)
         assert len(x) == g.n
         if info["problem"] == "maxcut":
             assert _cut_value(g, x) == info["optimum"]
+        elif info["problem"] == "color":  # proper with χ colours, and a χ-clique: χ is exact
+            assert not np.any(x[g.src] == x[g.dst]) and len(set(x.tolist())) == info["optimum"]
+            clique, _ = nx.max_weight_clique(g.to_networkx(), weight=None)
+            assert len(clique) == info["optimum"]
         else:  # independent set checked edge by edge
             assert not np.any(x[g.src] & x[g.dst]) and x.sum() == info["optimum"]
     with pytest.raises(InputError, match="unknown example"):

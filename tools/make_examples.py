@@ -60,8 +60,8 @@ def mis_exact(g: Graph) -> tuple[int, list[int]]:
     return round(s.ObjectiveValue()), [int(s.Value(v)) for v in x]
 
 
-def planted_3sat(n_vars: int, n_clauses: int, seed: int) -> CNF:
-    """Random 3-SAT whose clauses are all satisfied by a hidden random assignment."""
+def planted_3sat(n_vars: int, n_clauses: int, seed: int) -> tuple[CNF, list[int]]:
+    """Random 3-SAT whose clauses are all satisfied by a hidden random assignment (returned)."""
     rng = np.random.default_rng(seed)
     hidden = rng.integers(0, 2, n_vars)
     clauses = []
@@ -70,7 +70,24 @@ def planted_3sat(n_vars: int, n_clauses: int, seed: int) -> CNF:
         signs = rng.integers(0, 2, 3)
         if any(signs[k] == hidden[vs[k]] for k in range(3)):
             clauses.append([int(v + 1) if s else -int(v + 1) for v, s in zip(vs, signs)])
-    return CNF(n_vars, clauses, "mis_example")
+    cnf = CNF(n_vars, clauses, "mis_example")
+    assert cnf.satisfied(hidden.astype(bool))
+    return cnf, hidden.tolist()
+
+
+def planted_coloring(n: int, k: int, p: float, seed: int) -> tuple[Graph, list[int]]:
+    """A k-partite random graph plus one k-clique across the parts: χ = k exactly.
+
+    The parts give a proper k-colouring (χ ≤ k), the clique needs k colours (χ ≥ k).
+    """
+    rng = np.random.default_rng(seed)
+    part = rng.permutation(np.arange(n) % k)
+    edges = {
+        (u, v) for u in range(n) for v in range(u + 1, n) if part[u] != part[v] and rng.random() < p
+    }
+    clique = [int(np.flatnonzero(part == c)[0]) for c in range(k)]
+    edges |= {(min(a, b), max(a, b)) for a in clique for b in clique if a != b}
+    return Graph.from_edges(n, sorted(edges), name="color_example"), part.tolist()
 
 
 def main() -> None:
@@ -92,7 +109,7 @@ def main() -> None:
         certificate="".join(map(str, cert)),
     )
 
-    cnf = planted_3sat(30, 100, seed=7)
+    cnf, _ = planted_3sat(30, 100, seed=7)
     write_cnf(
         cnf, DATA / "mis_example.cnf", "planted satisfiable random 3-SAT, 30 vars, 100 clauses"
     )
@@ -122,6 +139,32 @@ def main() -> None:
         m=g.m,
         description="G(n=60, p=0.1) random graph, unweighted (MIS)",
         certificate="".join(map(str, cert)),
+    )
+
+    g, part = planted_coloring(200, 8, 0.5, seed=5)  # DSatur needs 16 colours
+    write_dimacs(g, DATA / "color_example.col", "planted 8-partite G(200, 0.5) + an 8-clique")
+    g = read_graph(DATA / "color_example.col")
+    info["color_example"] = dict(
+        file="color_example.col",
+        problem="color",
+        optimum=8,
+        n=g.n,
+        m=g.m,
+        description="planted 8-colourable G(200, 0.5) with an 8-clique: chromatic number 8",
+        certificate="".join(map(str, part)),
+    )
+
+    cnf, hidden = planted_3sat(200, 852, seed=3)  # clause ratio 4.26, the hard region
+    cnf.name = "sat_example"
+    write_cnf(cnf, DATA / "sat_example.cnf", "planted satisfiable random 3-SAT, 200 vars")
+    info["sat_example"] = dict(
+        file="sat_example.cnf",
+        problem="sat",
+        optimum=0,
+        n=cnf.n_vars,
+        m=cnf.n_clauses,
+        description="planted satisfiable random 3-SAT, 200 variables, 852 clauses (ratio 4.26)",
+        certificate="".join(map(str, hidden)),
     )
 
     for f in DATA.iterdir():

@@ -82,10 +82,12 @@ def _parse_pairs(pairs: list[str] | None, what: str, numeric: bool = False) -> d
 
 def _result_table(rows: list[dict], title: str | None = None) -> Table:
     table = Table(title=title)
-    for col in rows[0]:
-        table.add_column(col, justify="right" if col not in ("instance", "method") else "left")
+    cols = list(dict.fromkeys(k for row in rows for k in row))  # union, first-seen order
+    for col in cols:
+        left = col in ("instance", "method", "problem", "status", "found by")
+        table.add_column(col, justify="left" if left else "right")
     for row in rows:
-        table.add_row(*[_fmt(v) for v in row.values()])
+        table.add_row(*[_fmt(row.get(c)) for c in cols])
     return table
 
 
@@ -404,7 +406,7 @@ def demo(
         Path | None, typer.Option("--output", "-o", help="Also write all results as a JSON list.")
     ] = None,
 ) -> None:
-    """Solve the bundled MaxCut and MIS examples and compare with their proven optima."""
+    """Solve the bundled examples (MaxCut, MIS, colouring, SAT) and compare with their optima."""
     from .core.callbacks import RichProgress
     from .data import EXAMPLES, example_path
     from .methods import solve
@@ -426,7 +428,7 @@ def demo(
         results.append(r.to_dict(history=False))
         rows.append({"problem": problem, **_summary_row(r)})
     out.print(
-        _result_table(rows, title="dnnsolve demo (bundled examples, optimum proven by CP-SAT)")
+        _result_table(rows, title="dnnsolve demo (bundled examples with proven optima)")
     )
     if output is not None:
         from .core.result import atomic_write_text

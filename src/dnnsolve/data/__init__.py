@@ -1,11 +1,14 @@
 """Small bundled example instances with proven optima.
 
-``EXAMPLES`` maps a name to a dict with ``file``, ``problem`` (``"maxcut"`` or
-``"mis"``), ``optimum`` (proven by CP-SAT), ``n``, ``m``, ``description`` and
-``certificate`` (an optimal 0/1 vector, vertex order of the file).
+``EXAMPLES`` maps a name to a dict with ``file``, ``problem`` (``"maxcut"``,
+``"mis"``, ``"color"`` or ``"sat"``), ``optimum`` (proven: by CP-SAT, or by
+construction for the planted colouring and SAT examples), ``n``, ``m``,
+``description`` and ``certificate`` (an optimal solution as a digit string in
+the file's vertex / variable order: 0/1 sides or memberships, colours, or the
+truth values of a model).
 
 >>> sorted(EXAMPLES)
-['maxcut_example', 'mis_example', 'mis_sat_example']
+['color_example', 'maxcut_example', 'mis_example', 'mis_sat_example', 'sat_example']
 >>> example_path("mis_example").name
 'mis_example.dimacs'
 """
