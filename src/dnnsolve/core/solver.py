@@ -266,7 +266,15 @@ class Solver:
                 closing_fits = (
                     not history or cfg.time_limit is None or elapsed + eval_cost <= cfg.time_limit
                 )
-                if step % cfg.eval_every == 0 or step == cfg.steps or (timed_out and closing_fits):
+                # with a time limit the first step is evaluated too: it measures what an
+                # evaluation costs, so the budget can leave room for the closing one
+                first_timed = cfg.time_limit is not None and not history
+                if (
+                    step % cfg.eval_every == 0
+                    or step == cfg.steps
+                    or (timed_out and closing_fits)
+                    or first_timed
+                ):
                     evaluate(step, loss_val)
                     n_eval = len(history)
                     if cfg.perturb_every:
