@@ -232,7 +232,15 @@ def prune(
             break
         key = _noise(y.shape, generator, y.device)
         key = torch.where(removable, key, torch.full_like(key, -math.inf))
-        y &= ~(removable & (key >= cov.union.col_max(cov.union.row_max(key))))
+        row_best = cov.union.row_max(key)
+        if len(cov.alts) == 1:
+            # a row whose slack covers all its removable members cannot break: only the
+            # other rows limit removals to their highest key (many more leave per round)
+            inc, need = cov.alts[0], cov.need[0]
+            slack = inc.count(y) - need
+            loose = inc.count(removable) <= slack + 0.5
+            row_best = torch.where(loose, torch.full_like(row_best, -math.inf), row_best)
+        y &= ~(removable & (key >= cov.union.col_max(row_best)))
     return y
 
 
