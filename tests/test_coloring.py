@@ -322,10 +322,12 @@ def test_cli_fixed_colors(petersen_col, tmp_path):
     assert [a["colors"] for a in doc["extra"]["attempts"]] == [3]
 
 
-def test_cli_impossible_colors_exit_2(tmp_path):
+def test_cli_impossible_colors_exit_2(tmp_path, capsys):
     tri = _write_col(tmp_path / "tri.col", 3, [(1, 2), (2, 3), (1, 3)])
     args = ["solve", "color", str(tri), "--colors", "2", "--device", "cpu", "-q"]
     assert main([*args, "--steps", "20", "--option", "tabu_iters=200"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "no proper colouring found" in err and "1 conflicting edge" in err
 
 
 @pytest.mark.parametrize(

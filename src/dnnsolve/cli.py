@@ -189,7 +189,8 @@ def _run_solve(
         )
         raise typer.Exit(EXIT_UNKNOWN)
     if not result.feasible and status != "unsat":
-        raise DnnsolveError(f"no feasible solution found for {file.name}")
+        why = result.extra.get("infeasible_reason") or "no feasible solution found"
+        raise DnnsolveError(f"{file.name}: {why}")
     if result.stop_reason == "interrupted":
         where = f" (written to {output})" if output is not None else ""
         err.print(f"interrupted: the result is the best verified solution so far{where}")
@@ -427,9 +428,7 @@ def demo(
         r.instance = name
         results.append(r.to_dict(history=False))
         rows.append({"problem": problem, **_summary_row(r)})
-    out.print(
-        _result_table(rows, title="dnnsolve demo (bundled examples with proven optima)")
-    )
+    out.print(_result_table(rows, title="dnnsolve demo (bundled examples with proven optima)"))
     if output is not None:
         from .core.result import atomic_write_text
 

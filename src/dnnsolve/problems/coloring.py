@@ -354,6 +354,11 @@ def _finish(
     extra = {k_: v for k_, v in res.extra.items() if k_ != "colors"}
     extra.update(info)
     extra.update(colors=k, conflicts=bad, attempts=attempts)
+    if not proper:
+        extra["infeasible_reason"] = (
+            f"no proper colouring found: the best one uses {k} colours and leaves "
+            f"{bad} conflicting edge{'s' if bad != 1 else ''}"
+        )
     stop = res.stop_reason
     if chi is not None and proper and k <= chi:
         stop = "reference"
