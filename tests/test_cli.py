@@ -223,3 +223,16 @@ def test_ctrl_c_writes_best_result_and_exits_130(tmp_path, monkeypatch, capsys):
     doc = json.loads(out.read_text())
     assert doc["stop_reason"] == "interrupted" and doc["feasible"] is True
     assert "best verified solution so far" in capsys.readouterr().err
+
+
+def test_threads_option_sets_torch_threads_and_rejects_zero(petersen):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        args = ["solve", "maxcut", str(petersen), "--device", "cpu", "--steps", "20", "-q"]
+        assert main([*args, "--threads", "1"]) == 0
+        assert torch.get_num_threads() == 1
+        assert main([*args, "--threads", "0"]) == 2
+    finally:
+        torch.set_num_threads(before)

@@ -80,6 +80,22 @@ def _parse_pairs(pairs: list[str] | None, what: str, numeric: bool = False) -> d
     return result
 
 
+_THREADS_HELP = (
+    "CPU threads for torch (default: torch's choice). 1 is often fastest on a busy or "
+    "small machine: the solvers issue many tiny kernels."
+)
+
+
+def _set_threads(threads: int | None) -> None:
+    if threads is None:
+        return
+    if threads < 1:
+        raise InputError("--threads must be at least 1")
+    import torch
+
+    torch.set_num_threads(threads)
+
+
 def _result_table(rows: list[dict], title: str | None = None) -> Table:
     table = Table(title=title)
     cols = list(dict.fromkeys(k for row in rows for k in row))  # union, first-seen order
@@ -134,10 +150,12 @@ def _run_solve(
     reference: float | None,
     no_polish: bool,
     quiet: bool,
+    threads: int | None = None,
 ) -> None:
     from .core.callbacks import RichProgress
     from .methods import get_method, solve
 
+    _set_threads(threads)
     m = get_method(problem, method)
     if not file.exists():
         raise InputError(f"no such file: {file}")
@@ -349,6 +367,12 @@ def _make_solve_command(problem: str, summary: str, formats: str, extras: tuple[
             ],
         ),
         P(
+            "threads",
+            P.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[int | None, typer.Option(help=_THREADS_HELP)],
+        ),
+        P(
             "quiet",
             P.KEYWORD_ONLY,
             default=False,
@@ -478,6 +502,7 @@ def bench(
         Path | None,
         typer.Option(help="Continue an interrupted run from its JSON file (same options)."),
     ] = None,
+    threads: Annotated[int | None, typer.Option(help=_THREADS_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a benchmark suite; writes <out>/<suite>-<time>.json and .md.
@@ -487,6 +512,7 @@ def bench(
     """
     from .bench import run_suite
 
+    _set_threads(threads)
     if time_limit is not None and time_limit <= 0:
         raise InputError("--time-limit must be positive")
     if limit is not None and limit < 1:

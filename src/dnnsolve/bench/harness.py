@@ -257,6 +257,7 @@ def hardware_info(device: torch.device, command: str | None = None) -> dict:
         "cpu": cpu,
         "cores": os.cpu_count(),
         "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
         "numpy": np.__version__,
         "ortools": ortools_version,
         "dnnsolve": __version__,
@@ -475,7 +476,8 @@ def _markdown(suite: Suite, rows, summary, hw, settings) -> str:
         suite.description + ".",
         "",
         f"- hardware: {hw['cpu']} ({hw['cores']} cores), {hw['platform']}; device "
-        f"{hw['device']}; torch {hw['torch']}, ortools {hw['ortools']}",
+        f"{hw['device']}; torch {hw['torch']} ({hw.get('torch_threads')} threads), "
+        f"ortools {hw['ortools']}",
         "- settings: " + ", ".join(f"{k} = {v}" for k, v in settings.items()),
     ]
     if hw.get("command"):
