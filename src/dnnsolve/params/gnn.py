@@ -9,6 +9,7 @@ is laid out as an (n, B·d) matrix so one CSR SpMM serves all of them.
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 
 import torch
 from torch import nn
@@ -100,9 +101,9 @@ class TwoLayerNetwork(EmbeddingNetwork):
             self.s2 = nn.Parameter(torch.empty(restarts, d1, out_dim, device=device))
         self.reset_(torch.ones(restarts, dtype=torch.bool, device=device), generator)
 
+    @abstractmethod
     def propagate(self, h: torch.Tensor) -> torch.Tensor:
         """The network's sparse operator applied to h (B, n, d)."""
-        raise NotImplementedError
 
     def _layer(self, h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, s: torch.Tensor | None):
         out = self.propagate(torch.bmm(h, w)) + b
