@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 
 from ..graph import Graph
 from .common import BaselineResult, csr_adjacency, integer_scale
-from .cpsat import _STATUS, _solve
+from .cpsat import solve_binary
 from .greedy import greedy_mis
 
 #: CP-SAT clique models list every non-edge; refuse graphs with more than this many
@@ -175,22 +175,16 @@ def cpsat_clique(
     if hint and graph.n:
         for xv, val in zip(x, greedy_clique(graph).solution.tolist()):
             model.AddHint(xv, int(val))
-    solver, status = _solve(model, time_limit, workers, seed)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        sol = np.array([solver.Value(xv) for xv in x], dtype=np.int8)
-        bound = solver.BestObjectiveBound() / scale
-    else:
-        sol, bound = np.zeros(graph.n, dtype=np.int8), None
-    obj, feasible = clique_value(graph, sol)
-    return BaselineResult(
-        name="cpsat",
-        objective=obj,
-        solution=sol,
-        optimal=status == cp_model.OPTIMAL and feasible,
-        bound=bound,
-        time_s=time.perf_counter() - t0,
-        feasible=feasible,
-        status=_STATUS.get(status, str(status)),
+    return solve_binary(
+        model,
+        x,
+        lambda sol: clique_value(graph, sol),
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        scale=scale,
+        fallback=np.zeros(graph.n, dtype=np.int8),  # the empty clique
+        t0=t0,
     )
 
 
@@ -214,20 +208,14 @@ def cpsat_vertex_cover(
     if hint and graph.n:
         for xv, val in zip(x, greedy_vertex_cover(graph).solution.tolist()):
             model.AddHint(xv, int(val))
-    solver, status = _solve(model, time_limit, workers, seed)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        sol = np.array([solver.Value(xv) for xv in x], dtype=np.int8)
-        bound = solver.BestObjectiveBound() / scale
-    else:
-        sol, bound = np.ones(graph.n, dtype=np.int8), None
-    obj, feasible = cover_value(graph, sol)
-    return BaselineResult(
-        name="cpsat",
-        objective=obj,
-        solution=sol,
-        optimal=status == cp_model.OPTIMAL and feasible,
-        bound=bound,
-        time_s=time.perf_counter() - t0,
-        feasible=feasible,
-        status=_STATUS.get(status, str(status)),
+    return solve_binary(
+        model,
+        x,
+        lambda sol: cover_value(graph, sol),
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        scale=scale,
+        fallback=np.ones(graph.n, dtype=np.int8),  # every vertex
+        t0=t0,
     )

@@ -8,6 +8,7 @@ recomputed from the returned assignment.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -34,6 +35,49 @@ def _solve(
     solver.parameters.random_seed = int(seed)
     status = solver.Solve(model)
     return solver, status
+
+
+def solve_binary(
+    model: cp_model.CpModel,
+    x: Sequence[cp_model.IntVar],
+    check: Callable[[np.ndarray], tuple[float, bool]],
+    *,
+    time_limit: float,
+    workers: int = 2,
+    seed: int = 0,
+    scale: float = 1.0,
+    fallback: np.ndarray | None = None,
+    t0: float | None = None,
+) -> BaselineResult:
+    """Solve ``model`` and report the 0/1 values of ``x``, re-checked by ``check``.
+
+    ``check(solution) -> (objective, feasible)`` is the problem's independent
+    evaluator: the reported objective never comes from CP-SAT. When CP-SAT finds
+    nothing in time, ``fallback`` (a trivial solution such as the empty set) is
+    reported, or an infeasible all-zero vector without one. ``scale`` undoes
+    :func:`integer_scale` on the bound; ``t0`` is when model building started.
+    """
+    t0 = time.perf_counter() if t0 is None else t0
+    solver, status = _solve(model, time_limit, workers, seed)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if found:
+        sol = np.array([solver.Value(xv) for xv in x], dtype=np.int8)
+    elif fallback is not None:
+        sol = np.asarray(fallback, dtype=np.int8)
+    else:
+        sol = np.zeros(len(x), dtype=np.int8)
+    obj, feasible = check(sol)
+    feasible = bool(feasible) and (found or fallback is not None)
+    return BaselineResult(
+        name="cpsat",
+        objective=obj,
+        solution=sol,
+        optimal=status == cp_model.OPTIMAL and feasible,
+        bound=solver.BestObjectiveBound() / scale if found else None,
+        time_s=time.perf_counter() - t0,
+        feasible=feasible,
+        status=_STATUS.get(status, str(status)),
+    )
 
 
 def cpsat_maxcut(
@@ -69,22 +113,16 @@ def cpsat_maxcut(
     if graph.n:
         model.Add(x[0] == 0)
     model.Maximize(sum(terms))
-    solver, status = _solve(model, time_limit, workers, seed)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        side = np.array([solver.Value(xv) for xv in x], dtype=np.int8)
-        bound = solver.BestObjectiveBound() / scale
-    else:
-        side = np.zeros(graph.n, dtype=np.int8)
-        bound = None
-    return BaselineResult(
-        name="cpsat",
-        objective=maxcut_value(graph, side),
-        solution=side,
-        optimal=status == cp_model.OPTIMAL,
-        bound=bound,
-        time_s=time.perf_counter() - t0,
-        feasible=True,
-        status=_STATUS.get(status, str(status)),
+    return solve_binary(
+        model,
+        x,
+        lambda side: (maxcut_value(graph, side), True),
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        scale=scale,
+        fallback=np.zeros(graph.n, dtype=np.int8),  # every side vector is a cut
+        t0=t0,
     )
 
 
@@ -111,21 +149,14 @@ def cpsat_mis(
     if hint and graph.n:
         for xv, val in zip(x, greedy_mis(graph).solution.tolist()):
             model.AddHint(xv, int(val))
-    solver, status = _solve(model, time_limit, workers, seed)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        sol = np.array([solver.Value(xv) for xv in x], dtype=np.int8)
-        bound = solver.BestObjectiveBound() / scale
-    else:
-        sol = np.zeros(graph.n, dtype=np.int8)
-        bound = None
-    obj, feasible = mis_value(graph, sol)
-    return BaselineResult(
-        name="cpsat",
-        objective=obj,
-        solution=sol,
-        optimal=status == cp_model.OPTIMAL and feasible,
-        bound=bound,
-        time_s=time.perf_counter() - t0,
-        feasible=feasible,
-        status=_STATUS.get(status, str(status)),
+    return solve_binary(
+        model,
+        x,
+        lambda sol: mis_value(graph, sol),
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        scale=scale,
+        fallback=np.zeros(graph.n, dtype=np.int8),  # the empty set
+        t0=t0,
     )

@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 from ..graph import Graph
 from ..problems.domination_check import CHECKS, check_k_coloring
 from .common import BaselineResult
-from .cpsat import _STATUS, _solve
+from .cpsat import _STATUS, _solve, solve_binary
 
 #: problems with a CP-SAT model here
 CPSAT_PROBLEMS = (
@@ -96,19 +96,14 @@ def cpsat_domination(
         model.Maximize(total(range(n)))
     else:
         model.Minimize(total(range(n)))
-    solver, status = _solve(model, time_limit, workers, seed)
-    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    sol = np.array([solver.Value(v) for v in x] if found else [0] * n, dtype=np.int8)
-    obj, feasible = CHECKS[problem](graph, sol)
-    return BaselineResult(
-        name="cpsat",
-        objective=obj,
-        solution=sol,
-        optimal=status == cp_model.OPTIMAL and feasible,
-        bound=solver.BestObjectiveBound() if found else None,
-        time_s=time.perf_counter() - t0,
-        feasible=feasible and found,
-        status=_STATUS.get(status, str(status)),
+    return solve_binary(
+        model,
+        x,
+        lambda sol: CHECKS[problem](graph, sol),
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        t0=t0,
     )
 
 

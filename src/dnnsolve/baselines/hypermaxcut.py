@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 
 from ..hypergraph import Hypergraph
 from .common import BaselineResult, integer_scale
+from .cpsat import solve_binary
 
 
 def hypercut_value(hg: Hypergraph, side: np.ndarray) -> float:
@@ -154,23 +155,14 @@ def cpsat_hypermaxcut(
     if hg.n:
         model.Add(x[0] == 0)
     model.Maximize(sum(terms))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(float(time_limit), 0.01)
-    solver.parameters.num_workers = max(int(workers), 1)
-    solver.parameters.random_seed = int(seed)
-    status = solver.Solve(model)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        side = np.array([solver.Value(v) for v in x], dtype=np.int8)
-        bound = solver.BestObjectiveBound() / scale
-    else:
-        side = np.zeros(hg.n, dtype=np.int8)
-        bound = None
-    return BaselineResult(
-        name="cpsat",
-        objective=hypercut_value(hg, side),
-        solution=side,
-        optimal=status == cp_model.OPTIMAL,
-        bound=bound,
-        time_s=time.perf_counter() - t0,
-        status=solver.StatusName(status).lower(),
+    return solve_binary(
+        model,
+        x,
+        lambda side: (hypercut_value(hg, side), True),
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        scale=scale,
+        fallback=np.zeros(hg.n, dtype=np.int8),  # every side vector is a cut
+        t0=t0,
     )
