@@ -1,0 +1,1 @@
+"""Inverse imaging with untrained networks: operators, networks, metrics, early stopping."""
