@@ -4,7 +4,7 @@ from .callbacks import Callback, RichProgress
 from .errors import DeviceError, DnnsolveError, InputError, NumericalError
 from .parameterization import FreeVariables, Parameterization
 from .problem import Evaluation, Problem
-from .result import Result, atomic_write_text
+from .result import Result, atomic_write_bytes, atomic_write_text
 from .schedules import Schedule
 from .solver import Solver, SolverConfig, SolveState
 
@@ -24,5 +24,6 @@ __all__ = [
     "SolveState",
     "Solver",
     "SolverConfig",
+    "atomic_write_bytes",
     "atomic_write_text",
 ]

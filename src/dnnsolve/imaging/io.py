@@ -9,7 +9,6 @@ read and written with pypng.
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 import torch
 
 from dnnsolve.core.errors import InputError
+from dnnsolve.core.result import atomic_write_bytes
 
 __all__ = ["from_numpy", "read_image", "to_numpy", "write_image"]
 
@@ -189,18 +189,4 @@ def write_image(path: str | os.PathLike, image: torch.Tensor, bits: int = 8) -> 
 
         kwargs = {"quality": 95} if ext in (".jpg", ".jpeg") else {}
         payload = iio.imwrite("<bytes>", q, extension=ext, **kwargs)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(p, payload)
