@@ -340,6 +340,37 @@ def solution_indices(graph: Any, solution: Any) -> np.ndarray | None:
     return idx
 
 
+def vertex_set_recheck(
+    graph: Any, value: Callable[[np.ndarray], float | tuple[float, bool]]
+) -> Callable[[Any], float | None]:
+    """A ``recheck`` for results whose solution lists vertex ids (a set, or one side of a cut).
+
+    ``value(mask)`` is an independent evaluator of the 0/1 mask (int8): it returns the
+    objective, or ``(objective, feasible)``; an unreadable or infeasible solution gives None.
+
+    >>> from dnnsolve.graph import Graph
+    >>> from dnnsolve.baselines import mis_value
+    >>> g = Graph.from_edges(3, [(0, 1)])
+    >>> check = vertex_set_recheck(g, lambda mask: mis_value(g, mask))
+    >>> check([1, 3]), check([1, 2])  # ids are 1-based here; {1, 2} is not independent
+    (2.0, None)
+    """
+
+    def check(solution: Any) -> float | None:
+        idx = solution_indices(graph, solution)
+        if idx is None:
+            return None
+        mask = np.zeros(graph.n, dtype=np.int8)
+        mask[idx] = 1
+        out = value(mask)
+        if isinstance(out, tuple):
+            obj, ok = out
+            return obj if ok else None
+        return out
+
+    return check
+
+
 def _run_method(
     problem: str,
     instance: Any,

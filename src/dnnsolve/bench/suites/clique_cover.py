@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ...baselines.cover_clique import (
     CLIQUE_MAX_NON_EDGES,
     clique_value,
@@ -26,7 +24,7 @@ from ...baselines.cover_clique import (
 from ...core.errors import InputError
 from ...graph import Graph
 from ..generators import erdos_renyi
-from ..harness import Instance, Suite, SuiteContext, _mean, register_suite, solution_indices
+from ..harness import Instance, Suite, SuiteContext, _mean, register_suite, vertex_set_recheck
 
 #: CP-SAT columns only up to this many vertices (unless --exact)
 CPSAT_MAX_N = 2000
@@ -133,16 +131,8 @@ def _cover_instances(ctx: SuiteContext) -> list[Instance]:
 
 
 def _rechecker(problem: str, graph: Graph):
-    def check(solution: Any) -> float | None:
-        idx = solution_indices(graph, solution)
-        if idx is None:
-            return None
-        mask = np.zeros(graph.n, dtype=bool)
-        mask[idx] = True
-        obj, ok = (clique_value if problem == "clique" else cover_value)(graph, mask)
-        return obj if ok else None
-
-    return check
+    value = clique_value if problem == "clique" else cover_value
+    return vertex_set_recheck(graph, lambda mask: value(graph, mask))
 
 
 def _rows(problem: str, col: str):

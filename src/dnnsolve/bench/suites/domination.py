@@ -19,7 +19,7 @@ from ...baselines.domination import cpsat_domination, greedy_domination
 from ...graph import Graph
 from ...problems.domination_check import CHECKS
 from ..generators import erdos_renyi
-from ..harness import Instance, Suite, SuiteContext, _mean, register_suite, solution_indices
+from ..harness import Instance, Suite, SuiteContext, _mean, register_suite, vertex_set_recheck
 
 #: CP-SAT runs by default on graphs up to this many vertices
 CPSAT_MAX_N = 200
@@ -71,16 +71,7 @@ def _instances(ctx: SuiteContext) -> list[Instance]:
 
 
 def _rechecker(problem: str, graph: Graph):
-    def check(solution: Any) -> float | None:
-        idx = solution_indices(graph, solution)
-        if idx is None:
-            return None
-        mask = np.zeros(graph.n, dtype=np.int8)
-        mask[idx] = 1
-        obj, ok = CHECKS[problem](graph, mask)
-        return obj if ok else None
-
-    return check
+    return vertex_set_recheck(graph, lambda mask: CHECKS[problem](graph, mask))
 
 
 def _rows(inst: Instance, graph: Graph, chosen: dict, ctx: SuiteContext) -> list[dict]:

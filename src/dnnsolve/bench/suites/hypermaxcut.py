@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ...baselines.hypermaxcut import hypercut_value, sa_hypermaxcut
 from ...hypergraph import Hypergraph, random_hypergraph
-from ..harness import Instance, Suite, SuiteContext, _mean, register_suite, solution_indices
+from ..harness import Instance, Suite, SuiteContext, _mean, register_suite, vertex_set_recheck
 
 #: (n, m) of the HypOp synthetic hypergraphs (``Hyp_<n>_<m>.txt``)
 HYPOP_SIZES = [(453, 673), (901, 1333), (1779, 2660), (2664, 3901), (4425, 6555), (6281, 9325),
@@ -58,15 +56,7 @@ def _instances(ctx: SuiteContext) -> list[Instance]:
 
 
 def _rechecker(hg: Hypergraph):
-    def check(solution: Any) -> float | None:
-        idx = solution_indices(hg, solution)
-        if idx is None:
-            return None
-        side = np.zeros(hg.n, dtype=np.int8)
-        side[idx] = 1
-        return hypercut_value(hg, side)
-
-    return check
+    return vertex_set_recheck(hg, lambda side: hypercut_value(hg, side))
 
 
 def _rows(inst: Instance, hg: Hypergraph, chosen: dict, ctx: SuiteContext) -> list[dict]:

@@ -26,7 +26,7 @@ from ..harness import (
     _peak_memory,
     file_instances,
     register_suite,
-    solution_indices,
+    vertex_set_recheck,
 )
 from ..references import ER_ANCHORS, GSET_BEST_KNOWN, PIGNN_GSET, SATLIB_TEST_MEAN_OPTIMUM
 
@@ -41,19 +41,9 @@ def _gnum(name: str) -> int:
 
 def _rechecker(problem: str, graph: Graph):
     """Objective of a returned vertex-id list, recomputed by :mod:`dnnsolve.baselines`."""
-
-    def check(solution: Any) -> float | None:
-        idx = solution_indices(graph, solution)
-        if idx is None:
-            return None
-        mask = np.zeros(graph.n, dtype=bool)
-        mask[idx] = True
-        if problem == "maxcut":
-            return maxcut_value(graph, mask)
-        obj, ok = mis_value(graph, mask)
-        return obj if ok else None
-
-    return check
+    if problem == "maxcut":
+        return vertex_set_recheck(graph, lambda side: maxcut_value(graph, side))
+    return vertex_set_recheck(graph, lambda mask: mis_value(graph, mask))
 
 
 # ---------------------------------------------------------------- instances
