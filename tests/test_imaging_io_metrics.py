@@ -11,9 +11,9 @@ import pytest
 import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from dnnsolve.core.early_stopping import DivergenceGuard, ExponentialAverage, WindowedVariance
 from dnnsolve.core.errors import InputError
 from dnnsolve.imaging.data import EXAMPLES, example_image
-from dnnsolve.imaging.early_stopping import DivergenceGuard, ExponentialAverage, WindowedVariance
 from dnnsolve.imaging.io import from_numpy, read_image, to_numpy, write_image
 from dnnsolve.imaging.metrics import psnr, psnr_y, rgb_to_y, ssim
 

@@ -37,6 +37,9 @@ class Problem(ABC):
 
     name: ClassVar[str] = "problem"
     sense: ClassVar[str] = "max"  # "max" or "min"
+    #: "best": report the best-scoring solution seen; "last": the last iterate or a monitor's
+    #: choice (for problems whose objective is not their quality, e.g. a noisy image's fit)
+    select: ClassVar[str] = "best"
     hparams: Mapping[str, float] = {}
 
     #: number of relaxed variables (columns of x)

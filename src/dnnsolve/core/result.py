@@ -82,6 +82,10 @@ class Result:
     history: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
+    #: the reported solution as the solver held it (NumPy); not serialized.  ``solution`` is its
+    #: JSON form, which for large solutions (images) only describes it.
+    solution_array = None  # not a dataclass field
+
     @property
     def gap(self) -> float | None:
         """Relative gap to the reference (≥ 0 means worse than the reference)."""

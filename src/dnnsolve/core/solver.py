@@ -22,6 +22,7 @@ import torch
 from .callbacks import Callback
 from .device import device_name
 from .errors import DeviceError, NumericalError
+from .monitors import Monitor
 from .optim import make_optimizer
 from .parameterization import Parameterization
 from .problem import Problem
@@ -57,6 +58,7 @@ class SolverConfig:
     perturb_scale: float = 0.5
     exploit_every: int | None = None  # evaluations between exploit-and-explore rounds
     exploit_fraction: float = 0.25
+    backtrack: float | None = None  # restore a restart whose loss jumps by this factor
     seed: int | None = 0
 
     def __post_init__(self) -> None:
@@ -68,6 +70,8 @@ class SolverConfig:
             raise ValueError("eval_every must be >= 1")
         if self.time_limit is not None and self.time_limit <= 0:
             raise ValueError("time_limit must be positive")
+        if self.backtrack is not None and not self.backtrack > 1.0:
+            raise ValueError(f"backtrack must be a factor > 1, got {self.backtrack!r}")
         lrs = np.atleast_1d(np.asarray(self.lr, dtype=float))
         if lrs.size == 0 or not np.all(np.isfinite(lrs)) or np.any(lrs <= 0):
             raise ValueError(f"lr must be positive and finite, got {self.lr!r}")
@@ -132,9 +136,12 @@ class Solver:
         *,
         method: str = "custom",
         extra: dict | None = None,
+        monitors: Sequence[Monitor] = (),
     ) -> Result:
+        """Optimize ``param`` on ``problem``; ``monitors`` watch every step (early stopping,
+        output averaging) and may choose the returned iterate."""
         try:
-            return self._solve(problem, param, method, extra or {})
+            return self._solve(problem, param, method, extra or {}, list(monitors))
         except BaseException as exc:
             self._emit("on_error", exc)
             if isinstance(exc, torch.cuda.OutOfMemoryError):  # pragma: no cover - needs a GPU
@@ -147,7 +154,14 @@ class Solver:
             "use fewer --restarts or --device cpu"
         )
 
-    def _solve(self, problem: Problem, param: Parameterization, method: str, extra: dict) -> Result:
+    def _solve(
+        self,
+        problem: Problem,
+        param: Parameterization,
+        method: str,
+        extra: dict,
+        monitors: list[Monitor],
+    ) -> Result:
         cfg = self.config
         t_start = time.perf_counter()
         dev = next(param.parameters()).device
@@ -189,9 +203,13 @@ class Solver:
         ref = problem.reference()
         # a run that reaches the known optimum / best-known value stops there (time to target)
         target = None if ref is None else (ref if problem.sense == "max" else -ref) - cfg.tol
+        # problems whose quality is not their objective (images) return the last iterate or a
+        # monitor's choice, and have no local search to polish with
+        select_last = problem.select == "last"
+        use_polish = cfg.polish and not select_last
         train_budget = None
         if cfg.time_limit is not None:
-            keep = cfg.polish_fraction if cfg.polish else 0.0
+            keep = cfg.polish_fraction if use_polish else 0.0
             train_budget = cfg.time_limit * (1.0 - keep)
         self._emit("on_start", cfg, problem)
 
@@ -214,7 +232,7 @@ class Solver:
             i = int(torch.argmax(s))
             si = float(s[i])
             improved = si > g_score + cfg.tol
-            if si > g_score:
+            if si > g_score or select_last:
                 g_score, g_z, g_found = si, z[i].clone(), "network"
             evals_since_improve = 0 if improved else evals_since_improve + 1
             sign = 1.0 if problem.sense == "max" else -1.0
@@ -233,6 +251,12 @@ class Solver:
             eval_cost = time.perf_counter() - t_eval
             return improved
 
+        # backtracking: the last accepted parameters and loss of every restart
+        snapshot = [p.detach().clone() for p in param.parameters()] if cfg.backtrack else []
+        accepted = torch.full((B,), math.inf, device=dev)
+        backtracks = 0
+        early_stop = ""
+
         step = 0
         loss_val = math.nan
         t_opt = time.perf_counter()
@@ -240,7 +264,20 @@ class Solver:
             for step in range(1, cfg.steps + 1):
                 prog = step / max(cfg.steps, 1)
                 hp_t = {k: v * hp_sched[k](prog) for k, v in hp.items()}
-                loss = problem.loss(param(), hp_t)
+                x = param()
+                loss = problem.loss(x, hp_t)
+                jumped = False
+                if cfg.backtrack:
+                    with torch.no_grad():
+                        jump = ~torch.isfinite(loss) | (loss.detach() > cfg.backtrack * accepted)
+                        ok = ~jump
+                        for p, snap in zip(param.parameters(), snapshot):
+                            snap[ok] = p.detach()[ok]
+                        accepted = torch.where(ok, loss.detach(), accepted)
+                    jumped = bool(jump.any())
+                    if jumped:
+                        backtracks += int(jump.sum())
+                        loss = torch.where(jump, torch.zeros_like(loss), loss)
                 bad = ~torch.isfinite(loss)
                 if bool(bad.any()):
                     # restart diverged restarts instead of poisoning the batch
@@ -255,9 +292,26 @@ class Solver:
                     continue
                 opt.zero_grad()
                 loss.sum().backward()
+                if jumped:
+                    # a jumped restart goes back to its last good state, with fresh moments
+                    with torch.no_grad():
+                        for p in param.parameters():
+                            if p.grad is not None:
+                                p.grad[jump] = 0.0
+                    opt.reset_(jump)
                 opt.step(lr * lr_sched(prog))
+                if jumped:
+                    with torch.no_grad():
+                        for p, snap in zip(param.parameters(), snapshot):
+                            p[jump] = snap[jump]
                 param.project_()
                 loss_val = float(loss.detach().mean())
+                if monitors and not jumped:
+                    xd, ld = x.detach(), loss.detach()
+                    for m in monitors:
+                        m.update(step, xd, ld)
+                        if m.should_stop and not early_stop:
+                            early_stop = f"{m.name}: {m.reason}"
                 elapsed = time.perf_counter() - t_start
                 # stop early enough that the closing evaluation fits in the training budget
                 timed_out = train_budget is not None and elapsed + eval_cost > train_budget
@@ -274,6 +328,7 @@ class Solver:
                     or step == cfg.steps
                     or (timed_out and closing_fits)
                     or first_timed
+                    or early_stop
                 ):
                     evaluate(step, loss_val)
                     n_eval = len(history)
@@ -291,6 +346,9 @@ class Solver:
                     if cfg.patience and evals_since_improve >= cfg.patience:
                         stop_reason = "converged"
                         break
+                    if early_stop:
+                        stop_reason = "early_stop"
+                        break
                 if timed_out:
                     stop_reason = "time_limit"
                     break
@@ -299,10 +357,26 @@ class Solver:
             stop_reason = "interrupted"
         if not history:
             evaluate(step, loss_val)
+        returned = {"by": "network", "step": history[-1]["step"] if select_last else None}
+        for m in monitors:
+            offer = m.candidate()
+            if offer is None:
+                continue
+            cand, cand_step = offer
+            with torch.no_grad():
+                zc = problem.repair(problem.decode(cand))
+                sc = problem.score(problem.evaluate(zc)).to(torch.float64)
+            i = int(torch.argmax(sc))
+            if select_last or float(sc[i]) > g_score:
+                g_score, g_z, g_found = float(sc[i]), zc[i].clone(), m.name
+                returned = {"by": m.name, "step": cand_step}
+            break
+        if early_stop:
+            returned["why"] = early_stop
         t_polish = time.perf_counter()
 
         polish = (
-            cfg.polish and best_zr is not None and stop_reason not in ("reference", "interrupted")
+            use_polish and best_zr is not None and stop_reason not in ("reference", "interrupted")
         )
         budget = cfg.polish_time
         if polish and cfg.time_limit is not None:
@@ -371,8 +445,19 @@ class Solver:
                 "total_s": t_end - t_start,
             },
             history=history,
-            extra={"config": config, "nan_resets": nan_resets, **extra},
+            extra={
+                "config": config,
+                "nan_resets": nan_resets,
+                **({"backtracks": backtracks} if cfg.backtrack else {}),
+                **(
+                    {"returned": returned, "monitors": [m.summary() for m in monitors]}
+                    if monitors or select_last
+                    else {}
+                ),
+                **extra,
+            },
         )
+        result.solution_array = sol
         self._emit("on_end", result)
         return result
 

@@ -12,9 +12,10 @@ averaging, ES-WMV, divergence backtracking) and bundled example images (:mod:`.d
 2217831
 """
 
+from ..core.early_stopping import DivergenceGuard, ExponentialAverage, WindowedVariance
 from .data import EXAMPLES, example_image
-from .early_stopping import DivergenceGuard, ExponentialAverage, WindowedVariance
 from .io import from_numpy, read_image, to_numpy, write_image
+from .methods import IMAGE_METHODS, ImageMethod
 from .metrics import psnr, psnr_y, rgb_to_y, ssim
 from .networks import (
     DIP_SETTINGS,
@@ -48,10 +49,14 @@ from .operators import (
     motion_kernel,
     radial_mask,
 )
+from .parameterization import NetworkImage
+from .problem import ImageReconstruction, total_variation
+from .reconstruct import ImageResult, image_metrics, reconstruct
 
 __all__ = [
     "DIP_SETTINGS",
     "EXAMPLES",
+    "IMAGE_METHODS",
     "MRI",
     "Blur",
     "CTRadon",
@@ -63,8 +68,12 @@ __all__ = [
     "ExponentialAverage",
     "FourierFeatureMLP",
     "GaussianNoise",
+    "ImageMethod",
+    "ImageReconstruction",
+    "ImageResult",
     "ImplicitImage",
     "Inpainting",
+    "NetworkImage",
     "Noise",
     "Operator",
     "PoissonNoise",
@@ -80,6 +89,7 @@ __all__ = [
     "example_image",
     "from_numpy",
     "gaussian_kernel",
+    "image_metrics",
     "jitter_input",
     "motion_kernel",
     "noise_input",
@@ -87,8 +97,10 @@ __all__ = [
     "psnr_y",
     "radial_mask",
     "read_image",
+    "reconstruct",
     "rgb_to_y",
     "ssim",
     "to_numpy",
+    "total_variation",
     "write_image",
 ]

@@ -1,0 +1,213 @@
+"""An untrained image network as a core parameterization: B restarts of f_θ(z).
+
+:class:`NetworkImage` holds ``B`` independently initialized copies of one network with their
+parameters *stacked* (restart dimension first, the core's convention), so the core's batched
+optimizers, per-restart learning rates, resets and exploit-and-explore work unchanged.  Its
+output is the image batch flattened to ``(B, C·H·W)``.
+
+Forward passes run either as a loop over restarts (fastest on CPU) or as one vectorized pass
+(``torch.func.vmap``: one grouped kernel per layer, meant for GPUs).  During training
+(gradients enabled) the fixed input gets DIP's per-step jitter ``z + σ·N(0, 1)``; evaluation
+passes (under ``torch.no_grad``) use the clean input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Callable
+
+import torch
+from torch import nn
+from torch.func import functional_call, stack_module_state, vmap
+
+from ..core.errors import InputError
+from ..core.parameterization import Parameterization
+
+__all__ = ["NetworkImage"]
+
+NetFactory = Callable[[], nn.Module]
+InputFactory = Callable[[torch.Generator], torch.Tensor | None]
+
+
+def _stateless_batchnorm(net: nn.Module) -> nn.Module:
+    """Batch norm with batch statistics only (DIP never leaves training mode, so the running
+    statistics are never used; dropping them makes restarts independent and vmap-able)."""
+    for m in net.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.track_running_stats = False
+            m.running_mean = None
+            m.running_var = None
+            m.num_batches_tracked = None
+    return net
+
+
+class NetworkImage(Parameterization):
+    """``restarts`` copies of ``make_net()`` applied to fixed inputs, as one parameterization.
+
+    ``make_input(generator)`` draws one restart's fixed input (``None`` for networks without an
+    input, such as :class:`~dnnsolve.imaging.ImplicitImage`).  Every network must output an
+    image ``(1, *shape)``.  ``input_noise`` is DIP's jitter σ; ``optimize_input=True`` trains the
+    input too (self-guided DIP); ``batching`` is ``"loop"``, ``"vmap"`` or ``"auto"`` (vmap on
+    CUDA with several restarts); ``amp`` runs the network in bfloat16 autocast and
+    ``channels_last`` stores inputs in NHWC (both for GPUs).
+
+    >>> from dnnsolve.imaging import DeepDecoder
+    >>> g = torch.Generator().manual_seed(0)
+    >>> p = NetworkImage(lambda: DeepDecoder(1, 8, depth=2), lambda gen: DeepDecoder(1, 8, depth=2).input(16, 16, gen),
+    ...                  shape=(1, 16, 16), restarts=2, generator=g)
+    >>> p().shape, p.image().shape
+    (torch.Size([2, 256]), torch.Size([2, 1, 16, 16]))
+    """
+
+    def __init__(
+        self,
+        make_net: NetFactory,
+        make_input: InputFactory,
+        shape: tuple[int, int, int],
+        restarts: int = 1,
+        input_noise: float = 0.0,
+        optimize_input: bool = False,
+        batching: str = "auto",
+        amp: bool = False,
+        channels_last: bool = False,
+        device: torch.device | str = "cpu",
+        generator: torch.Generator | None = None,
+    ):
+        super().__init__()
+        if batching not in ("auto", "loop", "vmap"):
+            raise InputError(f"batching must be auto, loop or vmap, got {batching!r}")
+        if restarts < 1:
+            raise InputError("restarts must be >= 1")
+        self.restarts = restarts
+        self.shape = tuple(int(s) for s in shape)
+        self.n = self.shape[0] * self.shape[1] * self.shape[2]
+        self.input_noise = float(input_noise)
+        self.optimize_input = optimize_input
+        self.amp = amp
+        self.channels_last = channels_last
+        self._make_net = make_net
+        self._make_input = make_input
+        dev = torch.device(device)
+        self._device = dev
+        self.batching = (
+            ("vmap" if dev.type == "cuda" and restarts > 1 else "loop")
+            if batching == "auto"
+            else batching
+        )
+        gen = generator if generator is not None else torch.Generator().manual_seed(0)
+        nets, inputs = zip(*(self._build(gen) for _ in range(restarts)))
+        params, buffers = stack_module_state(list(nets))
+        # parameter names cannot hold dots; keep a map back to the module's names
+        self._names = {name: name.replace(".", "__") for name in params}
+        for name, value in params.items():
+            self.register_parameter(self._names[name], nn.Parameter(value.detach().clone()))
+        self._buffer_names = {name: "buf__" + name.replace(".", "__") for name in buffers}
+        for name, value in buffers.items():
+            self.register_buffer(self._buffer_names[name], value.detach().clone())
+        self._template = [copy.deepcopy(nets[0]).to("meta")]  # list: not a registered submodule
+        if inputs[0] is None:
+            self.register_buffer("z0", None)
+            self.z = None
+        else:
+            z = torch.cat([i.to(dev) for i in inputs])  # (B, ...) one input per restart
+            if optimize_input:
+                self.register_buffer("z0", None)
+                self.z = nn.Parameter(z)
+            else:
+                self.register_buffer("z0", z)
+                self.z = None
+        self.to(dev)
+
+    # -- construction --------------------------------------------------------------------
+    def _build(self, gen: torch.Generator) -> tuple[nn.Module, torch.Tensor | None]:
+        """One restart's network (initialized from ``gen``) and fixed input."""
+        seed = int(torch.randint(0, 2**62, (1,), generator=gen))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            net = _stateless_batchnorm(self._make_net())
+        z = self._make_input(gen)
+        return net.to(self._device), (None if z is None else z.detach().to(self._device))
+
+    def reset_(self, mask: torch.Tensor, generator: torch.Generator | None = None) -> None:
+        idx = torch.nonzero(mask, as_tuple=False).flatten().tolist()
+        if generator is None:
+            seed = int(torch.seed() % 2**62)
+        else:
+            seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device))
+        gen = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            for b in idx:
+                net, z = self._build(gen)
+                state = dict(net.named_parameters())
+                for name, pname in self._names.items():
+                    getattr(self, pname)[b] = state[name].detach()
+                if z is not None:
+                    self.inputs()[b] = z[0]
+
+    # -- forward ---------------------------------------------------------------------------
+    def inputs(self) -> torch.Tensor | None:
+        """The per-restart inputs ``(B, ...)`` (trainable with ``optimize_input``)."""
+        return self.z if self.z is not None else self.z0
+
+    def _stacked_params(self) -> dict[str, torch.Tensor]:
+        return {name: getattr(self, pname) for name, pname in self._names.items()}
+
+    def _stacked_buffers(self) -> dict[str, torch.Tensor]:
+        return {name: getattr(self, bname) for name, bname in self._buffer_names.items()}
+
+    def image(self) -> torch.Tensor:
+        """The image batch ``(B, C, H, W)``; jittered input while gradients are enabled."""
+        z = self.inputs()
+        if z is not None and self.input_noise > 0 and torch.is_grad_enabled():
+            z = z + self.input_noise * torch.randn_like(z)
+        if z is not None and self.channels_last and z.dim() == 4:
+            z = z.contiguous(memory_format=torch.channels_last)
+        template = self._template[0]
+        params, buffers = self._stacked_params(), self._stacked_buffers()
+        autocast = (
+            torch.autocast(self._device.type, dtype=torch.bfloat16)
+            if self.amp
+            else contextlib.nullcontext()
+        )
+
+        def one(p: dict, b: dict, zi: torch.Tensor | None) -> torch.Tensor:
+            args = () if zi is None else (zi.unsqueeze(0),)
+            return functional_call(template, (p, b), args)[0]
+
+        with autocast:
+            if self.batching == "vmap" and self.restarts > 1:
+                in_z = None if z is None else 0
+                if z is None:
+                    out = vmap(lambda p, b: one(p, b, None), randomness="different")(
+                        params, buffers
+                    )
+                else:
+                    out = vmap(one, in_dims=(0, 0, in_z), randomness="different")(
+                        params, buffers, z
+                    )
+            else:
+                out = torch.stack(
+                    [
+                        one(
+                            {k: v[i] for k, v in params.items()},
+                            {k: v[i] for k, v in buffers.items()},
+                            None if z is None else z[i],
+                        )
+                        for i in range(self.restarts)
+                    ]
+                )
+        out = out.float()
+        c, h, w = self.shape
+        if out.dim() == 4 and out.shape[1] == c and out.shape[2] >= h and out.shape[3] >= w:
+            # networks that need sizes in multiples of 2**scales render a larger image
+            top, left = (out.shape[2] - h) // 2, (out.shape[3] - w) // 2
+            out = out[:, :, top : top + h, left : left + w]
+        if tuple(out.shape[1:]) != self.shape:
+            raise InputError(
+                f"network outputs images of shape {tuple(out.shape[1:])}, expected {self.shape}"
+            )
+        return out
+
+    def forward(self) -> torch.Tensor:
+        return self.image().reshape(self.restarts, self.n)

@@ -1,0 +1,245 @@
+"""Reconstruct an image from measurements with an untrained network, on the core solver.
+
+>>> import torch
+>>> from dnnsolve.imaging import Denoising, GaussianNoise, example_image, read_image, reconstruct
+>>> clean = read_image(example_image("camera"))[..., 96:128, 224:256]
+>>> noisy = Denoising(GaussianNoise(0.1)).measure(clean, torch.Generator().manual_seed(0))
+>>> out = reconstruct(noisy, Denoising(), method="deep-decoder", iterations=50,
+...                   options={"channels": 16, "depth": 3}, reference=clean)
+>>> out.image.shape, out.result.stop_reason, out.metrics["psnr"] > 15
+(torch.Size([1, 1, 32, 32]), 'steps', True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from ..core.callbacks import Callback
+from ..core.device import resolve_device
+from ..core.errors import InputError
+from ..core.monitors import Monitor, OutputAverage, Trace, VarianceStop
+from ..core.parameterization import Parameterization
+from ..core.result import Result
+from ..core.solver import Solver, SolverConfig
+from .methods import IMAGE_METHODS, build, dip_task, get_method
+from .metrics import psnr, psnr_y, ssim
+from .operators import Operator
+from .parameterization import NetworkImage
+from .problem import ImageReconstruction
+
+__all__ = ["EARLY_STOP", "ImageResult", "image_metrics", "reconstruct"]
+
+#: early-stopping rules: ``none`` (fixed iterations) or ``wmv`` (ES-WMV, no ground truth)
+EARLY_STOP = ("none", "wmv")
+
+
+@dataclass
+class ImageResult:
+    """The reconstructed image, the core :class:`Result`, metrics against a reference and the
+    loss / PSNR curves (``trace`` rows: step, loss, and psnr / psnr_avg with a reference)."""
+
+    image: torch.Tensor  # (1, C, H, W) in [0, 1], on the CPU
+    result: Result
+    metrics: dict[str, float] = field(default_factory=dict)
+    trace: list[dict] = field(default_factory=list)
+
+
+def image_metrics(
+    image: torch.Tensor, reference: torch.Tensor, y_scale: int | None = None
+) -> dict[str, float]:
+    """PSNR and SSIM of ``image`` against ``reference`` (both ``(1, C, H, W)`` in [0, 1]);
+    with ``y_scale`` also the super-resolution protocol's PSNR on Y after a border crop."""
+    out = {
+        "psnr": float(psnr(image, reference)),
+        "ssim": float(ssim(image, reference)),
+    }
+    if y_scale is not None and image.shape[1] == 3:
+        out["psnr_y"] = float(psnr_y(image, reference, scale=y_scale))
+    return out
+
+
+def reconstruct(
+    measurement: torch.Tensor,
+    operator: Operator,
+    *,
+    method: str = "dip",
+    shape: Sequence[int] | None = None,
+    task: str | None = None,
+    iterations: int | None = None,
+    lr: float | Sequence[float] | None = None,
+    restarts: int = 1,
+    early_stop: str = "none",
+    window: int = 100,
+    patience: int = 1000,
+    average: float | str | None = "default",
+    ensemble: bool = True,
+    input_noise: float | None = None,
+    tv: float | None = None,
+    guide: float | None = None,
+    backtrack: float | None = 10**0.5,
+    options: dict[str, Any] | None = None,
+    reference: torch.Tensor | None = None,
+    y_scale: int | None = None,
+    time_limit: float | None = None,
+    device: str | torch.device = "cpu",
+    seed: int | None = 0,
+    batching: str = "auto",
+    amp: bool = False,
+    channels_last: bool = False,
+    trace_every: int = 10,
+    callbacks: Sequence[Callback] = (),
+    instance: str = "image",
+) -> ImageResult:
+    """Fit an untrained network to ``measurement`` through ``operator`` and return its image.
+
+    ``method`` is a key of :data:`~dnnsolve.imaging.methods.IMAGE_METHODS`; ``task`` picks the DIP
+    notebook settings (``denoising``, ``sr4``, ``inpainting`` …; default from the operator);
+    ``shape`` is the image shape ``(C, H, W)`` (default: from the operator and measurement).
+    ``early_stop="wmv"`` stops by ES-WMV (``window``, ``patience``) and returns the iterate at
+    the variance minimum (its output average when averaging is on); otherwise the run goes for
+    ``iterations`` and returns the output average (``average`` decay; ``None`` for the raw
+    iterate).  With several ``restarts`` (one batched run) and ``ensemble`` the average is taken
+    over restarts too.  ``backtrack`` restores a restart whose loss jumps by that factor (DIP's
+    5 dB rule).  ``reference`` adds PSNR / SSIM to the result and PSNR curves to the trace;
+    it never influences the run.
+    """
+    spec = get_method(method)
+    if early_stop not in EARLY_STOP:
+        raise InputError(f"early_stop must be one of {', '.join(EARLY_STOP)}, got {early_stop!r}")
+    dev = resolve_device(str(device))
+    if measurement.dim() != 4 or measurement.shape[0] != 1:
+        raise InputError(
+            f"measurement must be a (1, C, H, W) tensor, got {tuple(measurement.shape)}"
+        )
+    if shape is None:
+        shape = tuple(operator.input_shape(tuple(measurement.shape)))[1:]
+    shape = tuple(int(s) for s in shape)
+    if len(shape) != 3:
+        raise InputError(f"image shape must be (C, H, W), got {shape}")
+    kind = type(operator).__name__.lower()
+    task = task or dip_task(kind, getattr(operator, "factor", 4))
+    operator = operator.to(dev)
+    y = measurement.to(dev)
+    ref = None if reference is None else reference.to(dev).float()
+    weights = {**spec.defaults}
+    if tv is not None:
+        weights["tv"] = tv
+    if guide is not None:
+        weights["guide"] = guide
+    problem = ImageReconstruction(
+        operator,
+        y,
+        shape,
+        instance=instance,
+        reference=ref,
+        tv=weights.get("tv", 0.0),
+        guide=weights.get("guide", 0.0),
+        guided=spec.guided,
+    )
+
+    gen = torch.Generator().manual_seed(0 if seed is None else int(seed))
+    make_net, make_input = build(spec, shape, task, options or {}, operator, y.detach().cpu())
+    try:
+        param = NetworkImage(
+            make_net,
+            make_input,
+            shape,
+            restarts=restarts,
+            input_noise=spec.jitter(task) if input_noise is None else input_noise,
+            optimize_input=spec.guided,
+            batching=batching,
+            amp=amp,
+            channels_last=channels_last,
+            device=dev,
+            generator=gen,
+        )
+    except TypeError as exc:  # a network option the network does not take
+        raise InputError(f"bad network option for {method}: {exc}") from None
+    if spec.guided:
+        param = _Guided(param)
+
+    decay = spec.average if average == "default" else average
+    monitors: list[Monitor] = []
+    avg = None
+    if decay is not None:
+        avg = OutputAverage(float(decay), ensemble=ensemble and restarts > 1)
+    if early_stop == "wmv":
+        monitors.append(VarianceStop(window, patience, average=avg))
+    if avg is not None:
+        monitors.append(avg)
+    trace = Trace(every=trace_every, metrics=_trace_metrics(problem, ref, avg))
+    monitors.append(trace)
+
+    config = SolverConfig(
+        restarts=restarts,
+        steps=spec.iterations if iterations is None else int(iterations),
+        lr=spec.lr if lr is None else lr,
+        eval_every=max(trace_every, 50),
+        polish=False,
+        backtrack=backtrack,
+        time_limit=time_limit,
+        seed=seed,
+    )
+    result = Solver(config, callbacks).solve(
+        problem, param, method=method, monitors=monitors, extra={"task": task}
+    )
+    image = problem.image_of(result.solution_array).cpu()
+    metrics = {}
+    if ref is not None:
+        metrics = image_metrics(image, ref.cpu(), y_scale)
+        result.extra["metrics"] = metrics
+    result.extra["image_shape"] = list(shape)
+    return ImageResult(image=image, result=result, metrics=metrics, trace=trace.rows)
+
+
+class _Guided(Parameterization):
+    """Self-guided DIP: the relaxed solution is ``[f_θ(z), z]`` so the loss can tie them."""
+
+    def __init__(self, inner: NetworkImage):
+        super().__init__()
+        self.inner = inner
+        self.restarts, self.n = inner.restarts, 2 * inner.n
+
+    def forward(self) -> torch.Tensor:
+        z = self.inner.inputs().reshape(self.restarts, -1)
+        return torch.cat([self.inner(), z], dim=1)
+
+    def reset_(self, mask, generator=None) -> None:
+        self.inner.reset_(mask, generator)
+
+    def project_(self) -> None:
+        pass
+
+    def perturb_(self, mask, scale, generator=None) -> None:
+        self.inner.perturb_(mask, scale, generator)
+
+    def copy_restarts_(self, src, dst) -> None:
+        self.inner.copy_restarts_(src, dst)
+
+
+def _trace_metrics(problem: ImageReconstruction, ref: torch.Tensor | None, avg) -> dict:
+    if ref is None:
+        return {}
+
+    def raw(x):
+        return psnr(problem.images(x).clamp(0, 1), ref.expand(x.shape[0], *ref.shape[1:]))
+
+    metrics = {"psnr": raw}
+    if avg is not None:
+
+        def averaged(x):
+            v = avg.value
+            return math.nan if v is None else raw(v)
+
+        metrics["psnr_avg"] = averaged
+    return metrics
+
+
+def method_table() -> list[tuple[str, str]]:
+    """(name, summary) of every image method, default first."""
+    return [(m.name, m.summary) for m in IMAGE_METHODS.values()]
