@@ -23,7 +23,10 @@ __all__ = ["DivergenceGuard", "ExponentialAverage", "WindowedVariance"]
 class ExponentialAverage:
     """Exponential moving average of outputs: ``avg ← decay·avg + (1 − decay)·out``.
 
-    The first update initialises the average with that output (as DIP does).
+    The first update initialises the average with that output (as DIP does).  With
+    ``warmup=True`` the decay of update ``t`` is ``min(decay, (1 + t) / (10 + t))``: early
+    outputs, far from the final image, are forgotten faster, so short runs are not dragged
+    back by them; after ~1 / (1 − decay) updates it is the plain average.
 
     >>> ema = ExponentialAverage(decay=0.5)
     >>> for v in (0.0, 1.0, 1.0):
@@ -32,10 +35,11 @@ class ExponentialAverage:
     tensor([0.7500])
     """
 
-    def __init__(self, decay: float = 0.99):
+    def __init__(self, decay: float = 0.99, warmup: bool = False):
         if not 0.0 <= decay < 1.0:
             raise ValueError(f"decay must lie in [0, 1), got {decay}")
         self.decay = decay
+        self.warmup = warmup
         self.value: torch.Tensor | None = None
         self.count = 0
 
@@ -46,7 +50,10 @@ class ExponentialAverage:
         if self.value is None:
             self.value = out.clone()
         else:
-            self.value.mul_(self.decay).add_(out, alpha=1.0 - self.decay)
+            d = self.decay
+            if self.warmup:
+                d = min(d, (1.0 + self.count) / (10.0 + self.count))
+            self.value.mul_(d).add_(out, alpha=1.0 - d)
         self.count += 1
         return self.value
 

@@ -49,7 +49,8 @@ class OutputAverage(Monitor):
     With ``ensemble=True`` the candidate is the mean of the restarts' averages, shape (1, n):
     independent restarts of an untrained prior err in different directions, so their mean is
     better than any one of them (the DIP paper's "averaging two runs").  ``start`` skips the first
-    steps, whose outputs are far from an image.
+    steps, whose outputs are far from an image; ``warmup`` forgets them faster instead (see
+    :class:`~dnnsolve.core.early_stopping.ExponentialAverage`).
 
     >>> avg = OutputAverage(decay=0.5)
     >>> for t, v in enumerate((0.0, 1.0, 1.0), 1):
@@ -60,8 +61,10 @@ class OutputAverage(Monitor):
 
     name = "average"
 
-    def __init__(self, decay: float = 0.99, ensemble: bool = False, start: int = 0):
-        self.ema = ExponentialAverage(decay)
+    def __init__(
+        self, decay: float = 0.99, ensemble: bool = False, start: int = 0, warmup: bool = False
+    ):
+        self.ema = ExponentialAverage(decay, warmup)
         self.ensemble = ensemble
         self.start = start
         self.step = 0
@@ -92,6 +95,7 @@ class OutputAverage(Monitor):
             "name": self.name,
             "decay": self.ema.decay,
             "ensemble": self.ensemble,
+            "warmup": self.ema.warmup,
             "averaged_steps": self.ema.count,
         }
 

@@ -290,6 +290,8 @@ class Solver:
                     param.reset_(bad, gen)
                     opt.reset_(bad)
                     continue
+                # monitors see the iterate the loss was computed at (x may alias a parameter)
+                xd = x.detach().clone() if monitors and not jumped else None
                 opt.zero_grad()
                 loss.sum().backward()
                 if jumped:
@@ -306,8 +308,8 @@ class Solver:
                             p[jump] = snap[jump]
                 param.project_()
                 loss_val = float(loss.detach().mean())
-                if monitors and not jumped:
-                    xd, ld = x.detach(), loss.detach()
+                if xd is not None:
+                    ld = loss.detach()
                     for m in monitors:
                         m.update(step, xd, ld)
                         if m.should_stop and not early_stop:

@@ -21,8 +21,10 @@ from .networks import (
     DeepDecoder,
     FourierFeatureMLP,
     ImplicitImage,
+    ResNet,
     Siren,
     SkipNet,
+    UNet,
     noise_input,
 )
 from .operators import Operator
@@ -78,6 +80,25 @@ def _dip(shape, task, options, operator, measurement):
         return noise_input(depth, ph, pw, kind, 0.1, gen)
 
     return make_net, make_input
+
+
+def _dip_variant(cls, multiple_of):
+    def build(shape, task, options, operator, measurement):
+        settings = DIP_SETTINGS[task]
+        c, h, w = shape
+        depth = options.pop("input_depth", settings["input_depth"])
+        kind = settings["input_kind"]
+        ph, pw = padded_size(h, w, multiple_of(options))
+
+        def make_net():
+            return cls(in_channels=depth, out_channels=c, **options)
+
+        def make_input(gen):
+            return noise_input(depth, ph, pw, kind, 0.1, gen)
+
+        return make_net, make_input
+
+    return build
 
 
 def _sgdip(shape, task, options, operator, measurement):
@@ -170,6 +191,18 @@ IMAGE_METHODS: dict[str, ImageMethod] = {
             "DIP with a total-variation term in the loss (Liu et al. 2019)",
             lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter, multiple=32,
             build=_dip, defaults={"tv": 1e-3},
+        ),
+        ImageMethod(
+            "dip-unet",
+            "DIP with a U-Net generator (the DIP paper's architecture comparison)",
+            lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter, multiple=16,
+            build=_dip_variant(UNet, lambda o: 2 ** (len(o.get("channels", (0,) * 5)) - 1)),
+        ),
+        ImageMethod(
+            "dip-resnet",
+            "DIP with a full-resolution ResNet generator (10 blocks of 16 channels)",
+            lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter, multiple=1,
+            build=_dip_variant(ResNet, lambda o: 1),
         ),
         ImageMethod(
             "sgdip",

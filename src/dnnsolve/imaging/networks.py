@@ -15,6 +15,7 @@ Sitzmann et al. 2020, Fourier features of Tancik et al. 2020).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -31,8 +32,10 @@ __all__ = [
     "DeepDecoder",
     "FourierFeatureMLP",
     "ImplicitImage",
+    "ResNet",
     "Siren",
     "SkipNet",
+    "UNet",
     "coordinate_grid",
     "crop_to_multiple",
     "jitter_input",
@@ -373,6 +376,131 @@ DIP_SETTINGS: dict[str, dict[str, Any]] = {
         iterations=3001, crop=64,
     ),
 }  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+# U-Net and ResNet generators (the DIP paper's architecture comparison)
+# --------------------------------------------------------------------------------------
+
+
+def _double_conv(cin: int, cout: int, act: str, pad: str, bias: bool) -> nn.Sequential:
+    return nn.Sequential(
+        _conv(cin, cout, 3, 1, bias, pad),
+        nn.BatchNorm2d(cout),
+        _act(act),
+        _conv(cout, cout, 3, 1, bias, pad),
+        nn.BatchNorm2d(cout),
+        _act(act),
+    )
+
+
+class UNet(nn.Module):
+    """A U-Net generator: double 3x3 conv blocks, max-pool down, upsample + conv up, skips
+    concatenated at every scale, sigmoid output (the DIP paper's "UNet" variant: channels
+    ``[64, 128, 256, 512, 1024] / 4``, LeakyReLU, reflection padding).
+
+    Inputs whose size is a multiple of ``2**(len(channels) - 1)`` come back at the same size.
+
+    >>> net = UNet(in_channels=4, out_channels=1, channels=(8, 16, 16))
+    >>> net(noise_input(4, 24, 20)).shape
+    torch.Size([1, 1, 24, 20])
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 32,
+        out_channels: int = 3,
+        channels: Sequence[int] = (16, 32, 64, 128, 256),
+        upsample_mode: str = "bilinear",
+        act_fun: str = "LeakyReLU",
+        pad: str = "reflection",
+        need_bias: bool = True,
+        need_sigmoid: bool = True,
+    ):
+        super().__init__()
+        ch = list(channels)
+        if len(ch) < 2 or any(c < 1 for c in ch):
+            raise InputError(f"UNet needs at least two positive channel counts, got {ch}")
+        self.start = _double_conv(in_channels, ch[0], act_fun, pad, need_bias)
+        self.downs = nn.ModuleList(
+            nn.Sequential(nn.MaxPool2d(2), _double_conv(a, b, act_fun, pad, need_bias))
+            for a, b in itertools.pairwise(ch)
+        )
+        self.up_convs = nn.ModuleList(
+            nn.Sequential(_Upsample(upsample_mode), _conv(b, a, 3, 1, need_bias, pad))
+            for a, b in itertools.pairwise(ch)
+        )
+        self.merges = nn.ModuleList(
+            _double_conv(2 * a, a, act_fun, pad, need_bias) for a in ch[:-1]
+        )
+        self.head = _conv(ch[0], out_channels, 1, 1, need_bias, pad)
+        self.out_act: nn.Module = nn.Sigmoid() if need_sigmoid else nn.Identity()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Map the input ``z`` (B, in_channels, H, W) to an image (B, out_channels, H, W)."""
+        skips = [self.start(z)]
+        for down in self.downs:
+            skips.append(down(skips[-1]))
+        x = skips.pop()
+        for up, merge in zip(reversed(self.up_convs), reversed(self.merges)):
+            x = merge(_center_crop_cat([skips.pop(), up(x)]))
+        return self.out_act(self.head(x))
+
+
+class _ResBlock(nn.Module):
+    def __init__(self, ch: int, act: str, pad: str, bias: bool):
+        super().__init__()
+        self.body = nn.Sequential(
+            _conv(ch, ch, 3, 1, bias, pad),
+            nn.BatchNorm2d(ch),
+            _act(act),
+            _conv(ch, ch, 3, 1, bias, pad),
+            nn.BatchNorm2d(ch),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class ResNet(nn.Module):
+    """A full-resolution residual generator (no down-sampling): conv + act, ``blocks`` residual
+    blocks of two 3x3 convs with batch norm, conv + BN, 1x1 output conv, sigmoid (the DIP
+    paper's "ResNet" variant: 10 blocks of 16 channels).
+
+    >>> net = ResNet(in_channels=4, out_channels=3, channels=8, blocks=2)
+    >>> net(noise_input(4, 10, 7)).shape
+    torch.Size([1, 3, 10, 7])
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 32,
+        out_channels: int = 3,
+        channels: int = 16,
+        blocks: int = 10,
+        act_fun: str = "LeakyReLU",
+        pad: str = "reflection",
+        need_bias: bool = True,
+        need_sigmoid: bool = True,
+    ):
+        super().__init__()
+        if blocks < 1 or channels < 1:
+            raise InputError(
+                f"ResNet needs blocks >= 1 and channels >= 1, got {blocks}, {channels}"
+            )
+        self.net = nn.Sequential(
+            _conv(in_channels, channels, 3, 1, need_bias, pad),
+            _act(act_fun),
+            *[_ResBlock(channels, act_fun, pad, need_bias) for _ in range(blocks)],
+            _conv(channels, channels, 3, 1, need_bias, pad),
+            nn.BatchNorm2d(channels),
+            _conv(channels, out_channels, 1, 1, need_bias, pad),
+        )
+        self.out_act: nn.Module = nn.Sigmoid() if need_sigmoid else nn.Identity()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Map the input ``z`` (B, in_channels, H, W) to an image (B, out_channels, H, W)."""
+        return self.out_act(self.net(z))
 
 
 # --------------------------------------------------------------------------------------

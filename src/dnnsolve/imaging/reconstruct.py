@@ -167,7 +167,7 @@ def reconstruct(
     monitors: list[Monitor] = []
     avg = None
     if decay is not None:
-        avg = OutputAverage(float(decay), ensemble=ensemble and restarts > 1)
+        avg = OutputAverage(float(decay), ensemble=ensemble and restarts > 1, warmup=True)
     if early_stop == "wmv":
         monitors.append(VarianceStop(window, patience, average=avg))
     if avg is not None:
