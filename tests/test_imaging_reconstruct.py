@@ -233,3 +233,18 @@ def test_every_method_is_documented():
     for m in IMAGE_METHODS.values():
         assert m.summary and m.lr > 0 and m.iterations > 0
     assert np.isfinite([m.lr for m in IMAGE_METHODS.values()]).all()
+
+
+def test_mixed_precision_and_channels_last_run_on_cpu(astronaut64):
+    noisy = _noisy(astronaut64)
+    out = reconstruct(
+        noisy,
+        Denoising(),
+        method="deep-decoder",
+        iterations=150,
+        options={"channels": 16, "depth": 3},
+        amp=True,
+        channels_last=True,
+    )
+    assert out.image.dtype == torch.float32
+    assert _psnr(out.image, astronaut64) > _psnr(noisy, astronaut64) + 1.0
