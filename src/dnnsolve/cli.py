@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cli_image import image_app
 from .core.errors import DnnsolveError, InputError
 
 EXIT_UNKNOWN = 1  # an incomplete method found no answer (e.g. SAT status unknown)
@@ -33,6 +34,7 @@ solve_app = typer.Typer(
     help="Solve one instance: dnnsolve solve PROBLEM FILE \\[OPTIONS].", no_args_is_help=True
 )
 app.add_typer(solve_app, name="solve")
+app.add_typer(image_app, name="image", help="Reconstruct an image with an untrained network.")
 
 out = Console()
 err = Console(stderr=True)

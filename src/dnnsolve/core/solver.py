@@ -357,7 +357,10 @@ class Solver:
         except KeyboardInterrupt:
             # Ctrl-C ends training; the best verified solution so far is kept and returned
             stop_reason = "interrupted"
-        if not history:
+        if not history or (
+            select_last and stop_reason == "interrupted" and history[-1]["step"] != step
+        ):
+            # problems that return their last iterate return the one training stopped at
             evaluate(step, loss_val)
         returned = {"by": "network", "step": history[-1]["step"] if select_last else None}
         for m in monitors:

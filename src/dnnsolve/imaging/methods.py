@@ -60,18 +60,24 @@ def dip_task(kind: str, scale: int = 4) -> str:
     return "denoising"
 
 
-def padded_size(h: int, w: int, multiple: int) -> tuple[int, int]:
-    """The smallest size ≥ ``(h, w)`` whose sides are multiples of ``multiple``."""
-    return (-(-h // multiple) * multiple, -(-w // multiple) * multiple)
+def padded_size(h: int, w: int, multiple: int, minimum: int = 1) -> tuple[int, int]:
+    """The smallest size ≥ ``(h, w)`` whose sides are multiples of ``multiple``, and at least
+    ``minimum`` multiples (an encoder whose deepest level is 1x1 cannot batch-normalize it).
+
+    >>> padded_size(37, 64, 32), padded_size(32, 32, 32, minimum=2)
+    ((64, 64), (64, 64))
+    """
+    side = max(minimum, 1) * multiple
+    return (max(side, -(-h // multiple) * multiple), max(side, -(-w // multiple) * multiple))
 
 
 def _dip(shape, task, options, operator, measurement):
     settings = DIP_SETTINGS[task]
     c, h, w = shape
-    ph, pw = padded_size(h, w, 2 ** len(settings["net"]["channels_down"]))
-    depth = options.pop("input_depth", settings["input_depth"])
-    kind = settings["input_kind"]
     kw = {**settings["net"], **options}
+    depth = kw.pop("input_depth", settings["input_depth"])
+    ph, pw = padded_size(h, w, 2 ** len(kw["channels_down"]), minimum=2)
+    kind = settings["input_kind"]
 
     def make_net():
         return SkipNet(in_channels=depth, out_channels=c, **kw)
@@ -88,7 +94,7 @@ def _dip_variant(cls, multiple_of):
         c, h, w = shape
         depth = options.pop("input_depth", settings["input_depth"])
         kind = settings["input_kind"]
-        ph, pw = padded_size(h, w, multiple_of(options))
+        ph, pw = padded_size(h, w, multiple_of(options), minimum=2)
 
         def make_net():
             return cls(in_channels=depth, out_channels=c, **options)
@@ -105,10 +111,13 @@ def _sgdip(shape, task, options, operator, measurement):
     """Self-guided DIP: the input is an image (the adjoint reconstruction) trained jointly."""
     settings = DIP_SETTINGS[task]
     c, h, w = shape
-    mult = 2 ** len(settings["net"]["channels_down"])
-    if (h, w) != padded_size(h, w, mult):
-        raise InputError(f"self-guided DIP needs image sides that are multiples of {mult}")
     kw = {**settings["net"], **options}
+    mult = 2 ** len(kw["channels_down"])
+    if (h, w) != padded_size(h, w, mult, minimum=2):
+        raise InputError(
+            f"self-guided DIP needs image sides that are multiples of {mult} and at least "
+            f"{2 * mult} (its input is the image itself), got {h}x{w}"
+        )
     start = operator.adjoint(measurement).real.float().clamp(0, 1).detach().cpu()
 
     def make_net():
