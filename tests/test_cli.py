@@ -196,7 +196,12 @@ def test_installed_entry_point_demo(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())
+    images = [r for r in results if r["problem"] == "image"]
+    results = [r for r in results if r["problem"] != "image"]
     assert {r["problem"] for r in results} == {"maxcut", "mis", "color", "sat"}
+    # the image example: PSNR against the clean crop, well above the noisy input's
+    assert len(images) == 1
+    assert images[0]["extra"]["metrics"]["psnr"] > images[0]["extra"]["noisy_psnr"] + 3.0
     for r in results:  # each bundled example is solved to its proven optimum
         assert r["feasible"] and r["reference"] is not None
         assert r["objective"] == r["reference"], r["instance"]

@@ -131,6 +131,10 @@ class Suite:
     rows: Callable[[Instance, Any, dict[str, list[str]], SuiteContext], list[dict]]
     summarize: Callable[[list[dict]], dict] = _default_summary
     key: str = "instance"  # the column that names the instance
+    # methods that do not come from the dnnsolve.methods registry (e.g. image methods):
+    # the names a run may ask for, and those run by default (default: the first)
+    methods: tuple[str, ...] | None = None
+    default_methods: tuple[str, ...] = ()
 
 
 SUITES: dict[str, Suite] = {}
@@ -535,6 +539,16 @@ def _resolve_methods(suite: Suite, methods: list[str] | None) -> tuple[dict[str,
     from ..methods import get_method
     from ..methods import methods as registry
 
+    if suite.methods is not None:  # the suite lists its own methods
+        if methods is None:
+            return {suite.problems[0]: list(suite.default_methods or suite.methods[:1])}, []
+        unknown = [m for m in methods if m not in suite.methods]
+        if unknown:
+            raise InputError(
+                f"unknown method(s) {', '.join(unknown)} for suite {suite.name!r}; "
+                f"choose from {', '.join(suite.methods)}"
+            )
+        return {suite.problems[0]: list(dict.fromkeys(methods))}, []
     chosen: dict[str, list[str]] = {}
     notes = []
     for problem in suite.problems:
@@ -644,6 +658,8 @@ def run_suite(
         "instances": len(insts),
         "baselines": baselines,
     }
+    if options:
+        settings["options"] = dict(options)
     rows: list[dict] = []
     done: list[str] = []
     if resume is not None:
@@ -737,11 +753,11 @@ def _load_partial(
         raise InputError(
             f"cannot resume from {path}: it is a {doc.get('suite')!r} run, not {suite!r}"
         )
-    for key in ("methods", "time_limit_s", "seed", "baselines"):
-        if old.get(key) != _jsonable(settings[key]):
+    for key in ("methods", "time_limit_s", "seed", "baselines", "options"):
+        if old.get(key) != _jsonable(settings.get(key)):
             raise InputError(
                 f"cannot resume from {path}: it ran with {key} = {old.get(key)!r}, "
-                f"this run asks for {settings[key]!r}; use the same options"
+                f"this run asks for {settings.get(key)!r}; use the same options"
             )
     return rows, done, path, path.with_suffix(".md")
 

@@ -46,9 +46,16 @@ class ImageMethod:
     build: Callable[..., tuple[Callable[[], torch.nn.Module], Callable]]
     guided: bool = False
     defaults: dict[str, Any] = field(default_factory=dict)
+    per_task: bool = False  # iterations from the DIP notebook of the task
 
     def jitter(self, task: str) -> float:
         return self.input_noise(task) if callable(self.input_noise) else self.input_noise
+
+    def steps(self, task: str) -> int:
+        """Default iterations: the DIP notebook's for ``task`` (DIP variants), else fixed."""
+        if self.per_task and task in DIP_SETTINGS:
+            return int(DIP_SETTINGS[task]["iterations"])
+        return self.iterations
 
 
 def dip_task(kind: str, scale: int = 4) -> str:
@@ -193,25 +200,26 @@ IMAGE_METHODS: dict[str, ImageMethod] = {
             "dip",
             "Deep Image Prior skip network, input jitter, output averaging (Ulyanov et al.)",
             lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter, multiple=32,
-            build=_dip,
+            build=_dip, per_task=True,
         ),
         ImageMethod(
             "dip-tv",
             "DIP with a total-variation term in the loss (Liu et al. 2019)",
             lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter, multiple=32,
-            build=_dip, defaults={"tv": 1e-3},
+            build=_dip, defaults={"tv": 1e-3}, per_task=True,
         ),
         ImageMethod(
             "dip-unet",
             "DIP with a U-Net generator (the DIP paper's architecture comparison)",
             lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter, multiple=16,
             build=_dip_variant(UNet, lambda o: 2 ** (len(o.get("channels", (0,) * 5)) - 1)),
+            per_task=True,
         ),
         ImageMethod(
             "dip-resnet",
             "DIP with a full-resolution ResNet generator (10 blocks of 16 channels)",
             lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter, multiple=1,
-            build=_dip_variant(ResNet, lambda o: 1),
+            build=_dip_variant(ResNet, lambda o: 1), per_task=True,
         ),
         ImageMethod(
             "sgdip",

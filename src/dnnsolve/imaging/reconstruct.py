@@ -177,7 +177,7 @@ def reconstruct(
 
     config = SolverConfig(
         restarts=restarts,
-        steps=spec.iterations if iterations is None else int(iterations),
+        steps=spec.steps(task) if iterations is None else int(iterations),
         lr=spec.lr if lr is None else lr,
         eval_every=max(trace_every, 50),
         polish=False,
