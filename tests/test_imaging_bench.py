@@ -261,3 +261,17 @@ def test_denoise_sets_noise_is_seeded_by_image_index(tmp_path):
         "deep-decoder (Set12, σ=25)",
         "deep-decoder (Set12, σ=50)",
     }
+
+
+def test_baselines_only_run(tmp_path):
+    """``--methods none``: the baselines alone, summarized once per image."""
+    rep = run_suite(
+        "dip-sr", data=_images_dir(), out=tmp_path, device="cpu", methods=["none"],
+        instances="Set5-bird", progress=False, options={"crop": 64, "baselines": "bicubic"},
+    )  # fmt: skip
+    assert [r["method"] for r in rep.rows] == ["none"]
+    base = rep.summary["baselines"]
+    (only,) = base.values()
+    assert only["images"] == 1
+    assert only["mean_psnr_y"] == pytest.approx(rep.rows[0]["bicubic_psnr_y"])
+    assert rep.summary["methods"] == {}

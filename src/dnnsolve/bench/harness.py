@@ -542,6 +542,8 @@ def _resolve_methods(suite: Suite, methods: list[str] | None) -> tuple[dict[str,
     if suite.methods is not None:  # the suite lists its own methods
         if methods is None:
             return {suite.problems[0]: list(suite.default_methods or suite.methods[:1])}, []
+        if methods == ["none"]:  # the baselines alone
+            return {suite.problems[0]: []}, ["no methods: baselines only"]
         unknown = [m for m in methods if m not in suite.methods]
         if unknown:
             raise InputError(

@@ -373,6 +373,11 @@ def _group_means(rows: list[dict], keys: list[str], prefix: str = "") -> dict[st
     return out
 
 
+def _baseline_only(common: dict, chosen: dict) -> list[dict]:
+    """``--methods none``: one row per image holding only the input and the baselines."""
+    return [] if chosen["image"] else [{**common, "method": "none", "time_s": None}]
+
+
 def _summarize(
     suite: str,
     rows: list[dict],
@@ -388,7 +393,8 @@ def _summarize(
 
     by_method: dict[str, list[dict]] = {}
     for r in rows:
-        by_method.setdefault(label(r, r["method"]), []).append(r)
+        if r["method"] != "none":
+            by_method.setdefault(label(r, r["method"]), []).append(r)
     out: dict[str, Any] = {"methods": {}}
     for name, rs in by_method.items():
         ok = [r for r in rs if not r.get("error")]
@@ -511,7 +517,7 @@ def _denoise_rows(
             common["tv_weight"] = b.params["weight"]
             _save(opts, stem, "tv", b.image)
     # DIP's notebook: input jitter 1/30 at sigma 25, 1/20 at sigma 50
-    rows = []
+    rows = _baseline_only(common, chosen)
     for meth in chosen["image"]:
         jitter = 1 / 20 if (meth in _DIP_FAMILY and sigma >= 50) else None
         op = Denoising()
@@ -687,7 +693,7 @@ def _sr_rows(inst: Instance, data: dict, chosen: dict, ctx: SuiteContext) -> lis
         common.update(_baseline_fields("tv", b, hr, sr=True, err=err))
         if b is not None:
             _save(opts, inst.name, "tv", b.image)
-    rows = []
+    rows = _baseline_only(common, chosen)
     for meth in chosen["image"]:
         fields, img = _run_method(meth, lr, op, hr, "sr4", opts, ctx, sr=True,
                                   shape=tuple(hr.shape[1:]), instance=inst.name)  # fmt: skip
@@ -773,7 +779,7 @@ def _inpaint_rows(inst: Instance, data: dict, chosen: dict, ctx: SuiteContext) -
         common.update(_baseline_fields("tv", b, gt, err=err))
         if b is not None:
             _save(opts, inst.name, "tv", b.image)
-    rows = []
+    rows = _baseline_only(common, chosen)
     for meth in chosen["image"]:
         fields, img = _run_method(meth, y, op, gt, "inpainting", opts, ctx, instance=inst.name)
         if img is not None:
@@ -787,7 +793,8 @@ DIP_INPAINT = register_suite(
         "dip-inpaint",
         ("image",),
         "Inpainting of 50 % missing pixels on the 11 gray images of DIP's Table 2 "
-        "(<data>/images/DIP_inpainting_gray11_50p/; missing = 0 in _masked.png); PSNR of the "
+        "(<data>/images/DIP_inpainting_gray11_50p/; missing = 0 in _masked.png but not in the "
+        "ground truth); PSNR of the "
         "untrained networks beside TV-regularized inpainting",
         "images",
         3600.0,
@@ -825,7 +832,7 @@ def _siren_rows(inst: Instance, data: dict, chosen: dict, ctx: SuiteContext) -> 
         "early_stop": opts.early_stop,
     }
     _save(opts, inst.name, "ref", gt)
-    rows = []
+    rows = _baseline_only(common, chosen)
     for meth in chosen["image"]:
         fields, img = _run_method(meth, gt, Denoising(), gt, "denoising", opts, ctx,
                                   instance=inst.name)  # fmt: skip
