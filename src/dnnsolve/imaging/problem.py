@@ -11,6 +11,7 @@ quality, so the problem asks the solver for the last iterate or a monitor's choi
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -117,7 +118,7 @@ class ImageReconstruction(Problem):
         ``[0, 1]``."""
         img = np.asarray(solution, dtype=np.float64).reshape(1, *self.shape)
         ok = bool(np.isfinite(img).all() and img.min() >= 0.0 and img.max() <= 1.0)
-        op = self.operator.to(torch.device("cpu"))
+        op = copy.deepcopy(self.operator).to(torch.device("cpu"))  # .to() would move ours
         ax = op(torch.from_numpy(img)).numpy()
         y = self.y.detach().cpu().numpy().astype(ax.dtype)
         fid = float(np.mean(np.abs(ax - y) ** 2))
