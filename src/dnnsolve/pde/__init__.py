@@ -1,0 +1,82 @@
+"""PDEs without data (issue 5, in progress): the foundations so far.
+
+- :mod:`.geometry`: domains (interval, box, ball, polygon / L-shape, products with time) with
+  interior / boundary / initial samplers, outward normals, evaluation grids and boundary
+  distance functions for hard constraints;
+- :mod:`.sampling`: uniform, Latin hypercube and Sobol points, residual-based refinement
+  (RAR, RAD);
+- :mod:`.autograd`: gradient, partial derivatives, Laplacian, divergence, Jacobian, Hessian of
+  network outputs at batched points (differentiable again, for losses);
+- :mod:`.references`: reference solutions (analytic; Burgers by Cole–Hopf quadrature; loaders
+  for the published data files) and the relative L2 error;
+- :mod:`.classical`: classical solvers run beside the networks (finite differences, ETDRK4,
+  method of lines, Crank–Nicolson).
+
+>>> from dnnsolve.pde import Box, laplacian, requires_grad
+>>> x = requires_grad(Box([0, 0], [1, 1]).sample_interior(4, generator=torch.Generator().manual_seed(0)))
+>>> bool(torch.allclose(laplacian((x**2).sum(1), x), torch.full((4,), 4.0)))
+True
+"""
+
+import torch  # noqa: F401  (doctest namespace)
+
+from . import classical
+from .autograd import divergence, gradient, hessian, jacobian, laplacian, partial, requires_grad
+from .geometry import Ball, Box, Disk, Geometry, Grid, Interval, Polygon, Rectangle, TimeDomain
+from .references import (
+    BURGERS_NU,
+    Reference,
+    allen_cahn_reference,
+    burgers_cole_hopf,
+    burgers_reference,
+    grid_points,
+    heat_reference,
+    helmholtz_reference,
+    load_allen_cahn,
+    load_burgers_shock,
+    load_poisson_lshape,
+    poisson2d_reference,
+    poisson_lshape_reference,
+    poisson_nd_reference,
+    relative_l2,
+)
+from .sampling import METHODS, rad_resample, rar_select, sample
+
+__all__ = [
+    "BURGERS_NU",
+    "METHODS",
+    "Ball",
+    "Box",
+    "Disk",
+    "Geometry",
+    "Grid",
+    "Interval",
+    "Polygon",
+    "Rectangle",
+    "Reference",
+    "TimeDomain",
+    "allen_cahn_reference",
+    "burgers_cole_hopf",
+    "burgers_reference",
+    "classical",
+    "divergence",
+    "gradient",
+    "grid_points",
+    "heat_reference",
+    "helmholtz_reference",
+    "hessian",
+    "jacobian",
+    "laplacian",
+    "load_allen_cahn",
+    "load_burgers_shock",
+    "load_poisson_lshape",
+    "partial",
+    "poisson2d_reference",
+    "poisson_lshape_reference",
+    "poisson_nd_reference",
+    "rad_resample",
+    "rar_select",
+    "relative_l2",
+    "requires_grad",
+    "sample",
+]
