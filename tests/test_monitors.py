@@ -1,4 +1,5 @@
-"""Core monitors (early stopping, output averaging, traces), backtracking and select='last'."""
+"""Core solver phases: monitors (early stopping, output averaging, traces), backtracking,
+select='last', and the L-BFGS phase."""
 
 from __future__ import annotations
 
@@ -151,3 +152,42 @@ def test_trace_records_loss_and_metrics():
     assert [r["step"] for r in tr.rows] == [5, 10, 15, 20]
     assert tr.rows[-1]["dist"] < tr.rows[0]["dist"]
     assert all(r["loss"] >= r["dist"] - 1e-6 for r in tr.rows)  # mean ≥ best restart
+
+
+def _sigmoid_param(b=1, n=3):
+    return FreeVariables(n, b, squash="sigmoid", init_std=1.0,
+                         generator=torch.Generator().manual_seed(1))  # fmt: skip
+
+
+def test_lbfgs_phase_converges_far_beyond_adam():
+    prob = Target([0.2, 0.8, 0.5])
+    adam = SolverConfig(restarts=1, steps=120, lr=0.01, polish=False, eval_every=20)
+    both = SolverConfig(restarts=1, steps=20, lr=0.01, polish=False, eval_every=20, lbfgs_steps=100)
+    r_adam = Solver(adam).solve(prob, _sigmoid_param())
+    r_both = Solver(both).solve(prob, _sigmoid_param())
+    assert r_adam.objective > 1e-3
+    assert r_both.objective < 1e-10
+    info = r_both.extra["lbfgs"]
+    assert 0 < info["iterations"] <= 100 and info["loss_evaluations"] >= info["iterations"]
+    assert r_both.steps == 20 + info["iterations"]
+    assert r_both.history[-1]["step"] == r_both.steps
+
+
+def test_lbfgs_restores_the_last_good_state_on_nan():
+    class NaNLater(Target):
+        def loss(self, x, hp):
+            loss = super().loss(x, hp)
+            return loss * float("nan") if self.calls > 7 else loss
+
+    prob = NaNLater([0.2, 0.8, 0.5])
+    cfg = SolverConfig(restarts=1, steps=5, lr=0.01, polish=False, eval_every=5, lbfgs_steps=200)
+    param = _sigmoid_param()
+    res = Solver(cfg).solve(prob, param)
+    assert res.stop_reason == "lbfgs_diverged"
+    assert torch.isfinite(param.theta).all()
+    assert np.isfinite(res.objective) and res.feasible
+
+
+def test_lbfgs_settings_are_checked():
+    with pytest.raises(ValueError, match="lbfgs"):
+        SolverConfig(lbfgs_steps=-1)

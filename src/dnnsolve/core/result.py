@@ -58,8 +58,11 @@ class Result:
     ``found_by`` says which stage found the reported solution (``"network"``
     or ``"local_search"``); ``stop_reason`` why training stopped: ``"steps"``
     (step budget), ``"converged"`` (patience), ``"time_limit"``, or
-    ``"reference"`` (the known optimum / best-known value was reached) or
-    ``"interrupted"`` (Ctrl-C: the best verified solution found so far).
+    ``"reference"`` (the known optimum / best-known value was reached),
+    ``"interrupted"`` (Ctrl-C: the best verified solution found so far), ``"early_stop"`` (a
+    monitor, e.g. ES-WMV, ended the run; ``extra["returned"]`` says which iterate is reported
+    and why) or ``"lbfgs_diverged"`` (the L-BFGS phase met a non-finite loss; the last good
+    parameters were restored).
     """
 
     problem: str

@@ -30,6 +30,10 @@ from .result import Result
 from .schedules import Schedule
 
 
+class _NonFinite(Exception):
+    """Raised inside the L-BFGS closure when the loss is not finite."""
+
+
 @dataclass
 class SolverConfig:
     """Everything that controls a solve; stored verbatim in the result.
@@ -59,6 +63,9 @@ class SolverConfig:
     exploit_every: int | None = None  # evaluations between exploit-and-explore rounds
     exploit_fraction: float = 0.25
     backtrack: float | None = None  # restore a restart whose loss jumps by this factor
+    lbfgs_steps: int = 0  # L-BFGS iterations (strong Wolfe) after the first-order steps
+    lbfgs_lr: float = 1.0
+    lbfgs_history: int = 50
     seed: int | None = 0
 
     def __post_init__(self) -> None:
@@ -70,6 +77,8 @@ class SolverConfig:
             raise ValueError("eval_every must be >= 1")
         if self.time_limit is not None and self.time_limit <= 0:
             raise ValueError("time_limit must be positive")
+        if self.lbfgs_steps < 0 or not self.lbfgs_lr > 0 or self.lbfgs_history < 1:
+            raise ValueError("lbfgs_steps must be >= 0, lbfgs_lr > 0 and lbfgs_history >= 1")
         if self.backtrack is not None and not self.backtrack > 1.0:
             raise ValueError(f"backtrack must be a factor > 1, got {self.backtrack!r}")
         lrs = np.atleast_1d(np.asarray(self.lr, dtype=float))
@@ -357,6 +366,11 @@ class Solver:
         except KeyboardInterrupt:
             # Ctrl-C ends training; the best verified solution so far is kept and returned
             stop_reason = "interrupted"
+        lbfgs_info = None
+        if cfg.lbfgs_steps and stop_reason in ("steps", "converged"):
+            step, stop_reason, lbfgs_info = self._lbfgs(
+                problem, param, hp, hp_sched, step, evaluate, history, t_start, train_budget
+            )
         if not history or (
             select_last and stop_reason == "interrupted" and history[-1]["step"] != step
         ):
@@ -454,6 +468,7 @@ class Solver:
                 "config": config,
                 "nan_resets": nan_resets,
                 **({"backtracks": backtracks} if cfg.backtrack else {}),
+                **({"lbfgs": lbfgs_info} if lbfgs_info is not None else {}),
                 **(
                     {"returned": returned, "monitors": [m.summary() for m in monitors]}
                     if monitors or select_last
@@ -465,6 +480,80 @@ class Solver:
         result.solution_array = sol
         self._emit("on_end", result)
         return result
+
+    def _lbfgs(self, problem, param, hp, hp_sched, step, evaluate, history, t_start, budget):
+        """Second phase: full-batch L-BFGS with a strong Wolfe line search (PINN practice).
+
+        Runs ``eval_every`` iterations between evaluations; the restarts' losses are summed, so
+        they share one line search. A non-finite loss restores the last evaluated parameters
+        and ends the phase. Returns (last step, stop reason, summary).
+        """
+        cfg = self.config
+        params = [p for p in param.parameters() if p.requires_grad]
+        opt = torch.optim.LBFGS(
+            params,
+            lr=cfg.lbfgs_lr,
+            max_iter=cfg.eval_every,
+            history_size=cfg.lbfgs_history,
+            line_search_fn="strong_wolfe",
+            tolerance_grad=1e-12,
+            tolerance_change=1e-14,
+        )
+        hp_end = {k: v * hp_sched[k](1.0) for k, v in hp.items()}
+        calls = 0
+
+        def closure():
+            nonlocal calls
+            calls += 1
+            opt.zero_grad()
+            total = problem.loss(param(), hp_end).sum()
+            if not torch.isfinite(total):
+                # torch's strong Wolfe search fails on NaN: leave the step instead
+                raise _NonFinite
+            total.backward()
+            return total
+
+        good = [p.detach().clone() for p in params]
+        done, reason, first = 0, "steps", step
+        evals_since_improve = 0
+        try:
+            while done < cfg.lbfgs_steps:
+                opt.param_groups[0]["max_iter"] = min(cfg.eval_every, cfg.lbfgs_steps - done)
+                before = opt.state[params[0]].get("n_iter", 0)
+                try:
+                    opt.step(closure)
+                    loss = opt.state[params[0]].get("prev_loss", math.nan)
+                except _NonFinite:
+                    loss = math.nan
+                ran = opt.state[params[0]].get("n_iter", 0) - before
+                if not math.isfinite(float(loss)) or any(
+                    not bool(torch.isfinite(p).all()) for p in params
+                ):
+                    with torch.no_grad():
+                        for p, g in zip(params, good):
+                            p.copy_(g)
+                    reason = "lbfgs_diverged"
+                    break
+                done += max(ran, 1)
+                step = first + done
+                improved = evaluate(step, float(loss) / max(param.restarts, 1))
+                with torch.no_grad():
+                    for p, g in zip(params, good):
+                        g.copy_(p)
+                evals_since_improve = 0 if improved else evals_since_improve + 1
+                if ran == 0:  # the gradient / change tolerances were met
+                    reason = "converged"
+                    break
+                if cfg.patience and evals_since_improve >= cfg.patience:
+                    reason = "converged"
+                    break
+                if budget is not None and time.perf_counter() - t_start > budget:
+                    reason = "time_limit"
+                    break
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        info = {"iterations": done, "loss_evaluations": calls, "stop_reason": reason}
+        return step, reason, info
 
     def _exploit(self, param, opt, best_r, lr, hp, stall, gen) -> None:
         """Truncation selection: the worst restarts copy the best and perturb their hyper-parameters."""
