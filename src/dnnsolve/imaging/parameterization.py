@@ -14,32 +14,19 @@ passes (under ``torch.no_grad``) use the clean input.
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Callable
 
 import torch
 from torch import nn
-from torch.func import functional_call, stack_module_state, vmap
 
 from ..core.errors import InputError
 from ..core.parameterization import Parameterization
+from ..core.stacked import StackedModules
 
 __all__ = ["NetworkImage"]
 
 NetFactory = Callable[[], nn.Module]
 InputFactory = Callable[[torch.Generator], torch.Tensor | None]
-
-
-def _stateless_batchnorm(net: nn.Module) -> nn.Module:
-    """Batch norm with batch statistics only (DIP never leaves training mode, so the running
-    statistics are never used; dropping them makes restarts independent and vmap-able)."""
-    for m in net.modules():
-        if isinstance(m, nn.modules.batchnorm._BatchNorm):
-            m.track_running_stats = False
-            m.running_mean = None
-            m.running_var = None
-            m.num_batches_tracked = None
-    return net
 
 
 class NetworkImage(Parameterization):
@@ -86,31 +73,18 @@ class NetworkImage(Parameterization):
         self.optimize_input = optimize_input
         self.amp = amp
         self.channels_last = channels_last
-        self._make_net = make_net
         self._make_input = make_input
         dev = torch.device(device)
         self._device = dev
-        self.batching = (
-            ("vmap" if dev.type == "cuda" and restarts > 1 else "loop")
-            if batching == "auto"
-            else batching
-        )
         gen = generator if generator is not None else torch.Generator().manual_seed(0)
-        nets, inputs = zip(*(self._build(gen) for _ in range(restarts)))
-        params, buffers = stack_module_state(list(nets))
-        # parameter names cannot hold dots; keep a map back to the module's names
-        self._names = {name: name.replace(".", "__") for name in params}
-        for name, value in params.items():
-            self.register_parameter(self._names[name], nn.Parameter(value.detach().clone()))
-        self._buffer_names = {name: "buf__" + name.replace(".", "__") for name in buffers}
-        for name, value in buffers.items():
-            self.register_buffer(self._buffer_names[name], value.detach().clone())
-        self._template = [copy.deepcopy(nets[0]).to("meta")]  # list: not a registered submodule
+        self.nets = StackedModules(make_net, restarts, batching, dev, generator=gen)
+        self.batching = self.nets.batching
+        inputs = [self._input(gen) for _ in range(restarts)]
         if inputs[0] is None:
             self.register_buffer("z0", None)
             self.z = None
         else:
-            z = torch.cat([i.to(dev) for i in inputs])  # (B, ...) one input per restart
+            z = torch.cat(inputs)  # (B, ...) one input per restart
             if optimize_input:
                 self.register_buffer("z0", None)
                 self.z = nn.Parameter(z)
@@ -119,15 +93,9 @@ class NetworkImage(Parameterization):
                 self.z = None
         self.to(dev)
 
-    # -- construction --------------------------------------------------------------------
-    def _build(self, gen: torch.Generator) -> tuple[nn.Module, torch.Tensor | None]:
-        """One restart's network (initialized from ``gen``) and fixed input."""
-        seed = int(torch.randint(0, 2**62, (1,), generator=gen))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            net = _stateless_batchnorm(self._make_net())
+    def _input(self, gen: torch.Generator) -> torch.Tensor | None:
         z = self._make_input(gen)
-        return net.to(self._device), (None if z is None else z.detach().to(self._device))
+        return None if z is None else z.detach().to(self._device)
 
     def reset_(self, mask: torch.Tensor, generator: torch.Generator | None = None) -> None:
         idx = torch.nonzero(mask, as_tuple=False).flatten().tolist()
@@ -136,12 +104,10 @@ class NetworkImage(Parameterization):
         else:
             seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device))
         gen = torch.Generator().manual_seed(seed)
+        self.nets.reinit_(idx, gen)
         with torch.no_grad():
             for b in idx:
-                net, z = self._build(gen)
-                state = dict(net.named_parameters())
-                for name, pname in self._names.items():
-                    getattr(self, pname)[b] = state[name].detach()
+                z = self._input(gen)
                 if z is not None:
                     self.inputs()[b] = z[0]
 
@@ -150,12 +116,6 @@ class NetworkImage(Parameterization):
         """The per-restart inputs ``(B, ...)`` (trainable with ``optimize_input``)."""
         return self.z if self.z is not None else self.z0
 
-    def _stacked_params(self) -> dict[str, torch.Tensor]:
-        return {name: getattr(self, pname) for name, pname in self._names.items()}
-
-    def _stacked_buffers(self) -> dict[str, torch.Tensor]:
-        return {name: getattr(self, bname) for name, bname in self._buffer_names.items()}
-
     def image(self) -> torch.Tensor:
         """The image batch ``(B, C, H, W)``; jittered input while gradients are enabled."""
         z = self.inputs()
@@ -163,40 +123,14 @@ class NetworkImage(Parameterization):
             z = z + self.input_noise * torch.randn_like(z)
         if z is not None and self.channels_last and z.dim() == 4:
             z = z.contiguous(memory_format=torch.channels_last)
-        template = self._template[0]
-        params, buffers = self._stacked_params(), self._stacked_buffers()
         autocast = (
             torch.autocast(self._device.type, dtype=torch.bfloat16)
             if self.amp
             else contextlib.nullcontext()
         )
-
-        def one(p: dict, b: dict, zi: torch.Tensor | None) -> torch.Tensor:
-            args = () if zi is None else (zi.unsqueeze(0),)
-            return functional_call(template, (p, b), args)[0]
-
         with autocast:
-            if self.batching == "vmap" and self.restarts > 1:
-                in_z = None if z is None else 0
-                if z is None:
-                    out = vmap(lambda p, b: one(p, b, None), randomness="different")(
-                        params, buffers
-                    )
-                else:
-                    out = vmap(one, in_dims=(0, 0, in_z), randomness="different")(
-                        params, buffers, z
-                    )
-            else:
-                out = torch.stack(
-                    [
-                        one(
-                            {k: v[i] for k, v in params.items()},
-                            {k: v[i] for k, v in buffers.items()},
-                            None if z is None else z[i],
-                        )
-                        for i in range(self.restarts)
-                    ]
-                )
+            # each network maps its own (1, ...) input to a (1, C, H, W) image
+            out = self.nets.apply(None if z is None else z.unsqueeze(1))[:, 0]
         out = out.float()
         c, h, w = self.shape
         if out.dim() == 4 and out.shape[1] == c and out.shape[2] >= h and out.shape[3] >= w:
