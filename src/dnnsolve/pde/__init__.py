@@ -1,4 +1,11 @@
-"""PDEs without data (issue 5, in progress): the foundations so far.
+"""PDEs without data (issue 5, in progress): PINNs and Deep Ritz on the core solver.
+
+- :mod:`.problem`: a :class:`PDE` (domain, residual or energy, conditions, hard constraint,
+  reference) as a core problem (:class:`PDEProblem`) with a :class:`FieldNetwork`
+  parameterization; :func:`solve_pde` trains with Adam then L-BFGS and reports the relative L2
+  error; built-in problems in :data:`PDE_PROBLEMS`;
+- :mod:`.networks`: MLP, Deep Ritz residual network, Fourier features (optionally exactly
+  periodic), SIREN;
 
 - :mod:`.geometry`: domains (interval, box, ball, polygon / L-shape, products with time) with
   interior / boundary / initial samplers, outward normals, evaluation grids and boundary
@@ -23,6 +30,18 @@ import torch  # noqa: F401  (doctest namespace)
 from . import classical
 from .autograd import divergence, gradient, hessian, jacobian, laplacian, partial, requires_grad
 from .geometry import Ball, Box, Disk, Geometry, Grid, Interval, Polygon, Rectangle, TimeDomain
+from .networks import MLP, NETWORKS, FourierMLP, ResidualMLP, build_network
+from .problem import (
+    PDE,
+    Derivatives,
+    Dirichlet,
+    FieldNetwork,
+    Initial,
+    Neumann,
+    PDEProblem,
+    Periodic,
+    Robin,
+)
 from .references import (
     BURGERS_NU,
     Reference,
@@ -41,21 +60,39 @@ from .references import (
     relative_l2,
 )
 from .sampling import METHODS, rad_resample, rar_select, sample
+from .solve import PDE_PROBLEMS, PDEResult, builtin, solve_pde
 
 __all__ = [
     "BURGERS_NU",
     "METHODS",
+    "MLP",
+    "NETWORKS",
+    "PDE",
+    "PDE_PROBLEMS",
     "Ball",
     "Box",
+    "Derivatives",
+    "Dirichlet",
     "Disk",
+    "FieldNetwork",
+    "FourierMLP",
     "Geometry",
     "Grid",
+    "Initial",
     "Interval",
+    "Neumann",
+    "PDEProblem",
+    "PDEResult",
+    "Periodic",
     "Polygon",
     "Rectangle",
     "Reference",
+    "ResidualMLP",
+    "Robin",
     "TimeDomain",
     "allen_cahn_reference",
+    "build_network",
+    "builtin",
     "burgers_cole_hopf",
     "burgers_reference",
     "classical",
@@ -79,4 +116,5 @@ __all__ = [
     "relative_l2",
     "requires_grad",
     "sample",
+    "solve_pde",
 ]

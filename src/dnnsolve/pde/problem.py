@@ -1,0 +1,490 @@
+"""A PDE as a core :class:`~dnnsolve.core.problem.Problem`: residuals at sampled points.
+
+A :class:`PDE` names a domain, an equation (``residual(x, u, d)``, or a Deep Ritz ``energy``
+integrand), boundary / initial conditions and optionally a hard-constraint output transform and
+a reference solution.  :class:`PDEProblem` turns it into the core's terms:
+
+- the relaxed solution is the network's output at the current point set, produced by
+  :class:`FieldNetwork` (B restarts with stacked parameters); training passes see the
+  collocation points (interior + one set per condition, resampled every ``resample_every``
+  steps), evaluation passes (under ``torch.no_grad``) a fixed validation set plus the
+  evaluation grid;
+- the loss per restart is ``w_r·mean r² + Σ_c w_c·mean e_c²`` (PINN) or
+  ``|Ω|·mean energy + Σ_c w_c·mean e_c²`` (Deep Ritz), with the weights as hyper-parameters
+  (``residual`` and one per condition: populations and schedules work as for any problem);
+- the "decoded" solution is the field on the evaluation grid together with the validation
+  loss, which is the objective: the solver keeps the state with the smallest validation loss
+  (early stopping that never looks at the reference); the error against the reference is
+  computed separately, in NumPy, by :func:`~dnnsolve.pde.solve.solve_pde`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from ..core.errors import InputError
+from ..core.parameterization import Parameterization
+from ..core.problem import Evaluation, Problem
+from ..core.stacked import StackedModules
+from . import autograd as ag
+from .geometry import Geometry, TimeDomain
+
+__all__ = [
+    "PDE",
+    "Derivatives",
+    "Dirichlet",
+    "FieldNetwork",
+    "Initial",
+    "Neumann",
+    "PDEProblem",
+    "Periodic",
+    "Robin",
+]
+
+Field = Callable[[torch.Tensor], torch.Tensor] | float
+
+#: default boundary penalty of Deep Ritz (E & Yu 2018 use β = 500)
+RITZ_PENALTY = 500.0
+
+
+def _value(g: Field, x: torch.Tensor, m: int) -> torch.Tensor:
+    """A boundary / initial datum at points ``x`` as ``(N, m)``."""
+    v = g(x) if callable(g) else torch.full((x.shape[0],), float(g), dtype=x.dtype, device=x.device)
+    v = torch.as_tensor(v, dtype=x.dtype, device=x.device)
+    return v.reshape(x.shape[0], m)
+
+
+class Derivatives:
+    """Derivatives of ``u`` ``(N, m)`` at points ``x`` ``(N, d)``, computed once and cached.
+
+    ``d.grad(c)`` is ``∇u_c`` ``(N, d)``, ``d(i, c)`` is ``∂u_c/∂x_i``, ``d(i, j, c=...)`` a
+    second derivative, ``d.laplacian(dims, c)`` the Laplacian over ``dims``.
+    """
+
+    def __init__(self, u: torch.Tensor, x: torch.Tensor):
+        self.u, self.x = u, x
+        self._grads: dict[int, torch.Tensor] = {}
+
+    def grad(self, c: int = 0) -> torch.Tensor:
+        if c not in self._grads:
+            self._grads[c] = ag.gradient(self.u[:, c], self.x)
+        return self._grads[c]
+
+    def __call__(self, *indices: int, c: int = 0) -> torch.Tensor:
+        g = self.grad(c)[:, indices[0]]
+        for i in indices[1:]:
+            g = ag.gradient(g, self.x)[:, i]
+        return g
+
+    def laplacian(self, dims: Sequence[int] | None = None, c: int = 0) -> torch.Tensor:
+        dims = range(self.x.shape[1]) if dims is None else dims
+        g = self.grad(c)
+        return sum(ag.gradient(g[:, i], self.x)[:, i] for i in dims)
+
+
+# ---------------------------------------------------------------- conditions
+
+
+@dataclass
+class Condition:
+    """Base: a named condition with its own points and a weight hyper-parameter."""
+
+    name: str = ""
+    weight: float = 1.0
+    points: int = 0  # how many points (0: the problem's default)
+    where: Callable[[torch.Tensor], torch.Tensor] | None = None  # keep only these boundary pts
+
+    kind: ClassVar[str] = "condition"
+
+    def sample(self, pde: PDE, n: int, method: str, gen: torch.Generator, dtype) -> dict:
+        pts, normals = pde.domain.sample_boundary(n * (4 if self.where else 1), method, gen,
+                                                  dtype=dtype)  # fmt: skip
+        if self.where is not None:
+            keep = self.where(pts)
+            pts, normals = pts[keep][:n], normals[keep][:n]
+            if len(pts) == 0:
+                raise InputError(f"condition {self.label}: no boundary point satisfies `where`")
+        return {"x": pts, "normal": normals}
+
+    @property
+    def label(self) -> str:
+        return self.name or self.kind
+
+    def error(self, x, u, d: Derivatives, data: dict, m: int) -> torch.Tensor:
+        raise NotImplementedError
+
+
+@dataclass
+class Dirichlet(Condition):
+    """``u = value`` on the (selected) boundary."""
+
+    value: Field = 0.0
+    kind: ClassVar[str] = "dirichlet"
+
+    def error(self, x, u, d, data, m):
+        return u - _value(self.value, x, m)
+
+
+@dataclass
+class Neumann(Condition):
+    """``∂u/∂n = value`` (outward normal) on the (selected) boundary."""
+
+    value: Field = 0.0
+    kind: ClassVar[str] = "neumann"
+
+    def error(self, x, u, d, data, m):
+        dn = torch.stack([(d.grad(c) * data["normal"]).sum(1) for c in range(m)], 1)
+        return dn - _value(self.value, x, m)
+
+
+@dataclass
+class Robin(Condition):
+    """``a·u + b·∂u/∂n = value`` on the (selected) boundary."""
+
+    a: float = 1.0
+    b: float = 1.0
+    value: Field = 0.0
+    kind: ClassVar[str] = "robin"
+
+    def error(self, x, u, d, data, m):
+        dn = torch.stack([(d.grad(c) * data["normal"]).sum(1) for c in range(m)], 1)
+        return self.a * u + self.b * dn - _value(self.value, x, m)
+
+
+@dataclass
+class Initial(Condition):
+    """``u(x, t0) = value(x, t0)`` on a :class:`~dnnsolve.pde.geometry.TimeDomain`."""
+
+    value: Field = 0.0
+    kind: ClassVar[str] = "initial"
+
+    def sample(self, pde, n, method, gen, dtype):
+        if not isinstance(pde.domain, TimeDomain):
+            raise InputError("an initial condition needs a time-dependent domain (TimeDomain)")
+        return {"x": pde.domain.sample_initial(n, method, gen, dtype=dtype)}
+
+    def error(self, x, u, d, data, m):
+        return u - _value(self.value, x, m)
+
+
+@dataclass
+class Periodic(Condition):
+    """``u`` (and with ``derivative=True`` also ``∂u/∂x_axis``) equal on opposite faces."""
+
+    axis: int = 0
+    derivative: bool = True
+    kind: ClassVar[str] = "periodic"
+
+    def sample(self, pde, n, method, gen, dtype):
+        lo, hi = pde.domain.periodic_pairs(n, self.axis, method, gen, dtype=dtype)
+        return {"x": torch.cat([lo, hi]), "pairs": len(lo)}
+
+    def error(self, x, u, d, data, m):
+        k = data["pairs"]
+        err = [u[:k] - u[k:]]
+        if self.derivative:
+            g = torch.stack([d.grad(c)[:, self.axis] for c in range(m)], 1)
+            err.append(g[:k] - g[k:])
+        return torch.cat(err, 1)
+
+
+# ---------------------------------------------------------------- the PDE
+
+
+@dataclass
+class PDE:
+    """A PDE instance: domain, equation, conditions, optional hard constraint and reference.
+
+    ``residual(x, u, d)`` returns the residual ``(N,)`` or ``(N, k)`` at interior points ``x``
+    for the field ``u`` ``(N, m)`` with derivatives ``d`` (:class:`Derivatives`); ``energy`` is
+    the Deep Ritz integrand (e.g. ``½|∇u|² − f u``).  ``hard(x, n)`` maps the raw network
+    output to the field so that conditions hold exactly (listed in ``hard_conditions``, which
+    are then left out of the loss).  ``reference()`` returns ``(points, values)`` on the
+    evaluation grid (NumPy), when the solution is known.
+    """
+
+    name: str
+    domain: Geometry
+    residual: Callable[[torch.Tensor, torch.Tensor, Derivatives], torch.Tensor] | None = None
+    conditions: list[Condition] = field(default_factory=list)
+    outputs: int = 1
+    energy: Callable[[torch.Tensor, torch.Tensor, Derivatives], torch.Tensor] | None = None
+    hard: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
+    hard_conditions: tuple[str, ...] = ()
+    reference: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
+    grid: int | Sequence[int] = 101
+    description: str = ""
+
+
+class PointSets:
+    """The problem's point sets, shared with :class:`FieldNetwork`.
+
+    ``training()`` returns the collocation points (interior, then each condition's block);
+    ``validation()`` the fixed validation interior and conditions, then the evaluation grid.
+    ``last`` is the differentiable ``(B·N, d)`` leaf of the latest forward pass.
+    """
+
+    def __init__(self) -> None:
+        self.train: torch.Tensor | None = None
+        self.train_blocks: list[tuple[str, int, dict]] = []
+        self.val: torch.Tensor | None = None
+        self.val_blocks: list[tuple[str, int, dict]] = []
+        self.grid_points: torch.Tensor | None = None
+        self.last: torch.Tensor | None = None
+        self.calls = 0
+        self.resample: Callable[[], None] | None = None
+        self.resample_every = 0
+
+    def training(self) -> torch.Tensor:
+        self.calls += 1
+        due = self.resample_every and self.calls > 1 and (self.calls - 1) % self.resample_every == 0
+        if self.resample is not None and due:
+            self.resample()
+        assert self.train is not None
+        return self.train
+
+    def validation(self) -> torch.Tensor:
+        assert self.val is not None and self.grid_points is not None
+        return torch.cat([self.val, self.grid_points])
+
+
+class FieldNetwork(Parameterization):
+    """B restarts of a coordinate network evaluated at the problem's current points.
+
+    The output is ``(B, N·m)``; the points are a fresh differentiable leaf per pass (stored in
+    ``points.last``) so the problem can differentiate the output with respect to them, one
+    restart at a time (each restart sees its own copy of the points).
+    """
+
+    def __init__(
+        self,
+        make_net: Callable[[], torch.nn.Module],
+        points: PointSets,
+        outputs: int,
+        restarts: int = 1,
+        hard: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+        device: torch.device | str = "cpu",
+        dtype: torch.dtype = torch.float32,
+        batching: str = "auto",
+        generator: torch.Generator | None = None,
+    ):
+        super().__init__()
+        self.restarts, self.outputs = restarts, outputs
+        self.nets = StackedModules(make_net, restarts, batching, device, dtype, generator)
+        self.points = points
+        self.hard = hard
+        self.n = 0
+
+    def forward(self) -> torch.Tensor:
+        pts = self.points.training() if torch.is_grad_enabled() else self.points.validation()
+        b, (n, dim) = self.restarts, pts.shape
+        with torch.enable_grad():  # evaluation needs derivatives too (validation residual)
+            flat = pts.detach().repeat(b, 1).requires_grad_(True)
+            xb = flat.view(b, n, dim)
+            u = self.nets.apply(xb)
+            if u.dim() == 2:
+                u = u.unsqueeze(-1)
+            if self.hard is not None:
+                u = self.hard(flat, u.reshape(b * n, -1)).reshape(b, n, -1)
+            if u.shape[-1] != self.outputs:
+                raise InputError(f"network has {u.shape[-1]} outputs, the PDE needs {self.outputs}")
+            out = u.reshape(b, n * self.outputs)  # inside: keeps the graph in evaluation passes
+        self.points.last = flat
+        self.n = n * self.outputs
+        return out
+
+    def reset_(self, mask: torch.Tensor, generator: torch.Generator | None = None) -> None:
+        idx = torch.nonzero(mask, as_tuple=False).flatten().tolist()
+        seed = (
+            int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device))
+            if generator is not None
+            else int(torch.seed() % 2**62)
+        )
+        self.nets.reinit_(idx, torch.Generator().manual_seed(seed))
+
+
+class PDEProblem(Problem):
+    """The core problem of a :class:`PDE`: PINN residual loss or Deep Ritz energy.
+
+    ``method`` is ``"pinn"`` or ``"deep-ritz"``; ``interior`` / ``boundary`` are the numbers of
+    collocation points (conditions may set their own), ``sampler`` one of sobol / lhs /
+    uniform, ``resample_every`` > 0 redraws the collocation points that often (in steps).
+    """
+
+    name: ClassVar[str] = "pde"
+    sense: ClassVar[str] = "min"
+    select: ClassVar[str] = "best"
+
+    def __init__(
+        self,
+        pde: PDE,
+        method: str = "pinn",
+        interior: int = 2000,
+        boundary: int = 200,
+        validation: int = 2000,
+        sampler: str = "sobol",
+        resample_every: int = 0,
+        dtype: torch.dtype = torch.float32,
+        device: torch.device | str = "cpu",
+        seed: int = 0,
+    ):
+        if method not in ("pinn", "deep-ritz"):
+            raise InputError(f"method must be pinn or deep-ritz, got {method!r}")
+        if method == "pinn" and pde.residual is None:
+            raise InputError(f"{pde.name} defines no residual: use --method deep-ritz")
+        if method == "deep-ritz" and pde.energy is None:
+            raise InputError(f"{pde.name} defines no energy functional: use --method pinn")
+        self.pde, self.method = pde, method
+        self.instance = pde.name
+        self.dtype, self.device = dtype, torch.device(device)
+        self.interior, self.boundary, self.sampler = interior, boundary, sampler
+        self.conditions = [c for c in pde.conditions if c.label not in pde.hard_conditions]
+        names = [c.label for c in self.conditions]
+        if len(set(names)) != len(names):
+            raise InputError(f"condition names must be unique, got {names}")
+        # Deep Ritz imposes conditions by a penalty that must dominate the energy (E & Yu use
+        # β = 500); PINN weights are the conditions' own
+        scale = RITZ_PENALTY if method == "deep-ritz" else 1.0
+        self.hparams = {
+            "residual": 1.0,
+            **{c.label: float(c.weight) * scale for c in self.conditions},
+        }
+        self.points = PointSets()
+        self._gen = torch.Generator().manual_seed(seed)
+        self._val_gen = torch.Generator().manual_seed(seed + 7919)
+        self.points.train, self.points.train_blocks = self._draw(self._gen, interior, boundary)
+        self.points.val, self.points.val_blocks = self._draw(self._val_gen, validation, boundary)
+        self.points.resample = self._resample
+        self.points.resample_every = resample_every
+        grid = pde.domain.grid(pde.grid, device=self.device, dtype=dtype)
+        self.grid = grid
+        self.points.grid_points = grid.points
+        self.n_vars = len(grid.points) * pde.outputs + 1
+
+    # -- points ----------------------------------------------------------------------------
+    def _draw(self, gen: torch.Generator, n_int: int, n_bnd: int):
+        blocks: list[tuple[str, int, dict]] = []
+        x_int = self.pde.domain.sample_interior(n_int, self.sampler, gen, dtype=self.dtype)
+        parts = [x_int]
+        blocks.append(("residual", len(x_int), {}))
+        for c in self.conditions:
+            data = c.sample(self.pde, c.points or n_bnd, self.sampler, gen, self.dtype)
+            x = data.pop("x")
+            parts.append(x)
+            blocks.append((c.label, len(x), {k: _to(v, self.device) for k, v in data.items()}))
+        return torch.cat(parts).to(self.device), blocks
+
+    def _resample(self) -> None:
+        self.points.train, self.points.train_blocks = self._draw(
+            self._gen, self.interior, self.boundary
+        )
+
+    # -- loss terms ------------------------------------------------------------------------
+    def _terms(self, x: torch.Tensor, blocks) -> dict[str, torch.Tensor]:
+        """Per-restart mean squared terms (and the Ritz energy) for output ``x`` (B, N·m)."""
+        leaf = self.points.last
+        assert leaf is not None
+        m = self.pde.outputs
+        b = x.shape[0]
+        u_all = x.reshape(-1, m)  # (B·N, m), rows aligned with leaf
+        n_total = leaf.shape[0] // b
+        d = Derivatives(u_all, leaf)
+        start, out = 0, {}
+        idx = torch.arange(n_total, device=x.device)
+        for label, count, data in blocks:
+            rows = (idx[start : start + count][None, :] + n_total * torch.arange(b, device=x.device)[:, None]).reshape(-1)  # fmt: skip
+            start += count
+            xs, us = leaf[rows], u_all[rows]
+            sub = _SubDerivatives(d, rows)
+            if label == "residual":
+                if self.method == "deep-ritz":
+                    e = self.pde.energy(xs, us, sub).reshape(b, count)
+                    out["energy"] = self.pde.domain.volume * e.mean(1)
+                else:
+                    r = self.pde.residual(xs, us, sub).reshape(b, count, -1)
+                    out["residual"] = r.square().mean((1, 2))
+                continue
+            cond = next(c for c in self.conditions if c.label == label)
+            data_b = {
+                k: (v.repeat(b, 1) if isinstance(v, torch.Tensor) else v) for k, v in data.items()
+            }
+            if isinstance(cond, Periodic):  # pairs are matched within each restart
+                e = torch.stack([
+                    cond.error(None, us.reshape(b, count, m)[k],
+                               _SubDerivatives(d, rows.reshape(b, count)[k]), data, m)
+                    for k in range(b)
+                ])  # fmt: skip
+            else:
+                e = cond.error(xs, us, sub, data_b, m).reshape(b, count, -1)
+            out[label] = e.square().mean((1, 2))
+        return out
+
+    def loss(self, x: torch.Tensor, hp: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        terms = self._terms(x, self.points.train_blocks)
+        main = terms.pop("energy") if "energy" in terms else terms.pop("residual")
+        total = hp["residual"] * main
+        for label, t in terms.items():
+            total = total + hp[label] * t
+        return total
+
+    def decode(self, x: torch.Tensor) -> torch.Tensor:
+        """Validation loss and the field on the evaluation grid (an evaluation pass)."""
+        n_val = len(self.points.val)
+        m = self.pde.outputs
+        b = x.shape[0]
+        with torch.enable_grad():
+            terms = self._terms(x, self.points.val_blocks)
+        loss = sum(self.hparams["residual" if k == "energy" else k] * v for k, v in terms.items())
+        field = x.reshape(b, -1, m)[:, n_val:].reshape(b, -1)
+        return torch.cat([field, loss.reshape(b, 1)], 1).detach()
+
+    def evaluate(self, z: torch.Tensor) -> Evaluation:
+        obj = z[:, -1].to(torch.float64)
+        return Evaluation(obj, torch.isfinite(obj))
+
+    def verify(self, solution: np.ndarray) -> tuple[float, bool]:
+        """The validation loss carried with the solution; feasible if the field is finite.
+
+        The error against the reference, the independent check, is computed from the field in
+        NumPy by the caller (``solve_pde``)."""
+        sol = np.asarray(solution, dtype=np.float64)
+        return float(sol[-1]), bool(np.isfinite(sol).all())
+
+    def solution_output(self, solution: np.ndarray) -> Any:
+        return {"grid_points": len(self.grid.points), "outputs": self.pde.outputs}
+
+    def field_of(self, solution: np.ndarray) -> np.ndarray:
+        """The field on the evaluation grid ``(M, m)`` from a decoded solution."""
+        return np.asarray(solution, dtype=np.float64)[:-1].reshape(-1, self.pde.outputs)
+
+
+class _SubDerivatives(Derivatives):
+    """:class:`Derivatives` of a block of rows, computed on the whole pass and sliced."""
+
+    def __init__(self, full: Derivatives, rows: torch.Tensor):
+        self.full, self.rows = full, rows
+        self.u, self.x = full.u[rows], full.x[rows]
+
+    def grad(self, c: int = 0) -> torch.Tensor:
+        return self.full.grad(c)[self.rows]
+
+    def __call__(self, *indices: int, c: int = 0) -> torch.Tensor:
+        g = self.full.grad(c)[:, indices[0]]
+        for i in indices[1:]:
+            g = ag.gradient(g, self.full.x)[:, i]
+        return g[self.rows]
+
+    def laplacian(self, dims: Sequence[int] | None = None, c: int = 0) -> torch.Tensor:
+        x = self.full.x
+        dims = range(x.shape[1]) if dims is None else dims
+        g = self.full.grad(c)
+        return sum(ag.gradient(g[:, i], x)[:, i] for i in dims)[self.rows]
+
+
+def _to(v: Any, device: torch.device) -> Any:
+    return v.to(device) if isinstance(v, torch.Tensor) else v
