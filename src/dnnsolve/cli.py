@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .cli_image import image_app
+from .cli_pde import pde_command
 from .core.errors import DnnsolveError, InputError
 
 EXIT_UNKNOWN = 1  # an incomplete method found no answer (e.g. SAT status unknown)
@@ -602,6 +603,9 @@ def version() -> None:
             {"dnnsolve": __version__, "torch": torch.__version__, "cuda": torch.cuda.is_available()}
         )
     )
+
+
+app.command("pde")(pde_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -219,6 +219,8 @@ class PDE:
     reference: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
     grid: int | Sequence[int] = 101
     description: str = ""
+    #: scattered evaluation points ``(M, d)`` instead of the grid (high dimensions)
+    eval_points: np.ndarray | None = None
 
 
 class PointSets:
@@ -361,10 +363,18 @@ class PDEProblem(Problem):
         self.points.val, self.points.val_blocks = self._draw(self._val_gen, validation, boundary)
         self.points.resample = self._resample
         self.points.resample_every = resample_every
-        grid = pde.domain.grid(pde.grid, device=self.device, dtype=dtype)
-        self.grid = grid
-        self.points.grid_points = grid.points
-        self.n_vars = len(grid.points) * pde.outputs + 1
+        if pde.eval_points is not None:
+            pts = torch.as_tensor(np.asarray(pde.eval_points), dtype=dtype, device=self.device)
+            if pts.dim() != 2 or pts.shape[1] != pde.domain.dim:
+                raise InputError(
+                    f"eval_points must be (M, {pde.domain.dim}), got {tuple(pts.shape)}"
+                )
+            self.eval_points, self.grid_shape = pts, None
+        else:
+            grid = pde.domain.grid(pde.grid, device=self.device, dtype=dtype)
+            self.eval_points, self.grid_shape = grid.points, tuple(grid.shape)
+        self.points.grid_points = self.eval_points
+        self.n_vars = len(self.eval_points) * pde.outputs + 1
 
     # -- points ----------------------------------------------------------------------------
     def _draw(self, gen: torch.Generator, n_int: int, n_bnd: int):
@@ -456,7 +466,7 @@ class PDEProblem(Problem):
         return float(sol[-1]), bool(np.isfinite(sol).all())
 
     def solution_output(self, solution: np.ndarray) -> Any:
-        return {"grid_points": len(self.grid.points), "outputs": self.pde.outputs}
+        return {"eval_points": len(self.eval_points), "outputs": self.pde.outputs}
 
     def field_of(self, solution: np.ndarray) -> np.ndarray:
         """The field on the evaluation grid ``(M, m)`` from a decoded solution."""

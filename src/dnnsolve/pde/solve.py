@@ -87,9 +87,9 @@ def solve_pde(
     dim = pde.domain.dim
     lo, hi = (torch.as_tensor(b, dtype=tdtype) for b in pde.domain.bbox)
     net_opts = dict(options or {})
-    if net == "mlp":
-        net_opts.setdefault("lo", lo)
-        net_opts.setdefault("hi", hi)
+    # every network sees its inputs mapped from the domain's bounding box to [−1, 1]
+    net_opts.setdefault("lo", lo)
+    net_opts.setdefault("hi", hi)
 
     def make_net():
         return build_network(net, dim, pde.outputs, **net_opts)
@@ -115,8 +115,8 @@ def solve_pde(
     )
     result = Solver(config, callbacks).solve(prob, param, method=f"{method}/{net}")
     values = prob.field_of(result.solution_array)
-    points = prob.grid.points.detach().cpu().double().numpy()
-    out = PDEResult(points, values, result, grid_shape=tuple(prob.grid.shape))
+    points = prob.eval_points.detach().cpu().double().numpy()
+    out = PDEResult(points, values, result, grid_shape=prob.grid_shape)
     if pde.reference is not None:
         exact = np.asarray(pde.reference(points), dtype=np.float64).reshape(values.shape)
         err = float(np.linalg.norm(values - exact) / np.linalg.norm(exact))
@@ -124,4 +124,12 @@ def solve_pde(
         result.extra["relative_l2"] = err
     result.extra["pde"] = pde.name
     result.extra["description"] = pde.description
+    result.extra["setup"] = {  # what reproduces this run, beside the solver config
+        "method": method, "net": net,
+        "options": {k: (v.tolist() if isinstance(v, torch.Tensor) else v)
+                    for k, v in net_opts.items()},
+        "interior": interior, "boundary": boundary, "validation": validation,
+        "sampler": sampler, "resample_every": resample_every, "dtype": dtype,
+        "weights": dict(prob.hparams, **(weights or {})),
+    }  # fmt: skip
     return out
