@@ -453,6 +453,8 @@ def _fmt(v: Any) -> str:
             return "–"
         if v.is_integer() and abs(v) < 1e15:
             return str(int(v))
+        if abs(v) < 1e-2:  # PDE errors (1e-3 … 1e-6) would all print as 0.0000
+            return f"{v:.2e}"
         return f"{v:.4f}" if abs(v) < 10 else f"{v:.2f}".rstrip("0").rstrip(".")
     return str(v).replace("|", "\\|").replace("\n", " ")
 

@@ -29,6 +29,7 @@ import torch  # noqa: F401  (doctest namespace)
 
 from . import classical
 from .autograd import divergence, gradient, hessian, jacobian, laplacian, partial, requires_grad
+from .builtins import allen_cahn, poisson2d, poisson_lshape, poisson_nd
 from .geometry import Ball, Box, Disk, Geometry, Grid, Interval, Polygon, Rectangle, TimeDomain
 from .networks import MLP, NETWORKS, FourierMLP, ResidualMLP, build_network
 from .problem import (
@@ -90,6 +91,7 @@ __all__ = [
     "ResidualMLP",
     "Robin",
     "TimeDomain",
+    "allen_cahn",
     "allen_cahn_reference",
     "build_network",
     "builtin",
@@ -108,8 +110,11 @@ __all__ = [
     "load_burgers_shock",
     "load_poisson_lshape",
     "partial",
+    "poisson2d",
     "poisson2d_reference",
+    "poisson_lshape",
     "poisson_lshape_reference",
+    "poisson_nd",
     "poisson_nd_reference",
     "rad_resample",
     "rar_select",
