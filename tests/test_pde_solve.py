@@ -130,3 +130,25 @@ def test_bad_specifications_are_one_line_errors():
         solve_pde("heat", weights={"bogus": 1.0}, adam_steps=1, lbfgs_steps=0)
     with pytest.raises(InputError, match="dtype"):
         solve_pde("heat", dtype="float16")
+
+
+def test_nan_during_adam_restores_the_last_good_state():
+    calls = {"n": 0}
+
+    def residual(x, u, d):
+        calls["n"] += 1
+        r = -d(0, 0) - math.pi**2 * torch.sin(math.pi * x[:, 0])
+        return r * float("nan") if calls["n"] == 50 else r
+
+    pde = PDE(
+        "nan-once",
+        Interval(0.0, 1.0),
+        residual=residual,
+        conditions=[Dirichlet("boundary", value=0.0)],
+        reference=lambda pts: np.sin(math.pi * pts[:, 0]),
+    )
+    out = solve_pde(pde, adam_steps=300, lbfgs_steps=100, interior=100, boundary=10,
+                    options=SMALL, eval_every=1000, seed=0)  # fmt: skip
+    assert out.result.extra["backtracks"] == 1
+    assert out.result.extra["nan_resets"] == 0
+    assert out.relative_l2 < 5e-2

@@ -278,7 +278,9 @@ class Solver:
                 jumped = False
                 if cfg.backtrack:
                     with torch.no_grad():
-                        jump = ~torch.isfinite(loss) | (loss.detach() > cfg.backtrack * accepted)
+                        # "jumps by the factor", also for negative losses (energies)
+                        limit = accepted + (cfg.backtrack - 1.0) * accepted.abs()
+                        jump = ~torch.isfinite(loss) | (loss.detach() > limit)
                         ok = ~jump
                         for p, snap in zip(param.parameters(), snapshot):
                             snap[ok] = p.detach()[ok]

@@ -110,6 +110,9 @@ def solve_pde(
         patience=patience,
         polish=False,
         time_limit=time_limit,
+        # a NaN / inf loss sends a restart back to its last good parameters (only real
+        # blow-ups: PINN losses legitimately move by large factors when points are redrawn)
+        backtrack=1e6,
         lbfgs_steps=lbfgs_steps,
         seed=seed,
     )
