@@ -140,6 +140,28 @@ class Suite:
 SUITES: dict[str, Suite] = {}
 
 
+def option_int(v: Any, key: str, low: int = 1) -> int:
+    """A suite option (``--option key=v``) as an integer ``>= low``, or a one-line error."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise InputError(f"option {key} must be an integer, got {v!r}") from None
+    if not f.is_integer() or f < low:
+        raise InputError(f"option {key} must be an integer >= {low}, got {v!r}")
+    return int(f)
+
+
+def option_float(v: Any, key: str) -> float:
+    """A suite option as a finite number, or a one-line error."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise InputError(f"option {key} must be a number, got {v!r}") from None
+    if not math.isfinite(f):
+        raise InputError(f"option {key} must be finite, got {v!r}")
+    return f
+
+
 def register_suite(suite: Suite) -> Suite:
     """Make ``suite`` available to :func:`run_suite` and ``dnnsolve bench``."""
     SUITES[suite.name] = suite

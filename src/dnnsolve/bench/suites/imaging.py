@@ -38,7 +38,6 @@ published anchors (full-size, GPU or paper figures: only comparable without ``cr
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -70,7 +69,16 @@ from ...imaging import (
     ssim,
     write_image,
 )
-from ..harness import Instance, Suite, SuiteContext, _mean, _natural_key, register_suite
+from ..harness import (
+    Instance,
+    Suite,
+    SuiteContext,
+    _mean,
+    _natural_key,
+    option_float,
+    option_int,
+    register_suite,
+)
 
 IMAGE_SUITES = ("dip-denoise", "dip-sr", "dip-inpaint", "denoise-sets", "siren-fit")
 _METHODS = tuple(IMAGE_METHODS)
@@ -136,26 +144,6 @@ _ANCHOR_NOTES = {
 # ---------------------------------------------------------------- options
 
 
-def _as_int(v: Any, key: str, low: int = 1) -> int:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise InputError(f"option {key} must be an integer, got {v!r}") from None
-    if not f.is_integer() or f < low:
-        raise InputError(f"option {key} must be an integer >= {low}, got {v!r}")
-    return int(f)
-
-
-def _as_float(v: Any, key: str) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise InputError(f"option {key} must be a number, got {v!r}") from None
-    if not math.isfinite(f):
-        raise InputError(f"option {key} must be finite, got {v!r}")
-    return f
-
-
 def _as_list(v: Any) -> list:
     if isinstance(v, (list, tuple)):
         return list(v)
@@ -192,13 +180,15 @@ class ImageOptions:
                 + ", ".join(f"{k} ({d})" for k, d in _OPTION_KEYS.items())
             )
         self.crop = (
-            None if opts.get("crop") in (None, "none", "full") else _as_int(opts["crop"], "crop", 8)
+            None
+            if opts.get("crop") in (None, "none", "full")
+            else option_int(opts["crop"], "crop", 8)
         )
         self.iterations = (
-            None if opts.get("iterations") is None else _as_int(opts["iterations"], "iterations")
+            None if opts.get("iterations") is None else option_int(opts["iterations"], "iterations")
         )
-        self.lr = None if opts.get("lr") is None else _as_float(opts["lr"], "lr")
-        self.restarts = _as_int(opts.get("restarts", 1), "restarts")
+        self.lr = None if opts.get("lr") is None else option_float(opts["lr"], "lr")
+        self.restarts = option_int(opts.get("restarts", 1), "restarts")
         self.early_stop = str(opts.get("early_stop", "none"))
         if self.early_stop not in ("none", "wmv"):
             raise InputError(f"option early_stop must be none or wmv, got {self.early_stop!r}")
@@ -206,9 +196,9 @@ class ImageOptions:
         self.average: float | str | None = (
             None
             if avg == "none"
-            else ("default" if avg == "default" else _as_float(avg, "average"))
+            else ("default" if avg == "default" else option_float(avg, "average"))
         )
-        self.sigmas = [_as_float(s, "sigma") for s in _as_list(opts.get("sigma", [15, 25, 50]))]
+        self.sigmas = [option_float(s, "sigma") for s in _as_list(opts.get("sigma", [15, 25, 50]))]
         if not self.sigmas or any(not (0 < s <= 255) for s in self.sigmas):
             raise InputError(
                 f"option sigma must be noise levels in (0, 255], got {opts['sigma']!r}"
@@ -216,7 +206,7 @@ class ImageOptions:
         self.baselines = None if "baselines" not in opts else [
             str(b) for b in _as_list(opts["baselines"])
         ]  # fmt: skip
-        self.tv_iterations = _as_int(opts.get("tv_iterations", 300), "tv_iterations", 0)
+        self.tv_iterations = option_int(opts.get("tv_iterations", 300), "tv_iterations", 0)
         self.mask = str(opts.get("mask", "gt0"))
         if self.mask not in ("masked", "gt0"):
             raise InputError(f"option mask must be masked or gt0, got {self.mask!r}")

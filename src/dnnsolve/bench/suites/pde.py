@@ -45,7 +45,7 @@ import numpy as np
 import torch
 
 from ...core.errors import InputError
-from ..harness import Instance, Suite, SuiteContext, _mean, register_suite
+from ..harness import Instance, Suite, SuiteContext, _mean, option_int, register_suite
 
 _METHODS = ("pinn", "deep-ritz")
 _NETS = ("mlp", "resnet", "fourier", "siren")
@@ -161,22 +161,12 @@ _NOTES = [
 # ---------------------------------------------------------------- options
 
 
-def _as_int(v: Any, key: str, low: int) -> int:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise InputError(f"option {key} must be an integer, got {v!r}") from None
-    if not f.is_integer() or f < low:
-        raise InputError(f"option {key} must be an integer >= {low}, got {v!r}")
-    return int(f)
-
-
 def _check(key: str, value: Any, label: str) -> Any:
     """One option value, checked and converted (``label``: the key as the user wrote it)."""
     if key in _INT_KEYS:
         low = 1 if key in ("points", "boundary", "validation", "hidden", "layers",
                            "eval_every") else 0  # fmt: skip
-        return _as_int(value, label, low)
+        return option_int(value, label, low)
     if key == "lr":
         try:
             f = float(value)
@@ -206,11 +196,11 @@ class PDEOptions:
         opts = dict(options or {})
         seeds = opts.pop("seeds", 5)
         if isinstance(seeds, (list, tuple)):
-            self.seeds = [_as_int(s, "seeds", 0) for s in seeds]
+            self.seeds = [option_int(s, "seeds", 0) for s in seeds]
             if not self.seeds or len(set(self.seeds)) != len(self.seeds):
                 raise InputError(f"option seeds must list distinct seeds, got {seeds!r}")
         else:
-            self.seeds = [seed + i for i in range(_as_int(seeds, "seeds", 1))]
+            self.seeds = [seed + i for i in range(option_int(seeds, "seeds", 1))]
         self.plain: dict[str, Any] = {}
         self.per_method: dict[str, dict[str, Any]] = {}
         for key, value in opts.items():
