@@ -76,6 +76,13 @@ class Problem(ABC):
         """Improve a batch of discrete solutions within ``time_limit`` seconds (default: none)."""
         return z
 
+    def begin_phase(self, phase: str) -> None:
+        """Called by the solver when a training phase starts (``"lbfgs"``); default: nothing.
+
+        Problems whose loss changes between steps (resampled points) freeze it here, since
+        L-BFGS's line search and curvature pairs need one fixed function."""
+        return None
+
     def solution_output(self, solution: np.ndarray) -> Any:
         """JSON form of one discrete solution (default: list of ints)."""
         return np.asarray(solution).astype(int).tolist()

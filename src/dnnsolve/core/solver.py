@@ -491,6 +491,7 @@ class Solver:
         and ends the phase. Returns (last step, stop reason, summary).
         """
         cfg = self.config
+        problem.begin_phase("lbfgs")
         params = [p for p in param.parameters() if p.requires_grad]
         opt = torch.optim.LBFGS(
             params,

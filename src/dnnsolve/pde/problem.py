@@ -20,6 +20,7 @@ a reference solution.  :class:`PDEProblem` turns it into the core's terms:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -91,7 +92,7 @@ class Derivatives:
 
 
 @dataclass
-class Condition:
+class Condition(ABC):
     """Base: a named condition with its own points and a weight hyper-parameter."""
 
     name: str = ""
@@ -115,8 +116,9 @@ class Condition:
     def label(self) -> str:
         return self.name or self.kind
 
+    @abstractmethod
     def error(self, x, u, d: Derivatives, data: dict, m: int) -> torch.Tensor:
-        raise NotImplementedError
+        """The condition's error ``(N, k)`` at its points (zero when it holds)."""
 
 
 @dataclass
@@ -393,6 +395,10 @@ class PDEProblem(Problem):
         self.points.train, self.points.train_blocks = self._draw(
             self._gen, self.interior, self.boundary
         )
+
+    def begin_phase(self, phase: str) -> None:
+        if phase == "lbfgs":  # L-BFGS needs one fixed loss: keep the current points
+            self.points.resample_every = 0
 
     # -- loss terms ------------------------------------------------------------------------
     def _terms(self, x: torch.Tensor, blocks) -> dict[str, torch.Tensor]:
