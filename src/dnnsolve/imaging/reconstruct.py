@@ -58,7 +58,7 @@ def image_metrics(
         "psnr": float(psnr(image, reference)),
         "ssim": float(ssim(image, reference)),
     }
-    if y_scale is not None and image.shape[1] == 3:
+    if y_scale is not None and image.shape[1] in (1, 3):
         out["psnr_y"] = float(psnr_y(image, reference, scale=y_scale))
     return out
 

@@ -56,17 +56,15 @@ from ...baselines.imaging import (
 )
 from ...core.errors import InputError
 from ...imaging import (
-    DIP_SETTINGS,
     IMAGE_METHODS,
     Denoising,
     Downsampling,
     Inpainting,
     example_image,
+    image_metrics,
     psnr,
-    psnr_y,
     read_image,
     reconstruct,
-    ssim,
     write_image,
 )
 from ..harness import (
@@ -228,9 +226,7 @@ class ImageOptions:
     def method_iterations(self, method: str, task: str) -> int:
         if self.iterations is not None:
             return self.iterations
-        if method in _DIP_FAMILY and method != "sgdip":
-            return int(DIP_SETTINGS[task]["iterations"])  # the notebook's, e.g. 6001 inpainting
-        return IMAGE_METHODS[method].iterations
+        return IMAGE_METHODS[method].steps(task)  # DIP variants: the notebook's (6001 inpainting)
 
 
 def _options(ctx: SuiteContext, suite: str) -> ImageOptions:
@@ -261,13 +257,6 @@ def _size(img: torch.Tensor) -> str:
     return f"{img.shape[-2]}x{img.shape[-1]}"
 
 
-def _metrics(x: torch.Tensor, ref: torch.Tensor, sr: bool = False) -> dict[str, float]:
-    out = {"psnr": float(psnr(x, ref)), "ssim": float(ssim(x, ref))}
-    if sr:
-        out["psnr_y"] = float(psnr_y(x, ref, scale=4))
-    return out
-
-
 def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
 
@@ -282,7 +271,7 @@ def _baseline_fields(prefix: str, b: ImageBaseline | None, ref, sr=False, err=No
         return {f"{prefix}_error": err}
     if b is None:
         return {}
-    m = _metrics(b.image, ref, sr)
+    m = image_metrics(b.image, ref, 4 if sr else None)
     out = {f"{prefix}_{k}": v for k, v in m.items()}
     out[f"{prefix}_time_s"] = b.time_s
     return out
@@ -337,7 +326,7 @@ def _run_method(
         return {**base, "time_s": None, "error": f"{type(exc).__name__}: {exc}"}, None
     r = out.result
     ret = r.extra.get("returned") or {}
-    m = _metrics(out.image, ref, sr)
+    m = image_metrics(out.image, ref, 4 if sr else None)
     row = {
         **base,
         **m,
