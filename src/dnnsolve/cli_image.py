@@ -941,7 +941,10 @@ def inpaint(
 @_command("superres")
 def superres(
     c: Common,
-    scale: Annotated[int, typer.Option(help="Upscaling factor, an integer >= 2 (DIP's settings exist for 4 and 8).")] = 4,
+    scale: Annotated[
+        int,
+        typer.Option(help="Upscaling factor, an integer >= 2 (DIP's settings exist for 4 and 8)."),
+    ] = 4,
     kernel: Annotated[
         str,
         typer.Option(help="Downsampling kernel: lanczos2 (DIP's), bicubic, lanczos3 or box."),
