@@ -74,11 +74,6 @@ class OutputAverage(Monitor):
             self.ema.update(x)
             self.step = step
 
-    def reset_restarts(self, mask: torch.Tensor, x: torch.Tensor) -> None:
-        """Restart the average of re-initialized restarts from ``x``."""
-        if self.ema.value is not None:
-            self.ema.value[mask] = x[mask]
-
     @property
     def value(self) -> torch.Tensor | None:
         v = self.ema.value

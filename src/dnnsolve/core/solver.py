@@ -371,7 +371,7 @@ class Solver:
         lbfgs_info = None
         if cfg.lbfgs_steps and stop_reason in ("steps", "converged"):
             step, stop_reason, lbfgs_info = self._lbfgs(
-                problem, param, hp, hp_sched, step, evaluate, history, t_start, train_budget
+                problem, param, hp, hp_sched, step, evaluate, t_start, train_budget
             )
         if not history or (
             select_last and stop_reason == "interrupted" and history[-1]["step"] != step
@@ -483,7 +483,7 @@ class Solver:
         self._emit("on_end", result)
         return result
 
-    def _lbfgs(self, problem, param, hp, hp_sched, step, evaluate, history, t_start, budget):
+    def _lbfgs(self, problem, param, hp, hp_sched, step, evaluate, t_start, budget):
         """Second phase: full-batch L-BFGS with a strong Wolfe line search (PINN practice).
 
         Runs ``eval_every`` iterations between evaluations; the restarts' losses are summed, so

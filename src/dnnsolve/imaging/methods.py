@@ -42,7 +42,6 @@ class ImageMethod:
     iterations: int
     average: float | None  # output EMA decay (None: return the raw iterate)
     input_noise: float | Callable[[str], float]
-    multiple: int  # network output size must be a multiple of this
     build: Callable[..., tuple[Callable[[], torch.nn.Module], Callable]]
     guided: bool = False
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -199,56 +198,56 @@ IMAGE_METHODS: dict[str, ImageMethod] = {
         ImageMethod(
             "dip",
             "Deep Image Prior skip network, input jitter, output averaging (Ulyanov et al.)",
-            lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter, multiple=32,
+            lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter,
             build=_dip, per_task=True,
         ),
         ImageMethod(
             "dip-tv",
             "DIP with a total-variation term in the loss (Liu et al. 2019)",
-            lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter, multiple=32,
+            lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter,
             build=_dip, defaults={"tv": 1e-3}, per_task=True,
         ),
         ImageMethod(
             "dip-unet",
             "DIP with a U-Net generator (the DIP paper's architecture comparison)",
-            lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter, multiple=16,
+            lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter,
             build=_dip_variant(UNet, lambda o: 2 ** (len(o.get("channels", (0,) * 5)) - 1)),
             per_task=True,
         ),
         ImageMethod(
             "dip-resnet",
             "DIP with a full-resolution ResNet generator (10 blocks of 16 channels)",
-            lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter, multiple=1,
+            lr=0.01, iterations=3000, average=0.99, input_noise=_dip_jitter,
             build=_dip_variant(ResNet, lambda o: 1), per_task=True,
         ),
         ImageMethod(
             "sgdip",
             "self-guided DIP: input image trained jointly, tied to the output (Liang et al.)",
-            lr=0.01, iterations=2000, average=0.99, input_noise=_dip_jitter, multiple=32,
+            lr=0.01, iterations=2000, average=0.99, input_noise=_dip_jitter,
             build=_sgdip, guided=True, defaults={"guide": 1.0},
         ),
         ImageMethod(
             "deep-decoder",
             "Deep Decoder: 1x1 convolutions and upsampling, under-parameterized (Heckel & Hand)",
-            lr=0.01, iterations=2000, average=None, input_noise=0.0, multiple=32,
+            lr=0.01, iterations=2000, average=None, input_noise=0.0,
             build=_deep_decoder,
         ),
         ImageMethod(
             "convdecoder",
             "ConvDecoder: 3x3 convolutions and upsampling, for MRI (Darestani & Heckel)",
-            lr=0.008, iterations=2000, average=None, input_noise=0.0, multiple=1,
+            lr=0.008, iterations=2000, average=None, input_noise=0.0,
             build=_conv_decoder,
         ),
         ImageMethod(
             "siren",
             "SIREN implicit representation, sine layers with omega_0 = 30 (Sitzmann et al.)",
-            lr=1e-4, iterations=5000, average=None, input_noise=0.0, multiple=1,
+            lr=1e-4, iterations=5000, average=None, input_noise=0.0,
             build=_siren,
         ),
         ImageMethod(
             "fourier",
             "Fourier-feature MLP implicit representation (Tancik et al.)",
-            lr=1e-3, iterations=2000, average=None, input_noise=0.0, multiple=1,
+            lr=1e-3, iterations=2000, average=None, input_noise=0.0,
             build=_fourier,
         ),
     )

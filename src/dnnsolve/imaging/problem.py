@@ -81,7 +81,6 @@ class ImageReconstruction(Problem):
             raise InputError(
                 f"reference image is {tuple(reference.shape[1:])}, expected {self.shape}"
             )
-        self.ground_truth = reference
         self.hparams = {"tv": float(tv), **({"guide": float(guide)} if guided else {})}
 
     # -- helpers ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from ..core.monitors import Monitor, OutputAverage, Trace, VarianceStop
 from ..core.parameterization import Parameterization
 from ..core.result import Result
 from ..core.solver import Solver, SolverConfig
-from .methods import IMAGE_METHODS, build, dip_task, get_method
+from .methods import build, dip_task, get_method
 from .metrics import psnr, psnr_y, ssim
 from .operators import Operator
 from .parameterization import NetworkImage
@@ -238,8 +238,3 @@ def _trace_metrics(problem: ImageReconstruction, ref: torch.Tensor | None, avg) 
 
         metrics["psnr_avg"] = averaged
     return metrics
-
-
-def method_table() -> list[tuple[str, str]]:
-    """(name, summary) of every image method, default first."""
-    return [(m.name, m.summary) for m in IMAGE_METHODS.values()]
