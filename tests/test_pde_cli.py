@@ -161,6 +161,15 @@ BAD = {
     "restarts": (["heat", "--restarts", "0"], "--restarts"),
     "time limit": (["heat", "--time-limit", "-1"], "--time-limit"),
     "device": (["heat", "--device", "tpu"], "device"),
+    "balance": (["heat", "--balance", "ntk"], "--balance"),
+    "balance every": (
+        ["heat", "--balance", "grad-norm", "--balance-every", "0"],
+        "--balance-every",
+    ),
+    "causal not timed": (["poisson2d", "--causal", "1"], "time-dependent"),
+    "causal negative": (["heat", "--causal", "-1"], "--causal"),
+    "causal ritz": (["poisson2d", "--method", "deep-ritz", "--causal", "1"], "time-dependent"),
+    "rar half": (["heat", "--rar-every", "10"], "RAR needs both"),
 }
 
 

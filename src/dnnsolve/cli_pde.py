@@ -201,6 +201,35 @@ def pde_command(
             "(e.g. boundary, initial); a comma list is a per-restart population.",
         ),
     ] = None,
+    balance: Annotated[
+        str,
+        typer.Option(
+            help="Adaptive loss weights: fixed, annealing (learning-rate annealing) or "
+            "grad-norm (gradient-norm balancing); updated every --balance-every steps."
+        ),
+    ] = "fixed",
+    balance_every: Annotated[
+        int, typer.Option("--balance-every", help="Steps between loss-weight updates.")
+    ] = 100,
+    causal: Annotated[
+        float | None,
+        typer.Option(
+            help="Causal weighting ε for time-dependent problems (e.g. 1.0): later times "
+            "count once earlier ones are resolved."
+        ),
+    ] = None,
+    causal_chunks: Annotated[
+        int, typer.Option("--causal-chunks", help="Time chunks of causal weighting.")
+    ] = 32,
+    rar_every: Annotated[
+        int,
+        typer.Option(
+            "--rar-every",
+            help="Residual-based refinement: every K Adam steps add the --rar-points worst "
+            "of 10×--points random interior points (0: off).",
+        ),
+    ] = 0,
+    rar_points: Annotated[int, typer.Option("--rar-points", help="Points RAR adds each time.")] = 0,
     restarts: Annotated[
         int, typer.Option(help="Independent networks trained as one batch; the best is kept.")
     ] = 1,
@@ -264,6 +293,12 @@ def pde_command(
         sampler=sampler,
         resample_every=resample_every,
         weight=weight,
+        balance=balance,
+        balance_every=balance_every,
+        causal=causal,
+        causal_chunks=causal_chunks,
+        rar_every=rar_every,
+        rar_points=rar_points,
         restarts=restarts,
         eval_every=eval_every,
         patience=patience,
@@ -305,6 +340,16 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
     _check_count(o["boundary_points"], "--boundary-points", 1)
     _check_count(o["resample_every"], "--resample-every", 0)
     _check_count(o["restarts"], "--restarts", 1)
+    _check_count(o["balance_every"], "--balance-every", 1)
+    _check_count(o["causal_chunks"], "--causal-chunks", 1)
+    _check_count(o["rar_every"], "--rar-every", 0)
+    _check_count(o["rar_points"], "--rar-points", 0)
+    from .pde.weighting import BALANCING
+
+    if o["balance"] not in BALANCING:
+        raise InputError(f"--balance must be one of {', '.join(BALANCING)}, got {o['balance']!r}")
+    if o["causal"] is not None and not (math.isfinite(o["causal"]) and o["causal"] >= 0):
+        raise InputError(f"--causal must be a finite non-negative number, got {o['causal']}")
     _check_count(o["eval_every"], "--eval-every", 1)
     _check_count(o["patience"], "--patience", 1)
     if o["time_limit"] is not None and not (math.isfinite(o["time_limit"]) and o["time_limit"] > 0):
@@ -337,6 +382,12 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
         sampler=o["sampler"],
         resample_every=o["resample_every"],
         weights=weights or None,
+        balance=o["balance"],
+        balance_every=o["balance_every"],
+        causal=o["causal"],
+        causal_chunks=o["causal_chunks"],
+        rar_every=o["rar_every"],
+        rar_points=o["rar_points"],
         restarts=o["restarts"],
         dtype=o["dtype"],
         device=dev,
@@ -395,6 +446,9 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
         "sampler": o["sampler"],
         "resample_every": o["resample_every"],
         "weights": weights,
+        "balance": o["balance"],
+        "causal": o["causal"],
+        "rar": [o["rar_every"], o["rar_points"]],
         "dtype": o["dtype"],
         "adam_steps_run": adam_done,
         "lbfgs_iterations_run": lbfgs_its,

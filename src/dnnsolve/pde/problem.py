@@ -34,6 +34,8 @@ from ..core.problem import Evaluation, Problem
 from ..core.stacked import StackedModules
 from . import autograd as ag
 from .geometry import Geometry, TimeDomain
+from .sampling import rar_select
+from .weighting import LossBalancer, causal_residual
 
 __all__ = [
     "PDE",
@@ -284,23 +286,28 @@ class FieldNetwork(Parameterization):
         self.hard = hard
         self.n = 0
 
-    def forward(self) -> torch.Tensor:
-        pts = self.points.training() if torch.is_grad_enabled() else self.points.validation()
+    def field_at(self, pts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The field ``(B, N, m)`` of every restart at points ``pts`` ``(N, d)``, with the
+        differentiable ``(B·N, d)`` leaf of the points (for derivatives)."""
         b, (n, dim) = self.restarts, pts.shape
         with torch.enable_grad():  # evaluation needs derivatives too (validation residual)
             flat = pts.detach().repeat(b, 1).requires_grad_(True)
-            xb = flat.view(b, n, dim)
-            u = self.nets.apply(xb)
+            u = self.nets.apply(flat.view(b, n, dim))
             if u.dim() == 2:
                 u = u.unsqueeze(-1)
             if self.hard is not None:
                 u = self.hard(flat, u.reshape(b * n, -1)).reshape(b, n, -1)
-            if u.shape[-1] != self.outputs:
-                raise InputError(f"network has {u.shape[-1]} outputs, the PDE needs {self.outputs}")
-            out = u.reshape(b, n * self.outputs)  # inside: keeps the graph in evaluation passes
+        if u.shape[-1] != self.outputs:
+            raise InputError(f"network has {u.shape[-1]} outputs, the PDE needs {self.outputs}")
+        return u, flat
+
+    def forward(self) -> torch.Tensor:
+        pts = self.points.training() if torch.is_grad_enabled() else self.points.validation()
+        u, flat = self.field_at(pts)
         self.points.last = flat
-        self.n = n * self.outputs
-        return out
+        self.n = u.shape[1] * self.outputs
+        with torch.enable_grad():  # a view made under no_grad would lose the graph
+            return u.reshape(self.restarts, self.n)
 
     def reset_(self, mask: torch.Tensor, generator: torch.Generator | None = None) -> None:
         idx = torch.nonzero(mask, as_tuple=False).flatten().tolist()
@@ -318,6 +325,19 @@ class PDEProblem(Problem):
     ``method`` is ``"pinn"`` or ``"deep-ritz"``; ``interior`` / ``boundary`` are the numbers of
     collocation points (conditions may set their own), ``sampler`` one of sobol / lhs /
     uniform, ``resample_every`` > 0 redraws the collocation points that often (in steps).
+
+    Training aids (all off by default; see :mod:`dnnsolve.pde.weighting`):
+
+    - ``balance``: ``"annealing"`` or ``"grad-norm"`` rescale the loss terms every
+      ``balance_every`` steps from their parameter gradients, per restart (the multipliers
+      scale the fixed weights; the validation loss keeps the fixed weights);
+    - ``causal``: ε of causal weighting over ``causal_chunks`` time chunks (time-dependent
+      problems, PINN only);
+    - ``rar_every`` / ``rar_points``: residual-based adaptive refinement, every ``rar_every``
+      steps the ``rar_points`` worst of ``rar_candidates`` random interior points (default
+      10 × ``interior``) join the interior collocation points for good.
+
+    Balancing and RAR need the network: :meth:`attach` it (``solve_pde`` does).
     """
 
     name: ClassVar[str] = "pde"
@@ -336,6 +356,13 @@ class PDEProblem(Problem):
         dtype: torch.dtype = torch.float32,
         device: torch.device | str = "cpu",
         seed: int = 0,
+        balance: str = "fixed",
+        balance_every: int = 100,
+        causal: float | None = None,
+        causal_chunks: int = 32,
+        rar_every: int = 0,
+        rar_points: int = 0,
+        rar_candidates: int | None = None,
     ):
         if method not in ("pinn", "deep-ritz"):
             raise InputError(f"method must be pinn or deep-ritz, got {method!r}")
@@ -377,6 +404,37 @@ class PDEProblem(Problem):
             self.eval_points, self.grid_shape = grid.points, tuple(grid.shape)
         self.points.grid_points = self.eval_points
         self.n_vars = len(self.eval_points) * pde.outputs + 1
+        # training aids
+        self.balancer = LossBalancer(balance, balance_every)
+        if causal is not None:
+            if not isinstance(pde.domain, TimeDomain):
+                raise InputError(
+                    f"causal weighting needs a time-dependent problem; {pde.name} is not"
+                )
+            if method != "pinn":
+                raise InputError("causal weighting applies to the PINN residual loss only")
+            if not (causal >= 0 and causal_chunks >= 1):
+                raise InputError(
+                    f"causal weighting needs eps >= 0 and chunks >= 1, got {causal}, {causal_chunks}"
+                )
+        self.causal, self.causal_chunks = causal, int(causal_chunks)
+        self.causal_min_weight: float | None = None
+        if rar_every < 0 or rar_points < 0 or (rar_every > 0) != (rar_points > 0):
+            raise InputError("RAR needs both rar_every > 0 and rar_points > 0 (or neither)")
+        if rar_every and pde.residual is None:
+            raise InputError(f"RAR ranks points by the PDE residual; {pde.name} defines none")
+        self.rar_every, self.rar_points = int(rar_every), int(rar_points)
+        self.rar_candidates = int(rar_candidates or 10 * interior)
+        if self.rar_every and self.rar_candidates < self.rar_points:
+            raise InputError(
+                f"RAR cannot pick {self.rar_points} points from {self.rar_candidates} candidates"
+            )
+        self.rar_added = 0
+        self._rar_on = self.rar_every > 0
+        self._rar_extra: torch.Tensor | None = None
+        self._rar_gen = torch.Generator().manual_seed(seed + 104729)
+        self._param: FieldNetwork | None = None
+        self._steps = 0
 
     # -- points ----------------------------------------------------------------------------
     def _draw(self, gen: torch.Generator, n_int: int, n_bnd: int):
@@ -395,14 +453,67 @@ class PDEProblem(Problem):
         self.points.train, self.points.train_blocks = self._draw(
             self._gen, self.interior, self.boundary
         )
+        if self._rar_extra is not None:  # refined points stay through redraws
+            self._add_interior(self._rar_extra)
+
+    def _add_interior(self, pts: torch.Tensor) -> None:
+        label, count, data = self.points.train_blocks[0]
+        assert label == "residual" and self.points.train is not None
+        t = self.points.train
+        self.points.train = torch.cat([t[:count], pts.to(t), t[count:]])
+        self.points.train_blocks[0] = (label, count + len(pts), data)
+
+    def attach(self, param: FieldNetwork) -> None:
+        """The network being trained (gradient balancing and RAR need it)."""
+        self._param = param
+
+    def _refine(self) -> None:
+        """RAR: add the interior candidates with the largest residual (mean over restarts)."""
+        assert self._param is not None
+        cand = self.pde.domain.sample_interior(
+            self.rar_candidates, "uniform", self._rar_gen, dtype=self.dtype
+        ).to(self.device)
+        r = torch.zeros(len(cand), dtype=self.dtype, device=self.device)
+        for chunk in torch.split(torch.arange(len(cand), device=self.device), 4096):
+            xs = cand[chunk]
+            u, leaf = self._param.field_at(xs)
+            b = u.shape[0]
+            res = self.pde.residual(
+                leaf,
+                u.reshape(-1, self.pde.outputs),
+                Derivatives(u.reshape(-1, self.pde.outputs), leaf),
+            )
+            res = res.detach().reshape(b, len(xs), -1)
+            r[chunk] = res.square().sum(2).mean(0).sqrt()
+        r = torch.where(torch.isfinite(r), r, torch.zeros_like(r))
+        new = rar_select(cand, r, self.rar_points)
+        self._rar_extra = new if self._rar_extra is None else torch.cat([self._rar_extra, new])
+        self._add_interior(new)
+        self.rar_added += len(new)
 
     def begin_phase(self, phase: str) -> None:
-        if phase == "lbfgs":  # L-BFGS needs one fixed loss: keep the current points
+        if phase == "lbfgs":  # L-BFGS needs one fixed loss: keep the points and weights
             self.points.resample_every = 0
+            self.balancer.frozen = True
+            self._rar_on = False
+
+    def training_aids(self) -> dict:
+        """What the adaptive training aids did (for the result's ``extra``)."""
+        out: dict[str, Any] = {}
+        if self.balancer.mode != "fixed":
+            out["balance"] = self.balancer.summary()
+        if self.causal is not None:
+            out["causal"] = {"eps": self.causal, "chunks": self.causal_chunks,
+                             "last_chunk_weight": self.causal_min_weight}  # fmt: skip
+        if self.rar_every:
+            out["rar"] = {"every": self.rar_every, "points": self.rar_points,
+                          "candidates": self.rar_candidates, "added": self.rar_added}  # fmt: skip
+        return out
 
     # -- loss terms ------------------------------------------------------------------------
-    def _terms(self, x: torch.Tensor, blocks) -> dict[str, torch.Tensor]:
-        """Per-restart mean squared terms (and the Ritz energy) for output ``x`` (B, N·m)."""
+    def _terms(self, x: torch.Tensor, blocks, causal: bool = False) -> dict[str, torch.Tensor]:
+        """Per-restart mean squared terms (and the Ritz energy) for output ``x`` (B, N·m);
+        ``causal``: the residual term causally weighted (training passes)."""
         leaf = self.points.last
         assert leaf is not None
         m = self.pde.outputs
@@ -423,7 +534,17 @@ class PDEProblem(Problem):
                     out["energy"] = self.pde.domain.volume * e.mean(1)
                 else:
                     r = self.pde.residual(xs, us, sub).reshape(b, count, -1)
-                    out["residual"] = r.square().mean((1, 2))
+                    if causal and self.causal is not None:
+                        dom = self.pde.domain
+                        assert isinstance(dom, TimeDomain)
+                        t0, t1 = float(dom.bbox[0][-1]), float(dom.bbox[1][-1])
+                        out["residual"], w_last = causal_residual(
+                            r.square().mean(2), xs[:count, -1], t0, t1,
+                            self.causal_chunks, self.causal,
+                        )  # fmt: skip
+                        self.causal_min_weight = float(w_last.min())
+                    else:
+                        out["residual"] = r.square().mean((1, 2))
                 continue
             cond = next(c for c in self.conditions if c.label == label)
             data_b = {
@@ -441,11 +562,19 @@ class PDEProblem(Problem):
         return out
 
     def loss(self, x: torch.Tensor, hp: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        terms = self._terms(x, self.points.train_blocks)
-        main = terms.pop("energy") if "energy" in terms else terms.pop("residual")
-        total = hp["residual"] * main
+        terms = self._terms(x, self.points.train_blocks, causal=True)
+        self._steps += 1
+        if self._rar_on and self._param is not None and self._steps % self.rar_every == 0:
+            self._refine()  # the new points join from the next step on
+        if "energy" in terms:
+            terms["residual"] = terms.pop("energy")
+        if self.balancer.due():
+            if self._param is None:
+                raise InputError("loss balancing needs the network: call PDEProblem.attach")
+            self.balancer.update(terms, list(self._param.parameters()))
+        total = 0.0
         for label, t in terms.items():
-            total = total + hp[label] * t
+            total = total + hp[label] * self.balancer.multiplier(label, t) * t
         return total
 
     def decode(self, x: torch.Tensor) -> torch.Tensor:

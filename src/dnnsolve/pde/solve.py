@@ -57,6 +57,12 @@ def solve_pde(
     sampler: str = "sobol",
     resample_every: int = 0,
     weights: dict[str, float] | None = None,
+    balance: str = "fixed",
+    balance_every: int = 100,
+    causal: float | None = None,
+    causal_chunks: int = 32,
+    rar_every: int = 0,
+    rar_points: int = 0,
     restarts: int = 1,
     dtype: str = "float32",
     device: str | torch.device = "cpu",
@@ -73,7 +79,9 @@ def solve_pde(
     its relative L2 error against the reference is computed here, in NumPy.  ``restarts``
     trains that many independently initialized networks in one batched pass (seeds), and the
     best by validation loss is returned; ``weights`` sets the loss weights (``residual`` and one
-    per condition).
+    per condition); ``balance`` (``annealing`` / ``grad-norm``), ``causal`` (ε) and
+    ``rar_every`` / ``rar_points`` switch on adaptive weighting, causal weighting and residual-based
+    refinement (see :class:`~dnnsolve.pde.problem.PDEProblem`).
     """
     from .networks import build_network
 
@@ -83,7 +91,9 @@ def solve_pde(
         raise InputError(f"dtype must be float32 or float64, got {dtype!r}")
     tdtype = torch.float64 if dtype == "float64" else torch.float32
     prob = PDEProblem(pde, method, interior, boundary, validation, sampler, resample_every,
-                      tdtype, dev, 0 if seed is None else seed)  # fmt: skip
+                      tdtype, dev, 0 if seed is None else seed, balance=balance,
+                      balance_every=balance_every, causal=causal, causal_chunks=causal_chunks,
+                      rar_every=rar_every, rar_points=rar_points)  # fmt: skip
     dim = pde.domain.dim
     lo, hi = (torch.as_tensor(b, dtype=tdtype) for b in pde.domain.bbox)
     net_opts = dict(options or {})
@@ -98,6 +108,7 @@ def solve_pde(
         make_net, prob.points, pde.outputs, restarts, pde.hard, dev, tdtype,
         generator=torch.Generator().manual_seed(0 if seed is None else seed),
     )  # fmt: skip
+    prob.attach(param)
     unknown = set(weights or {}) - set(prob.hparams)
     if unknown:
         raise InputError(f"unknown loss weight(s) {sorted(unknown)}; known: {sorted(prob.hparams)}")
@@ -134,5 +145,9 @@ def solve_pde(
         "interior": interior, "boundary": boundary, "validation": validation,
         "sampler": sampler, "resample_every": resample_every, "dtype": dtype,
         "weights": dict(prob.hparams, **(weights or {})),
+        "balance": balance, "causal": causal, "rar_every": rar_every, "rar_points": rar_points,
     }  # fmt: skip
+    aids = prob.training_aids()
+    if aids:
+        result.extra["training_aids"] = aids
     return out

@@ -66,9 +66,16 @@ _OPTION_KEYS = {
     "activation": "network activation",
     "seeds": "number of seeds (or a list of seeds)",
     "dtype": "float32 or float64",
+    "balance": "adaptive loss weights: fixed, annealing or grad-norm",
+    "balance_every": "steps between loss-weight updates",
+    "causal": "causal weighting ε (time-dependent problems; none: off)",
+    "causal_chunks": "time chunks of causal weighting",
+    "rar_every": "residual-based refinement every N Adam steps (0: off)",
+    "rar_points": "points added by each refinement",
 }
 _INT_KEYS = ("adam_steps", "lbfgs_steps", "eval_every", "points", "boundary", "validation",
-             "resample_every", "hidden", "layers")  # fmt: skip
+             "resample_every", "hidden", "layers", "balance_every", "causal_chunks",
+             "rar_every", "rar_points")  # fmt: skip
 
 #: defaults of every instance and method; a recipe entry overrides these
 BASE: dict[str, Any] = {
@@ -86,6 +93,12 @@ BASE: dict[str, Any] = {
     "layers": 4,
     "activation": None,  # the network's default (tanh; resnet: relu3)
     "dtype": "float32",
+    "balance": "fixed",
+    "balance_every": 100,
+    "causal": None,
+    "causal_chunks": 32,
+    "rar_every": 0,
+    "rar_points": 0,
     "net_options": {},
     "variant": {},
 }
@@ -93,7 +106,7 @@ BASE: dict[str, Any] = {
 #: per-method settings that only ``<method>.<key>`` entries (recipe or options) change: Deep
 #: Ritz redraws its Monte Carlo points every step, so no L-BFGS phase (it needs a fixed loss)
 METHOD_PINNED: dict[str, dict[str, Any]] = {
-    "deep-ritz": {"resample_every": 1, "lbfgs_steps": 0},
+    "deep-ritz": {"resample_every": 1, "lbfgs_steps": 0, "causal": None, "rar_every": 0},
 }
 
 #: per-instance recipes, sized for the issue's targets on one GPU (see :data:`TARGETS`);
@@ -110,9 +123,11 @@ RECIPES: dict[str, dict[str, Any]] = {
     # Raissi et al.: 9 layers x 20 tanh (8 hidden), 10,000 collocation points, L-BFGS
     "burgers": {"hidden": 20, "layers": 8, "points": 10000, "boundary": 100,
                 "adam_steps": 1000, "lbfgs_steps": 10000},
-    # exactly periodic Fourier embedding of x (JAX-PI's recipe starts there), soft initial data
+    # JAX-PI's recipe: exactly periodic Fourier embedding of x, gradient-norm balancing and
+    # causal weighting (ε = 1, 32 chunks); soft initial data
     "allen-cahn": {"net": "fourier", "hidden": 128, "layers": 4, "points": 8000,
                    "boundary": 512, "adam_steps": 20000, "lbfgs_steps": 5000,
+                   "balance": "grad-norm", "balance_every": 1000, "causal": 1.0,
                    "net_options": {"periodic": {0: (2.0, 10)}, "features": 0},
                    "variant": {"periodic_network": True}},
     "poisson-lshape": {"hidden": 32, "layers": 4, "points": 4000, "boundary": 400,
@@ -181,7 +196,19 @@ def _check(key: str, value: Any, label: str) -> Any:
         raise InputError(f"option {label} must be sobol, lhs or uniform, got {value!r}")
     if key == "dtype" and value not in ("float32", "float64"):
         raise InputError(f"option {label} must be float32 or float64, got {value!r}")
-    return str(value) if key in ("net", "sampler", "dtype", "activation") else value
+    if key == "balance" and value not in ("fixed", "annealing", "grad-norm"):
+        raise InputError(f"option {label} must be fixed, annealing or grad-norm, got {value!r}")
+    if key == "causal":
+        if value is None or str(value).lower() in ("none", "off"):
+            return None
+        try:
+            f = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"option {label} must be a number or none, got {value!r}") from None
+        if not (math.isfinite(f) and f >= 0):
+            raise InputError(f"option {label} must be a non-negative number, got {value!r}")
+        return f
+    return str(value) if key in ("net", "sampler", "dtype", "activation", "balance") else value
 
 
 class PDEOptions:
@@ -389,6 +416,12 @@ def _solve_one(pde, method: str, s: dict, seed: int, ctx: SuiteContext) -> dict[
             seed=seed,
             time_limit=ctx.time_limit,
             eval_every=s["eval_every"],
+            balance=s["balance"],
+            balance_every=s["balance_every"],
+            causal=s["causal"],
+            causal_chunks=s["causal_chunks"],
+            rar_every=s["rar_every"],
+            rar_points=s["rar_points"],
         )
     except Exception as exc:
         return {"relative_l2": None, "time_s": None, "error": f"{type(exc).__name__}: {exc}"}
