@@ -16,8 +16,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cli_batch import batch_command, batch_suite_command
 from .cli_image import image_app
+from .cli_lp import lp_command, qp_command
 from .cli_pde import pde_command
+from .cli_rrr import rrr_app
+from .cli_schedule import schedule_command
 from .core.errors import DnnsolveError, InputError
 
 EXIT_UNKNOWN = 1  # an incomplete method found no answer (e.g. SAT status unknown)
@@ -36,6 +40,9 @@ solve_app = typer.Typer(
 )
 app.add_typer(solve_app, name="solve")
 app.add_typer(image_app, name="image", help="Reconstruct an image with an untrained network.")
+app.add_typer(
+    rrr_app, name="rrr", help="Solve constraint problems and train networks with RRR projections."
+)
 
 out = Console()
 err = Console(stderr=True)
@@ -407,6 +414,10 @@ def _register_solve_commands() -> None:
 
 
 _register_solve_commands()
+solve_app.command("lp")(lp_command)
+solve_app.command("qp")(qp_command)
+# its own command (--stages, --report, ...) replaces the generic `solve schedule`
+solve_app.command("schedule")(schedule_command)
 
 
 @app.command("methods")
@@ -606,6 +617,8 @@ def version() -> None:
 
 
 app.command("pde")(pde_command)
+app.command("batch")(batch_command)
+app.command("bench-batch")(batch_suite_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,136 @@
+"""What a worker does with one task: solve it and return a JSON-ready record, never raise.
+
+A record is the ``Result`` dict that ``dnnsolve solve --output`` writes plus ``task_id``,
+``input``, ``label``, ``config``, ``status`` (``"ok"`` / ``"failed"``), ``error``,
+``attempts``, ``worker`` (host:pid) and ``wall_s``. A failed record also says whether trying
+again could help (``retryable``: not for bad input, which fails the same way every time).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+__all__ = ["NON_RETRYABLE", "execute_task", "failed_record", "worker_name"]
+
+#: exception type names that fail the same way on every attempt (bad input or options)
+NON_RETRYABLE = frozenset(
+    {"InputError", "ValueError", "TypeError", "KeyError", "FileNotFoundError", "UnicodeDecodeError"}
+)
+
+
+def worker_name() -> str:
+    """``host:pid`` of this process (recorded so failures can be traced to a node)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _base(task: dict, attempt: int, t0: float) -> dict:
+    return {
+        "task_id": task["task_id"],
+        "input": task["input"],
+        "label": task.get("label", ""),
+        "config": task.get("config", {}),
+        "attempts": attempt,
+        "worker": worker_name(),
+        "wall_s": time.perf_counter() - t0,
+    }
+
+
+def failed_record(task: dict, attempt: int, error: str, retryable: bool, **extra: Any) -> dict:
+    """A record for a task that did not produce a result (the schema of an ok record)."""
+    cfg = task.get("config", {})
+    return {
+        "problem": task.get("problem"),
+        "instance": Path(task["input"]).name,
+        "method": cfg.get("method"),
+        "objective": None,
+        "feasible": False,
+        "seed": cfg.get("seed"),
+        "task_id": task["task_id"],
+        "input": task["input"],
+        "label": task.get("label", ""),
+        "config": cfg,
+        "status": "failed",
+        "error": error,
+        "retryable": retryable,
+        "attempts": attempt,
+        "worker": extra.pop("worker", None),
+        "wall_s": extra.pop("wall_s", None),
+        **extra,
+    }
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def execute_task(task: dict, attempt: int = 1, device: str = "cpu", history: bool = True) -> dict:
+    """Run one task (a :meth:`Task.to_dict`) and return its record; exceptions become records.
+
+    >>> from dnnsolve.batch.tasks import make_tasks
+    >>> from dnnsolve.data import example_path
+    >>> t = make_tasks("mis", [example_path("mis_example")], {"steps": 20, "restarts": 2})[0]
+    >>> rec = execute_task(t.to_dict(), history=False)
+    >>> rec["status"], rec["feasible"], rec["reference"]
+    ('ok', True, 24)
+    >>> bad = dict(t.to_dict(), input="/no/such/file.dimacs")
+    >>> r = execute_task(bad)
+    >>> r["status"], r["retryable"], r["error"].startswith("InputError")
+    ('failed', False, True)
+    """
+    t0 = time.perf_counter()
+    if task.get("kind", "solve") == "suite":
+        from .suites import execute_suite_task
+
+        return execute_suite_task(task, attempt, device)
+    try:
+        from ..methods import _CONFIG_FIELDS, solve
+
+        cfg = dict(task.get("config", {}))
+        method = cfg.pop("method", None)
+        options = cfg.pop("options", None)
+        reference = cfg.pop("reference", None)
+        fmt = cfg.pop("format", None)
+        if not cfg.get("hparams"):
+            cfg.pop("hparams", None)
+        unknown = set(cfg) - _CONFIG_FIELDS
+        if unknown:
+            raise TypeError(f"unknown solver setting(s): {', '.join(sorted(unknown))}")
+        path = Path(task["input"])
+        if not path.is_file():
+            from ..core.errors import InputError
+
+            raise InputError(f"no such file: {path}")
+        result = solve(
+            task["problem"],
+            path,
+            method,
+            device=device,
+            options=options,
+            reference=reference,
+            format=fmt,
+            **cfg,
+        )
+        result.instance = path.name
+        if result.stop_reason == "interrupted":  # Ctrl-C reached the worker: not a result
+            raise KeyboardInterrupt
+        record = result.to_dict(history=history)
+        record.update(_base(task, attempt, t0), status="ok", error=None)
+        return record
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a worker reports, it never dies of a task
+        name = type(exc).__name__
+        return failed_record(
+            task,
+            attempt,
+            _error_text(exc),
+            retryable=name not in NON_RETRYABLE,
+            worker=worker_name(),
+            wall_s=time.perf_counter() - t0,
+            traceback=None if name in NON_RETRYABLE else traceback.format_exc(limit=5),
+        )

@@ -1,0 +1,318 @@
+"""Classical references for stage scheduling: list scheduling, CP-SAT and HiGHS on the ILP.
+
+The ILP is the one of Liu et al. (ICML 2024): one-hot stage binaries ``x_{i,d}``,
+stage ``s_i = Σ_d d·x_{i,d}``, precedence ``s_u <= s_v`` (``+1`` when strict),
+peak variable ``r >= Σ_i m_i x_{i,d}`` for every d. With precedence, the
+communication term ``Σ_e c_e·[s_u <= k < s_v]`` summed over boundaries k equals
+``Σ_e c_e·(s_v − s_u)``, which is linear, so no per-edge boundary variables are
+needed. Latency mode minimizes ``L >= s_i`` under ``Σ_i m_i x_{i,d} <= C``.
+
+Every function returns a :class:`ScheduleRun`: stages (or None), its objective
+re-checked by :func:`~dnnsolve.schedule.problem.check_schedule`, legality, the
+solver status and the wall time.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.errors import InputError
+from .graph import TaskGraph
+from .problem import check_schedule
+
+
+@dataclass
+class ScheduleRun:
+    """A baseline's schedule and how it was obtained."""
+
+    method: str
+    stages: np.ndarray | None
+    objective: float | None
+    legal: bool
+    status: str
+    time_s: float
+    bound: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _finish(method, graph, s, D, strict, capacity, w, objective, status, t0, bound=None):
+    if s is None:
+        return ScheduleRun(method, None, None, False, status, time.perf_counter() - t0, bound)
+    s = np.asarray(s, dtype=np.int64)
+    rep = check_schedule(graph, s, D, strict, capacity, w)
+    obj = rep["objective"] if objective == "balance" else rep["latency"]
+    return ScheduleRun(
+        method, s, float(obj), bool(rep["legal"]), status, time.perf_counter() - t0, bound
+    )
+
+
+def list_schedule(
+    graph: TaskGraph,
+    stages: int | None = None,
+    objective: str = "balance",
+    memory_weight: float = 1.0,
+    capacity: float | None = None,
+    strict: bool = False,
+) -> ScheduleRun:
+    """Greedy list scheduling in topological order.
+
+    Balance: each node takes the stage at or after its predecessors' that adds the
+    least ``comm + w·peak`` so far, where the peak is measured against an even share
+    ``Σm / D`` (so early nodes do not pile into stage 0). Latency: the earliest legal
+    stage with room under the capacity.
+
+    >>> g = TaskGraph.from_edges(3, [(0, 1), (0, 2)], memory=[2, 1, 1])
+    >>> r = list_schedule(g, stages=2)
+    >>> r.legal, r.objective, r.stages.tolist()  # the optimum here (see cpsat_schedule)
+    (True, 4.0, [0, 0, 0])
+    """
+    t0 = time.perf_counter()
+    D = graph.depth if stages is None else int(stages)
+    n = graph.n
+    mem = graph.memory
+    preds: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    for u, v, c in zip(graph.src.tolist(), graph.dst.tolist(), graph.comm.tolist()):
+        preds[v].append((u, c))
+    s = np.zeros(n, dtype=np.int64)
+    load = np.zeros(D)
+    share = graph.total_memory / D
+    gap = 1 if strict else 0
+    for v in graph.order.tolist():
+        lb = max((int(s[u]) + gap for u, _ in preds[v]), default=0)
+        lb = min(lb, D - 1)
+        if objective == "latency":
+            d = lb
+            while capacity is not None and d < D - 1 and load[d] + mem[v] > capacity + 1e-9:
+                d += 1
+        else:
+            best, d = math.inf, lb
+            peak = max(load.max(), share)
+            for t in range(lb, D):
+                cost = sum(c * (t - int(s[u])) for u, c in preds[v])
+                cost += memory_weight * max(peak, load[t] + mem[v])
+                if capacity is not None and load[t] + mem[v] > capacity + 1e-9:
+                    cost += 1e18
+                if cost < best - 1e-12:
+                    best, d = cost, t
+        s[v] = d
+        load[d] += mem[v]
+    return _finish("list", graph, s, D, strict, capacity, memory_weight, objective, "heuristic", t0)
+
+
+def _int_scale(values: np.ndarray) -> tuple[np.ndarray, float]:
+    """Integer coefficients for CP-SAT: exact when the values are integers, else ×1000."""
+    if np.all(np.mod(values, 1) == 0):
+        return values.astype(np.int64), 1.0
+    return np.round(values * 1000).astype(np.int64), 1000.0
+
+
+def cpsat_schedule(
+    graph: TaskGraph,
+    stages: int | None = None,
+    objective: str = "balance",
+    memory_weight: float = 1.0,
+    capacity: float | None = None,
+    strict: bool = False,
+    time_limit: float = 10.0,
+    workers: int = 1,
+    hint: np.ndarray | None = None,
+    seed: int = 0,
+) -> ScheduleRun:
+    """The scheduling ILP with OR-Tools CP-SAT, time-limited (status OPTIMAL = proven).
+
+    >>> g = TaskGraph.from_edges(3, [(0, 1), (0, 2)], memory=[2, 1, 1])
+    >>> r = cpsat_schedule(g, stages=2, time_limit=5)
+    >>> r.status, r.objective   # everything in one stage: peak 4, no communication
+    ('OPTIMAL', 4.0)
+    """
+    from ortools.sat.python import cp_model
+
+    t0 = time.perf_counter()
+    D = graph.depth if stages is None else int(stages)
+    n = graph.n
+    model = cp_model.CpModel()
+    x = [[model.new_bool_var(f"x{i}_{d}") for d in range(D)] for i in range(n)]
+    s = [model.new_int_var(0, D - 1, f"s{i}") for i in range(n)]
+    for i in range(n):
+        model.add_exactly_one(x[i])
+        model.add(s[i] == sum(d * x[i][d] for d in range(1, D)))
+    gap = 1 if strict else 0
+    for u, v in zip(graph.src.tolist(), graph.dst.tolist()):
+        model.add(s[u] + gap <= s[v])
+    mem, mscale = _int_scale(graph.memory)
+    nz = np.flatnonzero(mem)
+    loads = [sum(int(mem[i]) * x[i][d] for i in nz.tolist()) for d in range(D)]
+    if capacity is not None:
+        cap = math.floor(capacity * mscale + 1e-9)
+        for d in range(D):
+            model.add(loads[d] <= cap)
+    extra_var = None
+    if objective == "latency":
+        L = model.new_int_var(0, D - 1, "L")
+        extra_var = L
+        for i in range(n):
+            model.add(s[i] <= L)
+        model.minimize(L)
+    else:
+        r = model.new_int_var(0, int(mem.sum()), "r")
+        extra_var = r
+        for d in range(D):
+            model.add(loads[d] <= r)
+        comm, cscale = _int_scale(graph.comm)
+        # one objective scale: comm·(K/cscale) + w·r·(K/mscale), integral coefficients
+        k_r = memory_weight / mscale
+        k_c = 1.0 / cscale
+        factor = 1.0
+        while factor < 1e6 and not (
+            float(k_r * factor).is_integer() and float(k_c * factor).is_integer()
+        ):
+            factor *= 10
+        wr, wc = round(k_r * factor), round(k_c * factor)
+        edge_terms = [
+            int(c) * wc * (s[v] - s[u])
+            for u, v, c in zip(graph.src.tolist(), graph.dst.tolist(), comm.tolist())
+            if c
+        ]
+        model.minimize(sum(edge_terms) + wr * r)
+    if hint is not None:  # a complete hint (stages and one-hot literals) CP-SAT can check
+        for i in range(n):
+            model.add_hint(s[i], int(hint[i]))
+            for d in range(D):
+                model.add_hint(x[i][d], int(hint[i]) == d)
+        h = np.asarray(hint, dtype=np.int64)
+        if objective == "latency":
+            model.add_hint(extra_var, int(h.max()))
+        else:
+            model.add_hint(extra_var, int(np.bincount(h, weights=mem, minlength=D).max()))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.num_workers = int(workers)
+    solver.parameters.random_seed = int(seed)
+    status = solver.solve(model)
+    name = solver.status_name(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _finish(
+            "cpsat", graph, None, D, strict, capacity, memory_weight, objective, name, t0
+        )
+    sol = np.array([solver.value(s[i]) for i in range(n)], dtype=np.int64)
+    run = _finish("cpsat", graph, sol, D, strict, capacity, memory_weight, objective, name, t0)
+    if objective == "latency":
+        run.bound = float(solver.best_objective_bound) + 1.0
+    return run
+
+
+def highs_schedule(
+    graph: TaskGraph,
+    stages: int | None = None,
+    objective: str = "balance",
+    memory_weight: float = 1.0,
+    capacity: float | None = None,
+    strict: bool = False,
+    time_limit: float = 10.0,
+) -> ScheduleRun:
+    """The same ILP with HiGHS (through ``scipy.optimize.milp``), time-limited.
+
+    >>> g = TaskGraph.from_edges(3, [(0, 1), (0, 2)], memory=[2, 1, 1])
+    >>> r = highs_schedule(g, stages=2, time_limit=5)
+    >>> r.status, r.objective
+    ('optimal', 4.0)
+    """
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    t0 = time.perf_counter()
+    D = graph.depth if stages is None else int(stages)
+    n = graph.n
+    nx_ = n * D  # x_{i,d} at i*D + d, then the extra variable (r or L)
+    nv = nx_ + 1
+    rows, cols, vals, lo, hi = [], [], [], [], []
+    r = 0
+    # one stage per node
+    for i in range(n):
+        rows += [r] * D
+        cols += list(range(i * D, i * D + D))
+        vals += [1.0] * D
+        lo.append(1.0)
+        hi.append(1.0)
+        r += 1
+    gap = 1.0 if strict else 0.0
+    stage_coef = np.arange(D, dtype=float)
+    for u, v in zip(graph.src.tolist(), graph.dst.tolist()):
+        rows += [r] * (2 * D)
+        cols += list(range(v * D, v * D + D)) + list(range(u * D, u * D + D))
+        vals += stage_coef.tolist() + (-stage_coef).tolist()
+        lo.append(gap)
+        hi.append(np.inf)
+        r += 1
+    nz = np.flatnonzero(graph.memory)
+    for d in range(D):  # load_d − extra <= 0 (balance) / load_d <= C (latency)
+        rows += [r] * len(nz)
+        cols += (nz * D + d).tolist()
+        vals += graph.memory[nz].tolist()
+        if objective == "balance":
+            rows.append(r)
+            cols.append(nx_)
+            vals.append(-1.0)
+            lo.append(-np.inf)
+            hi.append(0.0)
+        else:
+            lo.append(-np.inf)
+            hi.append(np.inf if capacity is None else float(capacity))
+        r += 1
+    c = np.zeros(nv)
+    ub_extra = np.inf
+    if objective == "balance":
+        for u, v, w in zip(graph.src.tolist(), graph.dst.tolist(), graph.comm.tolist()):
+            c[v * D : v * D + D] += w * stage_coef
+            c[u * D : u * D + D] -= w * stage_coef
+        c[nx_] = memory_weight
+        ub_extra = np.inf if capacity is None else float(capacity)
+    else:
+        for i in range(n):  # s_i − L <= 0
+            rows += [r] * (D + 1)
+            cols += [*range(i * D, i * D + D), nx_]
+            vals += [*stage_coef.tolist(), -1.0]
+            lo.append(-np.inf)
+            hi.append(0.0)
+            r += 1
+        c[nx_] = 1.0
+    A = sparse.csr_array((vals, (rows, cols)), shape=(r, nv))
+    integrality = np.ones(nv)
+    integrality[nx_] = 0 if objective == "balance" else 1
+    bounds = Bounds(np.zeros(nv), np.concatenate([np.ones(nx_), [ub_extra]]))
+    res = milp(
+        c,
+        constraints=LinearConstraint(A, lo, hi),
+        integrality=integrality,
+        bounds=bounds,
+        options={"time_limit": float(time_limit), "disp": False},
+    )
+    status = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "other"}.get(
+        res.status, str(res.status)
+    )
+    if res.x is None:
+        return _finish(
+            "highs", graph, None, D, strict, capacity, memory_weight, objective, status, t0
+        )
+    X = np.asarray(res.x[:nx_]).reshape(n, D)
+    sol = X.argmax(axis=1).astype(np.int64)
+    return _finish("highs", graph, sol, D, strict, capacity, memory_weight, objective, status, t0)
+
+
+BASELINES = {"list": list_schedule, "cpsat": cpsat_schedule, "highs": highs_schedule}
+
+
+def run_baseline(name: str, graph: TaskGraph, **kw) -> ScheduleRun:
+    """Run a baseline by name (``list``, ``cpsat``, ``highs``); ``time_limit`` ignored by list."""
+    if name not in BASELINES:
+        raise InputError(f"unknown baseline {name!r}; choose from {', '.join(BASELINES)}")
+    if name == "list":
+        kw.pop("time_limit", None)
+        kw.pop("seed", None)
+    if name == "highs":
+        kw.pop("seed", None)
+    return BASELINES[name](graph, **kw)

@@ -1,0 +1,105 @@
+"""``dnnsolve solve lp`` / ``qp`` command functions and the LP/QP bench suites."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+pytest.importorskip("highspy")
+
+from dnnsolve.bench import SUITES
+from dnnsolve.bench.harness import Instance, SuiteContext
+from dnnsolve.bench.suites.lp import _qp_rows, _summarize, clp_references, random_qp
+from dnnsolve.cli_lp import lp_command, qp_command
+from dnnsolve.core.errors import InputError
+
+TINY_MPS = """NAME          TINY
+ROWS
+ N  COST
+ L  LIM1
+ G  LIM2
+ E  EQ
+COLUMNS
+    X         COST          -1.0   LIM1           1.0
+    X         LIM2           1.0   EQ             1.0
+    Y         COST          -2.0   LIM1           1.0
+    Y         LIM2          -1.0   EQ             3.0
+RHS
+    RHS       COST          -3.0
+    RHS       LIM1           4.0   LIM2          -2.0
+    RHS       EQ             6.0
+BOUNDS
+ UP BND       X              3.0
+ FR BND       Y
+ENDATA
+"""
+
+
+def write_tiny(tmp_path):
+    p = tmp_path / "tiny.mps.gz"
+    p.write_bytes(gzip.compress(TINY_MPS.encode()))
+    return p
+
+
+def app() -> typer.Typer:
+    a = typer.Typer()
+    a.command("lp")(lp_command)
+    a.command("qp")(qp_command)
+    return a
+
+
+def test_cli_lp_json(tmp_path):
+    mps = write_tiny(tmp_path)
+    out = tmp_path / "res.json"
+    r = CliRunner().invoke(
+        app(), ["lp", str(mps), "--device", "cpu", "--tol", "1e-9", "--reference", "-o", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    d = json.loads(out.read_text())
+    x = np.array(d["solution"])
+    # optimum of the tiny LP: x = 3, y = 1, objective -1*3 - 2*1 + 3 = -2
+    assert d["objective"] == pytest.approx(-2.0, abs=1e-6)
+    assert np.allclose(x, [3.0, 1.0], atol=1e-5)
+    ex = d["extra"]
+    assert ex["status"] == "optimal" and ex["primal_residual"] < 1e-8
+    assert ex["gap_to_reference"] < 1e-7 and d["reference"] == pytest.approx(-2.0)
+    assert "dual_residual" in ex and "duality_gap" in ex
+
+
+def test_cli_qp_npz_and_errors(tmp_path):
+    p = tmp_path / "qp.npz"
+    np.savez(p, c=[-1.0, -1.0], Q=np.eye(2), lb=[0, 0], ub=[1, 2])
+    out = tmp_path / "qp.json"
+    r = CliRunner().invoke(app(), ["qp", str(p), "--device", "cpu", "-q", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert np.allclose(json.loads(out.read_text())["solution"], [1.0, 1.0], atol=1e-6)
+    r = CliRunner().invoke(app(), ["lp", str(tmp_path / "missing.mps"), "-q"])
+    assert isinstance(r.exception, InputError)
+    r = CliRunner().invoke(app(), ["lp", str(p), "--method", "nope", "-q"])
+    assert isinstance(r.exception, InputError)
+
+
+def test_suites_registered_and_clp_parser(tmp_path):
+    assert {"netlib", "random-qp"} <= set(SUITES)
+    src = tmp_path / "SOURCES.md"
+    src.write_text("| afiro.mps.gz | 573 | `x` | 28 | 32 | `-4.6475314286e+02` |\n")
+    assert clp_references(src) == {"afiro": pytest.approx(-464.75314286)}
+
+
+def test_random_qp_rows_against_osqp():
+    pytest.importorskip("osqp")
+    import torch
+
+    ctx = SuiteContext(device=torch.device("cpu"), time_limit=20.0, seed=0, options={"tol": 1e-8})
+    qp = random_qp(20, 3)
+    rows = _qp_rows(Instance(qp.name, lambda: qp), qp, {"qp": ["pdhg"]}, ctx)
+    (row,) = rows
+    assert row["status"] == "optimal" and row["meets_target"]
+    assert row["osqp_rel_gap"] is not None and row["osqp_rel_gap"] < 1e-3
+    s = _summarize(rows)
+    assert s["methods"]["pdhg"]["meets_target"] == 1
