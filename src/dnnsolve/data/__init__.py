@@ -7,6 +7,11 @@ construction for the planted colouring and SAT examples), ``n``, ``m``,
 the file's vertex / variable order: 0/1 sides or memberships, colours, or the
 truth values of a model).
 
+Other bundled files, for the families without graph optima: ``lp_example.mps`` (a 12-column
+LP, optimum 8.5 by HiGHS), ``schedule_example.gml`` (a 60-node layered task DAG),
+``sudoku_example.txt`` (a 9×9 Sudoku with a unique solution); :func:`example_path` finds them
+by file name.
+
 >>> sorted(EXAMPLES)
 ['color_example', 'maxcut_example', 'mis_example', 'mis_sat_example', 'sat_example']
 >>> example_path("mis_example").name
@@ -23,6 +28,8 @@ from ..core.errors import InputError
 DATA_DIR = Path(__file__).resolve().parent
 
 EXAMPLES: dict[str, dict] = json.loads((DATA_DIR / "examples.json").read_text())
+#: bundled inputs of the LP, scheduling and RRR commands
+OTHER_FILES = ("lp_example.mps", "schedule_example.gml", "sudoku_example.txt")
 
 
 def example_path(name: str) -> Path:
@@ -32,7 +39,9 @@ def example_path(name: str) -> Path:
     for info in EXAMPLES.values():
         if info["file"] == name:
             return DATA_DIR / name
-    raise InputError(f"unknown example {name!r}; available: {', '.join(EXAMPLES)}")
+    if name in OTHER_FILES:
+        return DATA_DIR / name
+    raise InputError(f"unknown example {name!r}; available: {', '.join([*EXAMPLES, *OTHER_FILES])}")
 
 
-__all__ = ["DATA_DIR", "EXAMPLES", "example_path"]
+__all__ = ["DATA_DIR", "EXAMPLES", "OTHER_FILES", "example_path"]
