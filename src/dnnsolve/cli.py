@@ -19,6 +19,7 @@ from rich.table import Table
 from .cli_batch import batch_command, batch_suite_command
 from .cli_image import image_app
 from .cli_lp import lp_command, qp_command
+from .cli_lwl import autoencode_command, classify_command, nmf_command
 from .cli_pde import pde_command
 from .cli_rrr import rrr_app
 from .cli_schedule import schedule_command
@@ -617,6 +618,9 @@ def version() -> None:
 
 
 app.command("pde")(pde_command)
+rrr_app.command("nmf")(nmf_command)
+rrr_app.command("classify")(classify_command)
+rrr_app.command("autoencode")(autoencode_command)
 app.command("batch")(batch_command)
 app.command("bench-batch")(batch_suite_command)
 

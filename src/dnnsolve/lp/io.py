@@ -56,6 +56,9 @@ def new_highs(threads: int | None = 1) -> Any:
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     if threads is not None:
+        # HiGHS keeps one global thread pool per process and refuses to run (status "Not Set")
+        # when a later model asks for another thread count; start a fresh pool instead
+        highspy.Highs.resetGlobalScheduler(True)
         h.setOptionValue("threads", int(threads))
     return h
 

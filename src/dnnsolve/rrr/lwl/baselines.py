@@ -1,0 +1,197 @@
+"""Gradient / classical baselines for the LWL comparisons, on the same architectures.
+
+- :func:`gradient_classifier`: the same ReLU network n_in -> hidden -> classes trained on
+  cross-entropy by Adam or SGD (mini-batches of the same size as RRR's).
+- :func:`multiplicative_nmf`: Lee-Seung multiplicative updates, batched over restarts.
+- :func:`cd_nmf`: scikit-learn's coordinate-descent NMF (the paper's comparison), if installed.
+Success of an NMF is judged by :func:`~.nmf.nmf_residual`, as for RRR.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import torch
+
+from ...core.errors import InputError
+from .nmf import nmf_residual
+
+
+def gradient_classifier(
+    x_train,
+    y_train,
+    hidden: list[int],
+    *,
+    x_test=None,
+    y_test=None,
+    optimizer: str = "adam",
+    lr: float | None = None,
+    batch: int = 128,
+    epochs: int = 100,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    time_limit: float | None = None,
+) -> dict:
+    """Train the ReLU MLP by Adam / SGD on cross-entropy; returns errors and time.
+
+    >>> x = np.array([[0.0, 1.0], [1.0, 0.0]] * 4)
+    >>> gradient_classifier(x, np.array([0, 1] * 4), [4], epochs=20, batch=8)["train_error"]
+    0.0
+    """
+    if optimizer not in ("adam", "sgd"):
+        raise InputError(f"optimizer must be adam or sgd, got {optimizer!r}")
+    torch.manual_seed(int(seed))
+    xtr = torch.as_tensor(np.asarray(x_train), dtype=torch.float32, device=device)
+    ytr = torch.as_tensor(np.asarray(y_train), dtype=torch.long, device=device)
+    nc = int(ytr.max()) + 1 if y_test is None else int(max(ytr.max(), int(np.max(y_test)))) + 1
+    layers: list[torch.nn.Module] = []
+    sizes = [xtr.shape[1], *hidden]
+    for a, b in itertools.pairwise(sizes):
+        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+    layers.append(torch.nn.Linear(sizes[-1], nc))
+    net = torch.nn.Sequential(*layers).to(device)
+    params = list(net.parameters())
+    step_size = lr or (1e-2 if optimizer == "adam" else 0.5)
+    moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
+    t_adam = 0
+
+    def update() -> None:
+        # plain Adam (Kingma & Ba defaults) / SGD step, written out: torch.optim's first step
+        # imports the compiler stack (seconds), which dominates these small runs
+        nonlocal t_adam
+        t_adam += 1
+        with torch.no_grad():
+            for p, (m1, m2) in zip(params, moments):
+                if p.grad is None:
+                    continue
+                if optimizer == "sgd":
+                    p -= step_size * p.grad
+                    continue
+                m1.mul_(0.9).add_(p.grad, alpha=0.1)
+                m2.mul_(0.999).addcmul_(p.grad, p.grad, value=0.001)
+                mhat = m1 / (1 - 0.9**t_adam)
+                vhat = m2 / (1 - 0.999**t_adam)
+                p -= step_size * mhat / (vhat.sqrt() + 1e-8)
+                p.grad = None
+
+    n = xtr.shape[0]
+    t0 = time.perf_counter()
+    history = []
+    for epoch in range(1, epochs + 1):
+        perm = torch.randperm(n, device=device)
+        for i in range(0, n, batch):
+            idx = perm[i : i + batch]
+            loss = torch.nn.functional.cross_entropy(net(xtr[idx]), ytr[idx])
+            for p in params:
+                p.grad = None
+            loss.backward()
+            update()
+        if epoch % 10 == 0 or epoch == epochs:
+            with torch.no_grad():
+                history.append(
+                    {
+                        "step": epoch,
+                        "train_error": float((net(xtr).argmax(1) != ytr).float().mean()),
+                    }
+                )
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            break
+    elapsed = time.perf_counter() - t0
+    with torch.no_grad():
+        out = {
+            "train_error": float((net(xtr).argmax(1) != ytr).float().mean()),
+            "time_s": elapsed,
+            "epochs": epoch,
+            "history": history,
+        }
+        if x_test is not None:
+            xte = torch.as_tensor(np.asarray(x_test), dtype=torch.float32, device=device)
+            yte = torch.as_tensor(np.asarray(y_test), dtype=torch.long, device=device)
+            out["test_error"] = float((net(xte).argmax(1) != yte).float().mean())
+    return out
+
+
+def multiplicative_nmf(
+    data: np.ndarray,
+    rank: int,
+    *,
+    restarts: int = 1,
+    max_iter: int = 100_000,
+    success_tol: float = 1e-6,
+    seed: int = 0,
+    time_limit: float | None = None,
+) -> dict:
+    """Lee-Seung multiplicative updates X ~ Z W^T for ``restarts`` random starts at once.
+
+    >>> out = multiplicative_nmf(np.outer([1.0, 2.0], [1.0, 3.0]), 1, max_iter=500)
+    >>> out["success_rate"]
+    1.0
+    """
+    x = torch.as_tensor(np.asarray(data, dtype=np.float64))
+    k, m = x.shape
+    g = torch.Generator().manual_seed(int(seed))
+    z = torch.rand(restarts, k, rank, generator=g, dtype=torch.float64) + 0.1
+    w = torch.rand(restarts, m, rank, generator=g, dtype=torch.float64) + 0.1
+    eps = 1e-300
+    t0 = time.perf_counter()
+    it = 0
+    for it in range(1, max_iter + 1):
+        z = z * (x @ w) / (z @ (w.transpose(1, 2) @ w) + eps)
+        w = w * (x.T @ z) / (w @ (z.transpose(1, 2) @ z) + eps)
+        if it % 200 == 0:
+            res = (x - z @ w.transpose(1, 2)).flatten(1).norm(dim=1) / x.norm()
+            if bool((res <= success_tol).all()):
+                break
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                break
+    elapsed = time.perf_counter() - t0
+    errs = [nmf_residual(data, w[i].numpy(), z[i].numpy()) for i in range(restarts)]
+    solved = [e <= success_tol for e in errs]
+    return {
+        "solved": solved,
+        "success_rate": float(np.mean(solved)),
+        "errors": errs,
+        "best_error": min(errs),
+        "iterations": it,
+        "time_s": elapsed,
+    }
+
+
+def cd_nmf(
+    data: np.ndarray,
+    rank: int,
+    *,
+    restarts: int = 1,
+    max_iter: int = 100_000,
+    success_tol: float = 1e-6,
+    seed: int = 0,
+    time_limit: float | None = None,
+) -> dict:
+    """scikit-learn coordinate-descent NMF (random init, tol 0) from ``restarts`` seeds."""
+    try:
+        from sklearn.decomposition import NMF
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise InputError("coordinate-descent NMF needs scikit-learn") from exc
+    import warnings
+
+    errs, t0 = [], time.perf_counter()
+    for r in range(restarts):
+        model = NMF(
+            rank, init="random", solver="cd", tol=0.0, max_iter=max_iter, random_state=int(seed) + r
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            z = model.fit_transform(np.asarray(data, dtype=np.float64))
+        errs.append(nmf_residual(data, model.components_.T, z))
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            break
+    solved = [e <= success_tol for e in errs]
+    return {
+        "solved": solved,
+        "success_rate": float(np.mean(solved)),
+        "errors": errs,
+        "best_error": min(errs),
+        "time_s": time.perf_counter() - t0,
+    }
