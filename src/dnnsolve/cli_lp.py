@@ -15,6 +15,7 @@ best point so far is still written).
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -78,12 +79,15 @@ def _run(kind: str, file: Path, method: str, options: dict[str, Any], **o: Any) 
     finally:
         if progress is not None:
             progress.stop()
-    if output is not None:
+    to_stdout = str(output) == "-"
+    if to_stdout:
+        sys.stdout.write(result.to_json() + "\n")
+    elif output is not None:
         if output.is_dir():
             raise InputError("--output must be a file path, not a folder", path=str(output))
         result.save(output)
     ex = result.extra
-    if not quiet:
+    if not quiet and not to_stdout:
         table = Table(title=f"dnnsolve solve {kind} {lp.name}", show_header=False)
         table.add_column("", style="bold")
         table.add_column("")

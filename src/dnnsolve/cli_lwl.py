@@ -19,6 +19,7 @@ still written).
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -50,9 +51,12 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no summary table")]
 
 
 def _finish(result: Result, output: Path | None, quiet: bool, rows: list[tuple[str, str]]) -> None:
-    if output is not None:
+    to_stdout = str(output) == "-"
+    if to_stdout:
+        sys.stdout.write(result.to_json() + "\n")
+    elif output is not None:
         result.save(output)
-    if not quiet:
+    if not quiet and not to_stdout:
         table = Table(title=f"dnnsolve rrr {result.problem.removeprefix('lwl-')}")
         table.add_column("", style="bold")
         table.add_column("")

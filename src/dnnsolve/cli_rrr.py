@@ -114,12 +114,15 @@ def _run(label: str, problem, opts: dict) -> None:
     result.extra["cli"] = {
         k: (str(v) if isinstance(v, Path) else v) for k, v in opts.items() if k != "quiet"
     }
-    if opts["output"] is not None:
+    to_stdout = str(opts["output"]) == "-"
+    if to_stdout:
+        sys.stdout.write(result.to_json() + "\n")
+    elif opts["output"] is not None:
         try:
             result.save(opts["output"])
         except OSError as exc:
             _fail(f"cannot write {opts['output']}: {exc}")
-    if not opts["quiet"]:
+    if not opts["quiet"] and not to_stdout:
         out.print(_summary(result, label, problem))
     if result.stop_reason == "interrupted":
         err.print(f"interrupted after {result.steps} iterations")
