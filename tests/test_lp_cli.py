@@ -103,3 +103,31 @@ def test_random_qp_rows_against_osqp():
     assert row["osqp_rel_gap"] is not None and row["osqp_rel_gap"] < 1e-3
     s = _summarize(rows)
     assert s["methods"]["pdhg"]["meets_target"] == 1
+
+
+INFEASIBLE_MPS = """NAME          INF
+ROWS
+ N  OBJ
+ G  R1
+ L  R2
+COLUMNS
+    X         OBJ            1.0   R1             1.0
+    X         R2             1.0
+RHS
+    RHS       R1             2.0   R2             1.0
+ENDATA
+"""
+
+
+def test_cli_exit_1_when_not_optimal(tmp_path):
+    """x >= 2 and x <= 1: infeasible; a too-small iteration budget: not optimal either."""
+    bad = tmp_path / "inf.mps"
+    bad.write_text(INFEASIBLE_MPS)
+    out = tmp_path / "inf.json"
+    r = CliRunner().invoke(app(), ["lp", str(bad), "--device", "cpu", "-q", "-o", str(out)])
+    assert r.exit_code == 1, r.output
+    assert "infeasible" in r.output
+    assert json.loads(out.read_text())["extra"]["status"] == "infeasible"  # still written
+    r = CliRunner().invoke(app(), ["lp", str(write_tiny(tmp_path)), "--device", "cpu", "-q",
+                                   "--max-iter", "3"])  # fmt: skip
+    assert r.exit_code == 1 and "max_iter" in r.output, r.output

@@ -8,7 +8,9 @@ primal residual, dual residual and duality gap, the status (optimal / infeasible
 max_iter / time_limit / interrupted) and, with ``--reference``, HiGHS's objective, time and the
 relative gap to it.
 
-Exit codes: 0 solved or stopped at a limit, 2 bad input (one line on stderr), 130 Ctrl-C (the
+Exit codes: 0 solved to the tolerance; 1 no optimal point: the problem was found infeasible or
+unbounded, or a limit (``--max-iter``, ``--time-limit``) stopped the method first (one line on
+stderr says which; the JSON is still written); 2 bad input (one line on stderr); 130 Ctrl-C (the
 best point so far is still written).
 """
 
@@ -29,6 +31,7 @@ from .core.errors import InputError
 __all__ = ["lp_command", "qp_command"]
 
 EXIT_INTERRUPTED = 130
+EXIT_NOT_OPTIMAL = 1
 out = Console()
 err = Console(stderr=True)
 
@@ -120,6 +123,15 @@ def _run(kind: str, file: Path, method: str, options: dict[str, Any], **o: Any) 
             "interrupted: the best point so far was kept" + (f" in {output}" if output else "")
         )
         raise typer.Exit(EXIT_INTERRUPTED)
+    status = ex["status"]
+    if status != "optimal":
+        where = f" (result written to {output})" if output is not None and not to_stdout else ""
+        why = {
+            "infeasible": "the problem is infeasible (certificate found)",
+            "unbounded": "the problem is unbounded (certificate found)",
+        }.get(status, f"stopped by a limit ({status}) before reaching the tolerance")
+        err.print(f"{lp.name}: {why}{where}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_NOT_OPTIMAL)
 
 
 _METHOD_HELP_LP = "pdhg (restarted PDHG), energy (penalty network), projection, highs."
