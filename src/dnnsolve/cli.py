@@ -447,7 +447,8 @@ def demo(
     ] = None,
 ) -> None:
     """Solve the bundled examples (MaxCut, MIS, colouring, SAT) and compare with their optima;
-    denoise a bundled image crop with a Deep Decoder."""
+    denoise a bundled image crop with a Deep Decoder; solve the heat equation with a PINN, the
+    bundled LP, Sudoku and task graph."""
     from .core.callbacks import RichProgress
     from .data import EXAMPLES, example_path
     from .methods import solve
@@ -472,6 +473,9 @@ def demo(
     image_rows = _demo_images(device, seed, quiet)
     results += [r.to_dict(history=False) for r in image_rows.pop("results")]
     out.print(_result_table(image_rows["rows"], title="images (bundled, simulated noise)"))
+    more = _demo_more(device, seed)
+    results += [r.to_dict(history=False) for r in more.pop("results")]
+    out.print(_result_table(more["rows"], title="PDE, LP, RRR and scheduling (bundled inputs)"))
     if output is not None:
         from .core.result import atomic_write_text
 
@@ -510,6 +514,53 @@ def _demo_images(device: str, seed: int, quiet: bool) -> dict:
         "time_s": round(res.result.time_s, 1),
     }
     return {"rows": [row], "results": [res.result]}
+
+
+def _demo_more(device: str, seed: int) -> dict:
+    """The other families on bundled inputs, each with an independent check beside it."""
+    import numpy as np
+
+    from .data import example_path
+    from .lp import solve_lp
+    from .methods import solve
+    from .pde import solve_pde
+    from .rrr.constraints import LatinRRR, parse_grid
+    from .rrr.constraints import solve as rrr_solve
+    from .schedule.baselines import list_schedule
+    from .schedule.graph import read_task_graph
+
+    rows, results = [], []
+    pde = solve_pde("heat", adam_steps=500, lbfgs_steps=200, interior=500, boundary=100,
+                    options={"hidden": 20, "layers": 3}, device=device, seed=seed)  # fmt: skip
+    rows.append({"problem": "pde heat", "instance": "u_t = 0.4 u_xx", "method": "pinn",
+                 "result": f"rel. L2 {pde.relative_l2:.1e}", "check": "analytic solution",
+                 "time_s": round(pde.result.time_s, 1)})  # fmt: skip
+    results.append(pde.result)
+    lp = solve_lp(example_path("lp_example.mps"), method="pdhg", device=device, seed=seed,
+                  reference=True)  # fmt: skip
+    gap = lp.extra.get("gap_to_reference")
+    rows.append({"problem": "lp", "instance": "lp_example.mps", "method": "pdhg",
+                 "result": f"{lp.objective:.6g} ({lp.extra['status']})",
+                 "check": f"HiGHS {lp.reference:.6g}, gap {gap:.1e}" if gap is not None else "–",
+                 "time_s": round(lp.time_s, 2)})  # fmt: skip
+    results.append(lp)
+    path = example_path("sudoku_example.txt")
+    sudoku = rrr_solve(LatinRRR(parse_grid(path.read_text(), str(path)), box="auto"),
+                       seed=seed, device=device, time_limit=30)  # fmt: skip
+    rows.append({"problem": "rrr sudoku", "instance": path.name, "method": "rrr",
+                 "result": "solved" if sudoku.feasible else "not solved",
+                 "check": "rows, columns, boxes, givens", "time_s": round(sudoku.time_s, 2)})  # fmt: skip
+    results.append(sudoku)
+    path = example_path("schedule_example.gml")
+    sched = solve("schedule", path, device=device, seed=seed, options={"stages": 4},
+                  time_limit=30)  # fmt: skip
+    greedy = list_schedule(read_task_graph(path), 4)
+    rows.append({"problem": "schedule", "instance": f"{path.name}, 4 stages", "method": "gumbel",
+                 "result": f"{sched.objective:.6g}" + (" legal" if sched.feasible else " illegal"),
+                 "check": f"list scheduling {np.round(greedy.objective, 6):g}",
+                 "time_s": round(sched.time_s, 2)})  # fmt: skip
+    results.append(sched)
+    return {"rows": rows, "results": results}
 
 
 def _suite_names() -> str:
