@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,23 +46,27 @@ class Outcome:
     crash: str | None = None
 
 
-class Backend:
+class Backend(ABC):
     """The interface the runner drives (see the module docstring)."""
 
     name = "backend"
     capacity = 1
 
+    @abstractmethod
     def submit(self, task: dict, attempt: int) -> None:
-        raise NotImplementedError
+        """See the module docstring."""
 
+    @abstractmethod
     def wait(self, timeout: float | None = None) -> list[Outcome]:
-        raise NotImplementedError
+        """See the module docstring."""
 
+    @abstractmethod
     def pending(self) -> int:
-        raise NotImplementedError
+        """See the module docstring."""
 
-    def shutdown(self, cancel: bool = False) -> None:
+    def shutdown(self, cancel: bool = False) -> None:  # optional: the default holds nothing
         """Release workers; ``cancel`` stops running tasks instead of letting them finish."""
+        return None
 
 
 class InlineBackend(Backend):

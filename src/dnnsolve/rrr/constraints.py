@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -55,7 +56,7 @@ __all__ = [
 # ----------------------------------------------------------------------------- base class
 
 
-class RRRProblem:
+class RRRProblem(ABC):
     """A constraint problem for RRR: two projections, a random start, decode and verify.
 
     Subclasses set ``name``, ``instance``, ``shape`` (per restart) and implement
@@ -67,26 +68,30 @@ class RRRProblem:
     instance = "instance"
     shape: tuple[int, ...] = ()
 
-    def project_a(self, x: Tensor) -> Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def project_a(self, x: Tensor) -> Tensor:
+        """See the class docstring."""
 
-    def project_b(self, x: Tensor) -> Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def project_b(self, x: Tensor) -> Tensor:
+        """See the class docstring."""
 
     def init(self, restarts: int, generator: torch.Generator, device, dtype) -> Tensor:
         """Random starting points, uniform in [0, 1)."""
         x = torch.rand((restarts, *self.shape), generator=generator, dtype=dtype)
         return x.to(device)
 
-    def decode(self, pa: Tensor) -> Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def decode(self, pa: Tensor) -> Tensor:
+        """See the class docstring."""
 
-    def is_solved(self, pa: Tensor) -> Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def is_solved(self, pa: Tensor) -> Tensor:
+        """See the class docstring."""
 
-    def verify(self, solution: np.ndarray) -> tuple[float, bool]:  # pragma: no cover
+    @abstractmethod
+    def verify(self, solution: np.ndarray) -> tuple[float, bool]:
         """(objective, feasible) recomputed in NumPy from the decoded solution."""
-        raise NotImplementedError
 
     def to_json(self, solution: np.ndarray) -> Any:
         return np.asarray(solution).tolist()
