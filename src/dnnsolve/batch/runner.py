@@ -9,9 +9,12 @@ Ctrl-C cancels what is pending, keeps every finished record, and the report says
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +62,26 @@ class BatchReport:
 def _counts_text(counts: dict[str, int]) -> str:
     colours = {"ok": "green", "failed": "red", "retried": "yellow", "skipped": "cyan"}
     return "  ".join(f"[{colours[k]}]{k} {counts[k]}[/]" for k in STATUSES)
+
+
+@contextlib.contextmanager
+def _ctrl_c_flag() -> Iterator[threading.Event]:
+    """An event set by the first Ctrl-C (SIGINT) while the block runs (main thread only)."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def on_sigint(signum, frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_batch(
@@ -192,22 +215,29 @@ def run_batch(
                     bar.update(ptask, description=f"batch ({be.name})")
                     for t in todo:
                         be.submit(t.to_dict(), 1)
-                    while be.pending():
-                        for o in be.wait(timeout=0.5):
-                            handle(o)
-                        bar.update(
-                            ptask,
-                            completed=counts["skipped"] + counts["ok"] + counts["failed"],
-                            counts=_counts_text(counts),
-                        )
+                    # Ctrl-C sets a flag checked between waits, so it never lands inside the
+                    # backend's own code (Ray's client); a second Ctrl-C interrupts at once
+                    with _ctrl_c_flag() as stop:
+                        while be.pending() and not stop.is_set():
+                            for o in be.wait(timeout=0.5):
+                                handle(o)
+                            bar.update(
+                                ptask,
+                                completed=counts["skipped"] + counts["ok"] + counts["failed"],
+                                counts=_counts_text(counts),
+                            )
+                    interrupted = stop.is_set()
                 except KeyboardInterrupt:
                     interrupted = True
-                else:
+                if not interrupted:
                     be.shutdown()
     finally:
         sink.close()
         if be is not None:  # after an error or Ctrl-C: stop what still runs (no-op otherwise)
-            be.shutdown(cancel=True)
+            try:
+                be.shutdown(cancel=True)
+            except Exception as exc:  # the finished records are safe; say why workers linger
+                Console(stderr=True).print(f"note: stopping the workers failed: {exc}")
     wanted = set(ids)
     return BatchReport(
         out=Path(out),
