@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 
 import numpy as np
@@ -17,33 +16,12 @@ from dnnsolve.bench.harness import Instance, SuiteContext
 from dnnsolve.bench.suites.lp import _qp_rows, _summarize, clp_references, random_qp
 from dnnsolve.cli_lp import lp_command, qp_command
 from dnnsolve.core.errors import InputError
-
-TINY_MPS = """NAME          TINY
-ROWS
- N  COST
- L  LIM1
- G  LIM2
- E  EQ
-COLUMNS
-    X         COST          -1.0   LIM1           1.0
-    X         LIM2           1.0   EQ             1.0
-    Y         COST          -2.0   LIM1           1.0
-    Y         LIM2          -1.0   EQ             3.0
-RHS
-    RHS       COST          -3.0
-    RHS       LIM1           4.0   LIM2          -2.0
-    RHS       EQ             6.0
-BOUNDS
- UP BND       X              3.0
- FR BND       Y
-ENDATA
-"""
+from test_lp_io import write_tiny as _write_tiny
 
 
 def write_tiny(tmp_path):
-    p = tmp_path / "tiny.mps.gz"
-    p.write_bytes(gzip.compress(TINY_MPS.encode()))
-    return p
+    """The LP reader tests' tiny MPS (x = 3, y = 1, objective −2), gzipped."""
+    return _write_tiny(tmp_path, gz=True)
 
 
 def app() -> typer.Typer:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,7 +45,7 @@ def batch_norm(x: Tensor) -> Tensor:
     return torch.linalg.vector_norm(x.reshape(x.shape[0], -1), dim=1)
 
 
-class Projection:
+class Projection(ABC):
     """Nearest-point map onto a set, batched over a leading restart dimension.
 
     Subclasses implement :meth:`__call__` (``x`` of shape ``(B, ...)`` to a tensor of the
@@ -54,8 +55,9 @@ class Projection:
 
     name: str = "projection"
 
-    def __call__(self, x: Tensor) -> Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def __call__(self, x: Tensor) -> Tensor:
+        """The nearest point of the set, restart by restart."""
 
     def distance(self, x: Tensor) -> Tensor:
         """Distance from each restart of ``x`` to the set, shape ``(B,)``."""
