@@ -139,7 +139,7 @@ def test_solver_finds_target_and_reports_verified_result():
     assert r.objective == 8.0 and r.feasible
     assert r.solution == target.tolist()
     assert r.history and r.history[-1]["best_objective"] == 8.0
-    assert set(r.timings) == {"setup_s", "optimize_s", "polish_s", "total_s"}
+    assert set(r.timings) == {"setup_s", "baseline_s", "optimize_s", "polish_s", "total_s"}
 
 
 def test_solver_early_stopping_and_time_limit():

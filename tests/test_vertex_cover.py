@@ -155,7 +155,7 @@ def test_network_alone_is_feasible():
     for method in ("pcqo", "relu", "pignn"):
         r = solve(
             "vertex-cover", g, method=method, device="cpu", seed=0, steps=60, restarts=4,
-            polish=False,
+            polish=False, baseline=False,
         )  # fmt: skip
         assert r.feasible and r.found_by == "network" and _covers(g, _mask(g, r.solution))
 

@@ -616,6 +616,15 @@ def bench(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    ablation: Annotated[
+        bool,
+        typer.Option(
+            "--ablation",
+            help="Also run each method with stages switched off, at equal time: network only, "
+            "local search from random starts, from the classical heuristic's answer, and the "
+            "heuristic alone (columns network-only, random+polish, baseline+polish, baseline).",
+        ),
+    ] = False,
 ) -> None:
     """Run a benchmark suite; writes <out>/<suite>-<time>.json and .md.
 
@@ -648,6 +657,7 @@ def bench(
         max_n=max_n,
         options=_parse_pairs(option, "--option") or None,
         resume=resume,
+        ablation=ablation,
     )
     if not quiet:
         out.print(report.markdown)

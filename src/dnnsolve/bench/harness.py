@@ -46,9 +46,28 @@ class Instance:
     meta: dict = field(default_factory=dict)
 
 
+#: the ablation rows of ``dnnsolve bench SUITE --ablation``: solver settings that switch the
+#: stages of a default run off, each run at the same wall time as the default
+ABLATION_VARIANTS: dict[str, dict[str, Any]] = {
+    # decode + repair of the trained network, no local search, no classical heuristic
+    "network-only": {"polish": False, "baseline": False},
+    # the local search from the untrained network's (random) starts
+    "random+polish": {"steps": 0, "baseline": False},
+    # the local search from copies of the classical heuristic's answer
+    "baseline+polish": {"network": False, "warm_start": 1.0},
+    # the classical heuristic alone
+    "baseline": {"network": False, "polish": False},
+}
+
+
 @dataclass
 class SuiteContext:
-    """What a suite's functions receive: the run's options and a way to run a method."""
+    """What a suite's functions receive: the run's options and a way to run a method.
+
+    With ``ablation`` set, every :meth:`run` also runs the :data:`ABLATION_VARIANTS` of the
+    same method at the same time limit and adds their verified objectives to the row as
+    columns named after the variants (None where the variant found nothing verified).
+    """
 
     device: torch.device
     time_limit: float
@@ -58,6 +77,7 @@ class SuiteContext:
     max_n: int | None = None
     data: Path | None = None
     options: dict | None = None
+    ablation: bool = False
 
     def data_folder(self, suite: Suite, subdir: str | None = None) -> Path:
         """``<data>/<subdir>`` (default: the suite's ``data_subdir``), checked to exist."""
@@ -73,17 +93,15 @@ class SuiteContext:
         recheck: Callable[[Any], float | None] | None = None,
         options: dict | None = None,
         time_limit: float | None = None,
+        config: dict | None = None,
     ) -> dict:
         """One ``dnnsolve.solve`` call → row fields (``objective``, ``time_s``, ``error``...).
 
         ``recheck(solution)`` recomputes the objective of ``Result.solution``
         independently (None when it is not valid); the row's ``recheck`` is
-        whether it agrees.
+        whether it agrees. ``config`` overrides solver settings (``SolverConfig`` fields).
         """
-        return _run_method(
-            problem,
-            instance,
-            method,
+        kw = dict(
             device=self.device,
             time_limit=self.time_limit if time_limit is None else time_limit,
             seed=self.seed,
@@ -91,6 +109,13 @@ class SuiteContext:
             options={**(self.options or {}), **(options or {})} or None,
             recheck=recheck,
         )
+        row = _run_method(problem, instance, method, config=config, **kw)
+        if self.ablation and not config:
+            for variant, overrides in ABLATION_VARIANTS.items():
+                other = _run_method(problem, instance, method, config=overrides, **kw)
+                ok = other["objective"] is not None and other.get("recheck") is not False
+                row[variant] = other["objective"] if ok else None
+        return row
 
 
 def _default_summary(rows: list[dict]) -> dict:
@@ -408,6 +433,7 @@ def _run_method(
     reference: float | None,
     options: dict | None,
     recheck: Callable[[Any], float | None] | None = None,
+    config: dict | None = None,
 ) -> dict:
     """One ``dnnsolve.solve`` call → row fields; exceptions become an ``error`` field."""
     from ..methods import solve
@@ -423,6 +449,7 @@ def _run_method(
             seed=seed,
             reference=reference,
             options=options,
+            **(config or {}),
         )
     except Exception as exc:
         return {
@@ -529,6 +556,7 @@ def _summary_lines(summary: dict) -> list[str]:
 
 def _markdown(suite: Suite, rows, summary, hw, settings) -> str:
     cols = [c for c in suite.columns if any(c in r for r in rows)] or list(suite.columns)
+    cols += [v for v in ABLATION_VARIANTS if v not in cols and any(v in r for r in rows)]
     head = [
         f"# dnnsolve bench: {suite.name}",
         "",
@@ -631,6 +659,7 @@ def run_suite(
     max_n: int | None = None,
     options: dict | None = None,
     resume: Path | None = None,
+    ablation: bool = False,
 ) -> BenchReport:
     """Run ``suite`` and write ``<out>/<suite>-<timestamp>.json`` and ``.md``.
 
@@ -639,7 +668,9 @@ def run_suite(
     subset (``"G14,G15"``, ``"G1-G10"``, globs) and ``limit`` keeps the first K.
     ``cpsat`` forces (True) or disables (False) the CP-SAT column of the gset
     suite (default: only graphs with ≤ 200 vertices); ``max_n`` caps the regular
-    suite (default 10^5 on CPU, 10^6 on CUDA). A method that fails on an
+    suite (default 10^5 on CPU, 10^6 on CUDA). ``ablation`` adds, for every method run, the
+    :data:`ABLATION_VARIANTS` at the same time limit (columns named after them). A method that
+    fails on an
     instance gives a row with ``error`` set and the run goes on.
 
     The JSON and Markdown files are rewritten (atomically) after every
@@ -672,6 +703,7 @@ def run_suite(
         max_n=max_n,
         data=Path(data) if data is not None else None,
         options=options,
+        ablation=ablation,
     )
     insts = s.instances(ctx)
     keep = set(select_instances([i.name for i in insts], instances))
@@ -684,6 +716,8 @@ def run_suite(
         "instances": len(insts),
         "baselines": baselines,
     }
+    if ablation:
+        settings["ablation"] = list(ABLATION_VARIANTS)
     if options:
         settings["options"] = dict(options)
     rows: list[dict] = []

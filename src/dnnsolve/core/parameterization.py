@@ -43,6 +43,16 @@ class Parameterization(nn.Module, metaclass=ABCMeta):
                 p.add_(noise * (scale * std).view(shape) * mask.view(shape).to(p.dtype))
         self.project_()
 
+    def warm_start_(
+        self, idx: torch.Tensor, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> bool:
+        """Move restarts ``idx`` to (near) the relaxed points ``x`` (len(idx), n).
+
+        Returns False when the parameterization cannot be set to a given output (networks
+        whose output is not a free parameter); the restarts are then left as they are.
+        """
+        return False
+
     def copy_restarts_(self, src: torch.Tensor, dst: torch.Tensor) -> None:
         """Copy the parameters of restarts ``src`` onto restarts ``dst`` (index tensors)."""
         with torch.no_grad():
@@ -119,6 +129,24 @@ class FreeVariables(Parameterization):
             width = self.init_std if self.squash == "clamp" else max(self.init_std, 1.0)
             self.theta.add_(scale * width * noise * mask[:, None].to(self.theta.dtype))
         self.project_()
+
+    def warm_start_(
+        self, idx: torch.Tensor, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> bool:
+        """Set restarts ``idx`` to ``x`` pulled 20 % toward ½ (a saturated squash would have
+        no gradient), plus a little noise so copies of one start do not move in lockstep."""
+        with torch.no_grad():
+            target = 0.5 + 0.8 * (x.to(self.theta) - 0.5)
+            if self.squash == "sigmoid":
+                theta = torch.logit(target)
+            elif self.squash == "tanh":
+                theta = torch.atanh(2.0 * target - 1.0)
+            else:
+                theta = target
+            noise = torch.randn(theta.shape, generator=generator, device=theta.device)
+            self.theta[idx] = theta + 0.1 * self.init_std * noise
+        self.project_()
+        return True
 
     def forward(self) -> torch.Tensor:
         return _SQUASH[self.squash](self.theta)

@@ -76,6 +76,27 @@ class Problem(ABC):
         """Improve a batch of discrete solutions within ``time_limit`` seconds (default: none)."""
         return z
 
+    #: name of the classical heuristic behind :meth:`baseline` (reported in results)
+    baseline_name: ClassVar[str] = "baseline"
+
+    def baseline(
+        self, time_limit: float | None, generator: torch.Generator | None = None
+    ) -> torch.Tensor | None:
+        """Discrete solutions (k, n) of the family's classical heuristic (default: none).
+
+        The solver runs it before training, inside the time limit, keeps its answer as a
+        candidate and seeds a share of the local-search starts (and, through :meth:`relax`,
+        of the network restarts) from it, so a default run is never worse than it.
+        ``time_limit`` is what the heuristic may spend at most (None: no limit).
+        """
+        return None
+
+    def relax(self, z: torch.Tensor) -> torch.Tensor | None:
+        """Relaxed points (k, n) in [0, 1] that decode to the discrete ``z`` (default: none).
+
+        Used to warm-start network restarts from the baseline's answer."""
+        return None
+
     def begin_phase(self, phase: str) -> None:
         """Called by the solver when a training phase starts (``"lbfgs"``); default: nothing.
 

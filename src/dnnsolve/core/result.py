@@ -55,8 +55,12 @@ class Result:
 
     ``objective`` and ``feasible`` come from the problem's independent
     verifier applied to ``solution``, never from the training loss.
-    ``found_by`` says which stage found the reported solution (``"network"``
-    or ``"local_search"``); ``stop_reason`` why training stopped: ``"steps"``
+    ``found_by`` says which stage found the reported solution: ``"network"`` (decoded and
+    repaired), ``"local_search"`` (the polish from the network's solutions), ``"baseline"``
+    (the family's classical heuristic, run inside the same time limit; ``extra["baseline"]``
+    has its objective and time) or ``"baseline+local_search"`` (the polish from the
+    heuristic's answer); families with runners of their own name their stages (``"dsatur"``,
+    ``"cadical"``, ...). ``stop_reason`` why training stopped: ``"steps"``
     (step budget), ``"converged"`` (patience), ``"time_limit"``, or
     ``"reference"`` (the known optimum / best-known value was reached),
     ``"interrupted"`` (Ctrl-C: the best verified solution found so far), ``"early_stop"`` (a

@@ -66,6 +66,12 @@ class SolverConfig:
     lbfgs_steps: int = 0  # L-BFGS iterations (strong Wolfe) after the first-order steps
     lbfgs_lr: float = 1.0
     lbfgs_history: int = 50
+    # the problem's classical heuristic runs first, inside time_limit; its answer is a
+    # candidate and seeds a share of the local-search starts and network restarts
+    baseline: bool = True
+    baseline_fraction: float = 0.1  # most of time_limit the heuristic may spend
+    warm_start: float = 0.125  # share of polish starts / network restarts from the baseline
+    network: bool = True  # False: no training, no network candidates (ablation rows)
     seed: int | None = 0
 
     def __post_init__(self) -> None:
@@ -79,6 +85,10 @@ class SolverConfig:
             raise ValueError("time_limit must be positive")
         if self.lbfgs_steps < 0 or not self.lbfgs_lr > 0 or self.lbfgs_history < 1:
             raise ValueError("lbfgs_steps must be >= 0, lbfgs_lr > 0 and lbfgs_history >= 1")
+        if not 0.0 <= self.warm_start <= 1.0:
+            raise ValueError(f"warm_start must be in [0, 1], got {self.warm_start!r}")
+        if not 0.0 < self.baseline_fraction <= 1.0:
+            raise ValueError(f"baseline_fraction must be in (0, 1], got {self.baseline_fraction!r}")
         if self.backtrack is not None and not self.backtrack > 1.0:
             raise ValueError(f"backtrack must be a factor > 1, got {self.backtrack!r}")
         lrs = np.atleast_1d(np.asarray(self.lr, dtype=float))
@@ -222,6 +232,14 @@ class Solver:
             train_budget = cfg.time_limit * (1.0 - keep)
         self._emit("on_start", cfg, problem)
 
+        t_base0 = time.perf_counter()
+        base = self._run_baseline(problem, gen, t_start) if not select_last else None
+        if base is not None:
+            g_score, g_z, g_found = base["score"], base["z"][base["best"]].clone(), "baseline"
+            if cfg.network:
+                self._warm_start_network(problem, param, opt, base["z"], gen)
+        t_base = time.perf_counter()
+
         eval_cost = 0.0  # seconds of the last evaluation (decode + repair + exact check)
 
         def evaluate(step: int, loss_val: float) -> bool:
@@ -269,8 +287,12 @@ class Solver:
         step = 0
         loss_val = math.nan
         t_opt = time.perf_counter()
+        reached = target is not None and g_score >= target
+        if reached:
+            stop_reason = "reference"
+        steps = cfg.steps if cfg.network and not reached else 0
         try:
-            for step in range(1, cfg.steps + 1):
+            for step in range(1, steps + 1):
                 prog = step / max(cfg.steps, 1)
                 hp_t = {k: v * hp_sched[k](prog) for k, v in hp.items()}
                 x = param()
@@ -373,12 +395,15 @@ class Solver:
             step, stop_reason, lbfgs_info = self._lbfgs(
                 problem, param, hp, hp_sched, step, evaluate, t_start, train_budget
             )
-        if not history or (
+        if (cfg.network and not reached and not history) or (
             select_last and stop_reason == "interrupted" and history[-1]["step"] != step
         ):
             # problems that return their last iterate return the one training stopped at
             evaluate(step, loss_val)
-        returned = {"by": "network", "step": history[-1]["step"] if select_last else None}
+        returned = {
+            "by": "network",
+            "step": history[-1]["step"] if select_last and history else None,
+        }
         for m in monitors:
             offer = m.candidate()
             if offer is None:
@@ -396,8 +421,9 @@ class Solver:
             returned["why"] = early_stop
         t_polish = time.perf_counter()
 
+        starts = self._polish_starts(best_r, best_zr, base)
         polish = (
-            use_polish and best_zr is not None and stop_reason not in ("reference", "interrupted")
+            use_polish and starts is not None and stop_reason not in ("reference", "interrupted")
         )
         budget = cfg.polish_time
         if polish and cfg.time_limit is not None:
@@ -405,10 +431,7 @@ class Solver:
             budget = remaining if budget is None else min(budget, remaining)
             polish = remaining > 0.0  # the time limit is spent: no local search
         if polish:
-            order = torch.argsort(best_r, descending=True)
-            k = cfg.polish_top or B
-            cand = best_zr[order[:k]]
-            cand = torch.unique(cand, dim=0) if cand.shape[0] > 1 else cand
+            cand, from_base = starts
             try:
                 polished = problem.local_search(cand, budget, gen)
             except KeyboardInterrupt:
@@ -418,7 +441,8 @@ class Solver:
                     s = problem.score(problem.evaluate(polished)).to(torch.float64)
                 i = int(torch.argmax(s))
                 if float(s[i]) > g_score:
-                    g_score, g_z, g_found = float(s[i]), polished[i].clone(), "local_search"
+                    g_score, g_z = float(s[i]), polished[i].clone()
+                    g_found = "baseline+local_search" if from_base[i] else "local_search"
         t_end = time.perf_counter()
 
         sol = g_z.detach().cpu().numpy() if g_z is not None else np.zeros(n, dtype=np.int64)
@@ -460,7 +484,8 @@ class Solver:
             restarts=B,
             hparams=hparams,
             timings={
-                "setup_s": t_opt - t_start,
+                "setup_s": t_opt - t_start - (t_base - t_base0),
+                "baseline_s": t_base - t_base0,
                 "optimize_s": t_polish - t_opt,
                 "polish_s": t_end - t_polish,
                 "total_s": t_end - t_start,
@@ -469,6 +494,7 @@ class Solver:
             extra={
                 "config": config,
                 "nan_resets": nan_resets,
+                **({"baseline": base["info"]} if base is not None else {}),
                 **({"backtracks": backtracks} if cfg.backtrack else {}),
                 **({"lbfgs": lbfgs_info} if lbfgs_info is not None else {}),
                 **(
@@ -482,6 +508,69 @@ class Solver:
         result.solution_array = sol
         self._emit("on_end", result)
         return result
+
+    def _run_baseline(self, problem: Problem, gen, t_start: float) -> dict | None:
+        """Run the problem's classical heuristic (if any) and score its solutions."""
+        cfg = self.config
+        if not cfg.baseline:
+            return None
+        limit = None if cfg.time_limit is None else cfg.time_limit * cfg.baseline_fraction
+        t0 = time.perf_counter()
+        z = problem.baseline(limit, gen)
+        if z is None or len(z) == 0:
+            return None
+        with torch.no_grad():
+            ev = problem.evaluate(z)
+            s = problem.score(ev).to(torch.float64)
+        i = int(torch.argmax(s))
+        if not math.isfinite(float(s[i])):
+            return None  # an infeasible heuristic answer is no candidate
+        info = {
+            "name": problem.baseline_name,
+            "objective": float(ev.objective[i]),
+            "time_s": time.perf_counter() - t0,
+        }
+        return {"z": z, "best": i, "score": float(s[i]), "info": info}
+
+    def _warm_start_network(self, problem, param, opt, zb: torch.Tensor, gen) -> None:
+        """Move the last ``warm_start`` share of the restarts to the baseline's answers."""
+        B = param.restarts
+        k = math.ceil(self.config.warm_start * B) if B > 1 else 0
+        if k == 0:
+            return
+        x = problem.relax(zb)
+        if x is None:
+            return
+        idx = torch.arange(B - k, B, device=x.device)
+        if param.warm_start_(idx, x[torch.arange(k, device=x.device) % len(x)], gen):
+            opt.reset_(torch.isin(torch.arange(B, device=x.device), idx))
+
+    def _polish_starts(self, best_r, best_zr, base) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Local-search starts: the best network restarts, a ``warm_start`` share of baseline
+        copies (all of them without a network), and which start came from the baseline."""
+        cfg = self.config
+        k = cfg.polish_top or len(best_r)
+        parts, origin = [], []
+        n_base = 0
+        if base is not None:
+            n_base = k if best_zr is None else math.ceil(cfg.warm_start * k)
+        if best_zr is not None and k - n_base > 0:
+            order = torch.argsort(best_r, descending=True)
+            cand = best_zr[order[: k - n_base]]
+            cand = torch.unique(cand, dim=0) if cand.shape[0] > 1 else cand
+            parts.append(cand)
+            origin.append(torch.zeros(len(cand), dtype=torch.bool))
+        if n_base:
+            zb = base["z"]
+            # the baseline's best answer first, then its other answers, cycled
+            order = torch.cat([torch.tensor([base["best"]]), torch.arange(len(zb))])
+            pick = order[torch.arange(n_base) % len(order)]
+            zb = zb[pick.to(zb.device)]
+            parts.append(zb.to(parts[0].dtype) if parts else zb)
+            origin.append(torch.ones(n_base, dtype=torch.bool))
+        if not parts:
+            return None
+        return torch.cat(parts), torch.cat(origin)
 
     def _lbfgs(self, problem, param, hp, hp_sched, step, evaluate, t_start, budget):
         """Second phase: full-batch L-BFGS with a strong Wolfe line search (PINN practice).

@@ -359,6 +359,10 @@ class _Connector:
 # ---------------------------------------------------------------- the problem
 
 
+#: the sequential greedy baseline costs O(n · nnz); above this size the parallel one runs
+_SEQUENTIAL_GREEDY_MAX_N = 5000
+
+
 class CoveringProblem(Problem):
     """One problem of the dominating-set family on a graph; solutions are 0/1 vertex masks.
 
@@ -446,6 +450,24 @@ class CoveringProblem(Problem):
 
     def verify(self, solution: np.ndarray) -> tuple[float, bool]:
         return CHECKS[self.kind.name](self.graph, solution)
+
+    baseline_name = "greedy"
+
+    def baseline(self, time_limit: float | None, generator=None) -> torch.Tensor:
+        """The sequential max-gain greedy with pruning
+        (:func:`~dnnsolve.baselines.greedy_domination`, O(n·nnz): up to n = 5000), else the
+        parallel greedy cover + prune from the empty set (connected kinds: then joined)."""
+        if not self.kind.connected and self.graph.n <= _SEQUENTIAL_GREEDY_MAX_N:
+            from ..baselines.domination import greedy_domination  # imports this module
+
+            sol = greedy_domination(self.kind.name, self.graph).solution
+            return torch.as_tensor(sol, dtype=torch.bool, device=self.device)[None]
+        empty = torch.zeros((1, self.n_vars), dtype=torch.bool, device=self.device)
+        with one_thread(self.device):
+            return self._flip(self._repair_y(empty, generator))
+
+    def relax(self, z: torch.Tensor) -> torch.Tensor:
+        return z.float()
 
     def local_search(
         self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None

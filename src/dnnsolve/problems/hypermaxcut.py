@@ -86,6 +86,16 @@ class HyperMaxCut(Problem):
                 total += float(w[e])
         return total, True
 
+    baseline_name = "random+1flip"
+
+    def baseline(self, time_limit: float | None, generator=None) -> torch.Tensor:
+        """Greedy 1-flip descent from 8 random partitions (the classical local-optimum cut)."""
+        z = torch.rand((8, self.n_vars), generator=generator, device=self.th.device) < 0.5
+        return greedy_descent(self.th, z, time_limit=time_limit)
+
+    def relax(self, z: torch.Tensor) -> torch.Tensor:
+        return z.float()
+
     def local_search(
         self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None
     ) -> torch.Tensor:

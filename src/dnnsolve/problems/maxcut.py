@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from ..baselines.greedy import greedy_maxcut
 from ..core.parameterization import FreeVariables
 from ..core.problem import Evaluation, Problem
 from ..graph import Graph
@@ -73,6 +74,17 @@ class MaxCut(Problem):
             return float("nan"), False
         cut = float(self.graph.weight[side[self.graph.src] != side[self.graph.dst]].sum())
         return cut, True
+
+    baseline_name = "greedy+1flip"
+
+    def baseline(self, time_limit: float | None, generator=None) -> torch.Tensor:
+        """Greedy placement by weighted degree, then 1-flip local search (the classical
+        heuristic, :func:`~dnnsolve.baselines.greedy_maxcut`)."""
+        side = greedy_maxcut(self.graph).solution
+        return torch.as_tensor(side, dtype=torch.bool, device=self.tg.device)[None]
+
+    def relax(self, z: torch.Tensor) -> torch.Tensor:
+        return z.float()
 
     def local_search(
         self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None

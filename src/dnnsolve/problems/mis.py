@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import torch
 
+from ..baselines.greedy import greedy_mis
 from ..core.parameterization import FreeVariables
 from ..core.problem import Evaluation, Problem
 from ..graph import EdgeIndex, Graph
@@ -132,6 +133,16 @@ class MaxIndependentSet(Problem):
         w = np.ones(self.graph.n) if self.graph.node_weight is None else self.graph.node_weight
         independent = not bool(np.any(sel[self.graph.src] & sel[self.graph.dst]))
         return float(w[sel].sum()), independent
+
+    baseline_name = "min-degree greedy"
+
+    def baseline(self, time_limit: float | None, generator=None) -> torch.Tensor:
+        """Dynamic min-degree greedy (weight aware, :func:`~dnnsolve.baselines.greedy_mis`)."""
+        mask = greedy_mis(self.graph).solution
+        return torch.as_tensor(mask, dtype=torch.bool, device=self.tg.device)[None]
+
+    def relax(self, z: torch.Tensor) -> torch.Tensor:
+        return z.float()
 
     def local_search(
         self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None

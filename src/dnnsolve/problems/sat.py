@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..baselines.sat import probsat
 from ..core.callbacks import Callback
 from ..core.errors import InputError
 from ..core.parameterization import FreeVariables
@@ -259,6 +260,19 @@ class Satisfiability(_ClauseProblem):
     def evaluate(self, z: torch.Tensor) -> Evaluation:
         soft, _ = self._counts(z)
         return Evaluation(soft, torch.ones_like(soft, dtype=torch.bool))
+
+    baseline_name = "probsat"
+
+    def baseline(self, time_limit: float | None, generator=None) -> torch.Tensor:
+        """One classical probSAT walker (:func:`~dnnsolve.baselines.probsat`) from a random
+        assignment, for ``time_limit`` seconds (100 n flips without a limit)."""
+        seed = generator.initial_seed() % 2**31 if generator is not None else 0
+        flips = 100 * self.n_vars if time_limit is None else None
+        run = probsat(self.cnf, time_limit=time_limit, max_flips=flips, seed=seed)
+        return torch.as_tensor(run.solution, dtype=torch.bool, device=self.ct.weight.device)[None]
+
+    def relax(self, z: torch.Tensor) -> torch.Tensor:
+        return z.float()
 
     def verify(self, solution: np.ndarray) -> tuple[float, bool]:
         r = self._check(solution)

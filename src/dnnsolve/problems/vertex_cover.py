@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from ..baselines.cover_clique import greedy_vertex_cover
 from ..core.problem import Evaluation, Problem
 from ..graph import Graph
 from ..methods import BuildContext, register_problem
@@ -82,6 +83,17 @@ class MinVertexCover(Problem):
         w = np.ones(g.n) if g.node_weight is None else g.node_weight
         covered = np.logical_or(sel[g.src], sel[g.dst])  # one entry per edge
         return float(w[sel].sum()), bool(covered.all())
+
+    baseline_name = "greedy"
+
+    def baseline(self, time_limit: float | None, generator=None) -> torch.Tensor:
+        """Complement of the min-degree greedy independent set
+        (:func:`~dnnsolve.baselines.greedy_vertex_cover`)."""
+        mask = greedy_vertex_cover(self.graph).solution
+        return torch.as_tensor(mask, dtype=torch.bool, device=self.tg.device)[None]
+
+    def relax(self, z: torch.Tensor) -> torch.Tensor:
+        return z.float()
 
     def local_search(
         self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None
