@@ -169,7 +169,9 @@ def test_inline_results_equal_sequential_solves(tmp_path):
         assert _recheck(rec) == rec["objective"] and rec["feasible"]
         assert rec["reference"] == (117 if t.problem == "maxcut" else 24)
         assert rec["objective"] <= rec["reference"]
-        assert rec["status"] == "ok" and rec["attempts"] == 1 and rec["history"]
+        assert rec["status"] == "ok" and rec["attempts"] == 1
+        # no training history only when the classical heuristic already met the optimum
+        assert rec["history"] or (rec["found_by"] == "baseline" and rec["gap"] == 0)
         assert set(rec) >= {"task_id", "input", "config", "error", "worker", "wall_s", "gap"}
 
 
