@@ -374,7 +374,7 @@ def test_schedule_suite_small(tmp_path):
         progress=False,
     )
     rows = rep.rows
-    assert {r["method"] for r in rows} == {"gumbel", "list", "cpsat", "highs"}
+    assert {r["method"] for r in rows} == {"gumbel", "list", "topo", "topo-dp", "cpsat", "highs"}
     for r in rows:
         assert r.get("error") is None
     g = next(r for r in rows if r["method"] == "gumbel")

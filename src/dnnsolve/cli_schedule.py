@@ -31,7 +31,8 @@ def schedule_command(
         int | None, typer.Option("--stages", "-D", help="Number of stages D (default: depth).")
     ] = None,
     method: Annotated[
-        str, typer.Option(help="gumbel (default), softmax, list, cpsat or highs.")
+        str,
+        typer.Option(help="gumbel (default), softmax, list, topo, topo-dp, cpsat or highs."),
     ] = "gumbel",
     objective: Annotated[
         str, typer.Option(help="balance (comm + w·peak memory) or latency (needs --capacity).")
@@ -78,6 +79,7 @@ def _schedule(
 ) -> None:  # fmt: skip
     from .core.callbacks import RichProgress
     from .methods import get_method, solve
+    from .schedule.baselines import BASELINES
     from .schedule.graph import read_task_graph
     from .schedule.report import write_schedule_figure
 
@@ -100,9 +102,7 @@ def _schedule(
     }
     config = {"restarts": restarts, "steps": steps, "time_limit": time_limit, "lr": lr}
     callbacks = (
-        []
-        if quiet or m.name in ("list", "cpsat", "highs")
-        else [RichProgress(f"schedule/{m.name}", console=_err)]
+        [] if quiet or m.name in BASELINES else [RichProgress(f"schedule/{m.name}", console=_err)]
     )
     result = solve(
         "schedule",

@@ -547,13 +547,18 @@ class Solver:
 
     def _polish_starts(self, best_r, best_zr, base) -> tuple[torch.Tensor, torch.Tensor] | None:
         """Local-search starts: the best network restarts, a ``warm_start`` share of baseline
-        copies (all of them without a network), and which start came from the baseline."""
+        copies (half when the network found nothing as good as the baseline: the starts go
+        where the better solutions are; all of them without a network), and which start came
+        from the baseline."""
         cfg = self.config
         k = cfg.polish_top or len(best_r)
         parts, origin = [], []
         n_base = 0
-        if base is not None:
-            n_base = k if best_zr is None else math.ceil(cfg.warm_start * k)
+        if base is not None and best_zr is None:
+            n_base = k
+        elif base is not None:
+            behind = float(best_r.max()) < base["score"]
+            n_base = math.ceil((max(cfg.warm_start, 0.5) if behind else cfg.warm_start) * k)
         if best_zr is not None and k - n_base > 0:
             order = torch.argsort(best_r, descending=True)
             cand = best_zr[order[: k - n_base]]

@@ -4,7 +4,8 @@
 * :mod:`~dnnsolve.schedule.generators` — random layered DAGs;
 * :mod:`~dnnsolve.schedule.problem` — :class:`SchedulingProblem` (loss, decode, evaluate, verify);
 * :mod:`~dnnsolve.schedule.gumbel` — the constrained Gumbel-softmax parameterization;
-* :mod:`~dnnsolve.schedule.baselines` — list scheduling, CP-SAT and HiGHS on the ILP;
+* :mod:`~dnnsolve.schedule.baselines` — list scheduling, topological partitions (greedy fill
+  and DP-optimal), CP-SAT and HiGHS on the ILP;
 * :mod:`~dnnsolve.schedule.report` — a Gantt-style PNG of a schedule.
 
 >>> from dnnsolve import solve

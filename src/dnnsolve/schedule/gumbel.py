@@ -35,7 +35,10 @@ class ConstrainedGumbel(Parameterization):
     without noise and odd ones with ``eval_noise`` (the paper keeps the best sample);
     ``hard=False`` returns the soft masked distributions instead. Node i's initial
     logits peak at stage ``level_i·(S−1)/(depth−1)`` with S = ``spread_over`` (default D;
-    the latency objective passes its estimated number of stages).
+    the latency objective passes its estimated number of stages); with ``balance_memory``
+    at the stage holding the middle of level i's memory when the levels are laid out in
+    order and cut into D equal shares of Σm (every stage starts near Σm/D).
+    :meth:`warm_start_` peaks restarts at a given schedule instead.
 
     >>> from dnnsolve.schedule.graph import TaskGraph
     >>> g = TaskGraph.from_edges(4, [(0, 1), (1, 2), (0, 3)])
@@ -58,6 +61,8 @@ class ConstrainedGumbel(Parameterization):
         spread: float = 1.0,
         eval_noise: float = 1.0,
         spread_over: int | None = None,
+        warm_peak: float = 3.0,
+        balance_memory: bool = False,
         device: torch.device | str = "cpu",
         generator: torch.Generator | None = None,
         levels: LevelStructure | None = None,
@@ -71,9 +76,17 @@ class ConstrainedGumbel(Parameterization):
         self.n, self.restarts, self.stages = graph.n, restarts, int(stages)
         self.tau, self.noise, self.strict, self.hard = float(tau), float(noise), strict, hard
         self.init_std, self.spread, self.eval_noise = init_std, float(spread), float(eval_noise)
+        self.warm_peak = float(warm_peak)
         depth = max(graph.depth - 1, 1)
         span = self.stages if spread_over is None else min(max(int(spread_over), 1), self.stages)
         target = torch.as_tensor(graph.level * (span - 1) / depth, dtype=torch.float32)
+        if balance_memory and graph.total_memory > 0 and spread_over is None:
+            # stage of the middle of each level's memory in the level order: every stage
+            # starts with about Σm/D (level-proportional stages are unbalanced on deep DAGs)
+            per_level = np.bincount(graph.level, weights=graph.memory, minlength=graph.depth)
+            mid = np.cumsum(per_level) - per_level / 2.0
+            st = np.minimum(np.floor(self.stages * mid / graph.total_memory), self.stages - 1)
+            target = torch.as_tensor(st[graph.level], dtype=torch.float32)
         self._target = target.round().to(dev)
         self.levels = levels if levels is not None else LevelStructure(graph, dev)
         self._prepare(graph, dev)
@@ -126,6 +139,23 @@ class ConstrainedGumbel(Parameterization):
                 d = torch.arange(self.stages, device=self.theta.device, dtype=torch.float32)
                 bias = -self.spread * (d[None, :] - self._target[:, None]).abs()
                 self.theta[idx] = self.init_std * noise + bias
+
+    def warm_start_(
+        self, idx: torch.Tensor, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> bool:
+        """Peak restarts ``idx`` at the stages of ``x`` (k, n, D one-hot, or (k, n) stages).
+
+        The logits fall off by ``warm_peak`` per stage away from the given stage, so the
+        noise-free decode reproduces the schedule and Gumbel samples explore its neighbours.
+        """
+        with torch.no_grad():
+            st = x.argmax(dim=-1) if x.dim() == 3 else x.round().long()
+            st = st.to(self.theta.device).float()
+            d = torch.arange(self.stages, device=self.theta.device, dtype=torch.float32)
+            bias = -self.warm_peak * (d.view(1, 1, -1) - st[..., None]).abs()
+            noise = torch.randn(bias.shape, generator=generator, device=self.theta.device)
+            self.theta[idx] = bias + self.init_std * noise
+        return True
 
     def _select(self, y: torch.Tensor) -> torch.Tensor:
         if not self.hard:

@@ -176,6 +176,10 @@ class SchedulingProblem(Problem):
         self._chunks = [
             nodes[i : i + chunk] for nodes in self.levels.nodes for i in range(0, len(nodes), chunk)
         ]
+        # per chunk, only the edges entering / leaving it: a chunk's legal windows then cost
+        # O(its edges), not O(m) (deep DAGs have hundreds of chunks per sweep)
+        self._chunk_edges = [self._edges_of(c, graph) for c in self._chunks]
+        self.kick = 0.02  # share of nodes an iterated-local-search kick moves at random
         self.norm = max(float(graph.comm.sum()) + self.memory_weight * total / D, 1e-9)
 
     # ------------------------------------------------------------------ relaxed side
@@ -224,7 +228,63 @@ class SchedulingProblem(Problem):
             z = torch.minimum(z.clamp_min(0), self.alap)
         return legalize(z, self.levels, self.strict, self.stages)
 
+    # ------------------------------------------------------------------ classical baseline
+    baseline_name = "topological partition / list scheduling"
+
+    def baseline(
+        self, time_limit: float | None, generator: torch.Generator | None = None
+    ) -> torch.Tensor | None:
+        """List scheduling and contiguous partitions of topological orders, best first.
+
+        The partitions (greedy fill up to Σm/D and the DP-optimal one, per order; see
+        :func:`~dnnsolve.schedule.baselines.topological_partition`) and the list schedule
+        are the classical answers a default run must never lose to; all legal ones are
+        returned so the polish starts from several.
+        """
+        from .baselines import list_schedule, topological_partition
+
+        t0 = time.perf_counter()
+        kw = dict(
+            stages=self.stages,
+            objective=self.objective,
+            memory_weight=self.memory_weight,
+            capacity=self.capacity,
+            strict=self.strict,
+        )
+        runs = [list_schedule(self.graph, **kw)]
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.0)
+        topo = topological_partition(self.graph, time_limit=left, **kw)
+        cands = [(r.objective, r.stages) for r in runs if r.legal]
+        for s in topo.extra["candidates"]:
+            ok, obj = self.verify(s)[::-1]
+            if ok:
+                cands.append((obj, s))
+        if not cands:
+            return None
+        cands.sort(key=lambda c: c[0])
+        z = np.stack([c[1] for c in cands])
+        return torch.as_tensor(z, dtype=torch.long, device=self.device)
+
+    def relax(self, z: torch.Tensor) -> torch.Tensor | None:
+        """One-hot stage distributions (k, n, D) of discrete schedules (warm starts)."""
+        return torch.nn.functional.one_hot(z.long().clamp(0, self.stages - 1), self.stages).float()
+
     # ------------------------------------------------------------------ local search
+    def _edges_of(self, nodes: torch.Tensor, graph: TaskGraph) -> tuple[torch.Tensor, ...]:
+        """(in-edge sources, their local targets, out-edge targets, their local sources)."""
+        nd = nodes.cpu().numpy()
+        local = np.full(graph.n, -1, dtype=np.int64)
+        local[nd] = np.arange(len(nd))
+        ein = np.flatnonzero(local[graph.dst] >= 0)
+        eout = np.flatnonzero(local[graph.src] >= 0)
+        dev = self.device
+        return (
+            torch.as_tensor(graph.src[ein], device=dev),
+            torch.as_tensor(local[graph.dst[ein]], device=dev),
+            torch.as_tensor(graph.dst[eout], device=dev),
+            torch.as_tensor(local[graph.src[eout]], device=dev),
+        )
+
     def local_search(
         self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None
     ) -> torch.Tensor:
@@ -233,8 +293,11 @@ class SchedulingProblem(Problem):
         Each node moves to the stage in its legal window ``[max pred, min succ]`` that
         minimizes ``Δcomm + w·peak`` (ties: the smaller sum of squared stage loads);
         nodes of one chunk move together, loads are updated between chunks. Sweeps
-        alternate forward / backward until no node moves, ``max_sweeps`` or the time
-        limit. The solver keeps the result only if it scores better.
+        alternate forward / backward until no node moves or ``max_sweeps``. With a time
+        limit the rest of it goes to an iterated local search: a ``kick`` share of every
+        restart's nodes moves to random stages of their legal windows, the sweeps descend
+        again, and a restart keeps the new schedule only when it scores better. The solver
+        keeps the result only if it scores better.
         """
         if self.objective == "latency":
             return self._serial_schedule(z)
@@ -246,39 +309,84 @@ class SchedulingProblem(Problem):
         mem = self.mem.to(torch.float64)
         M = torch.zeros(B, D, dtype=torch.float64, device=dev)
         M.scatter_add_(1, z, mem.expand(B, -1))
+
+        def out_of_time() -> bool:
+            return time_limit is not None and time.perf_counter() - t0 > time_limit
+
+        sweep = 0
+        for sweep in range(self.max_sweeps):
+            if self._sweep(z, M, sweep % 2 == 1, out_of_time) == 0:
+                break
+        if time_limit is None or out_of_time() or self.kick <= 0:
+            return z
+        # iterated local search: kick a few nodes of every restart to random legal stages,
+        # descend again, keep a restart's new schedule only when it scores better
+        best_z, best_s = z.clone(), self.score(self.evaluate(z))
+        while not out_of_time():
+            kick = torch.rand(B, self.graph.n, generator=generator, device=dev) < self.kick
+            self._sweep(z, M, False, out_of_time, kick=kick, generator=generator)
+            for sweep in range(self.max_sweeps):
+                if self._sweep(z, M, sweep % 2 == 1, out_of_time) == 0:
+                    break
+            sc = self.score(self.evaluate(z))
+            up = sc > best_s
+            best_z[up], best_s[up] = z[up], sc[up]
+            z.copy_(best_z)
+            M.zero_()
+            M.scatter_add_(1, z, mem.expand(B, -1))
+        return best_z
+
+    def _sweep(self, z, M, backward, out_of_time, kick=None, generator=None) -> int:
+        """One pass over the chunks (in place on z and the loads M); the number of moves.
+
+        ``kick`` (B, n) bool: those nodes move to a uniformly random stage of their legal
+        window instead of the best one (the iterated local search's perturbation).
+        """
+        B, D, dev = z.shape[0], self.stages, z.device
+        mem = self.mem.to(torch.float64)
         stages = torch.arange(D, device=dev)
         gap = 1 if self.strict else 0
         eta = self.memory_weight * self.ls_eta / max(self.graph.total_memory / D, 1e-9)
         cap = self.capacity
-        for sweep in range(self.max_sweeps):
-            moved = 0
-            chunks = self._chunks if sweep % 2 == 0 else self._chunks[::-1]
-            for nodes in chunks:
-                if time_limit is not None and time.perf_counter() - t0 > time_limit:
-                    return z
-                k = len(nodes)
-                lb = torch.zeros(B, self.graph.n, dtype=torch.long, device=dev)
+        moved = 0
+        order = range(len(self._chunks))
+        for ci in reversed(order) if backward else order:
+            if out_of_time():
+                return moved
+            nodes = self._chunks[ci]
+            in_src, in_loc, out_dst, out_loc = self._chunk_edges[ci]
+            k = len(nodes)
+            lb = torch.zeros(B, k, dtype=torch.long, device=dev)
+            if in_src.numel():
                 lb = lb.scatter_reduce(
-                    1, self.dst.expand(B, -1), z.index_select(1, self.src) + gap, "amax"
-                ).index_select(1, nodes)
-                ub = torch.full((B, self.graph.n), D - 1, dtype=torch.long, device=dev)
+                    1, in_loc.expand(B, -1), z.index_select(1, in_src) + gap, "amax"
+                )
+            ub = torch.full((B, k), D - 1, dtype=torch.long, device=dev)
+            if out_dst.numel():
                 ub = ub.scatter_reduce(
-                    1, self.src.expand(B, -1), z.index_select(1, self.dst) - gap, "amin"
-                ).index_select(1, nodes)
-                a = z.index_select(1, nodes)  # (B, k)
-                mv = mem.index_select(0, nodes)  # (k,)
-                Mrem = M[:, None, :].expand(B, k, D).clone()
-                Mrem.scatter_add_(2, a[..., None], -mv.view(1, k, 1).expand(B, k, 1))
-                cand = Mrem + mv.view(1, k, 1)
+                    1, out_loc.expand(B, -1), z.index_select(1, out_dst) - gap, "amin"
+                )
+            a = z.index_select(1, nodes)  # (B, k)
+            mv = mem.index_select(0, nodes)  # (k,)
+            Mrem = M[:, None, :].expand(B, k, D).clone()
+            Mrem.scatter_add_(2, a[..., None], -mv.view(1, k, 1).expand(B, k, 1))
+            cand = Mrem + mv.view(1, k, 1)
+            ok = (stages.view(1, 1, D) >= lb[..., None]) & (stages.view(1, 1, D) <= ub[..., None])
+            if cap is not None:
+                ok &= cand <= cap + 1e-9
+            if kick is not None:
+                kk = kick.index_select(1, nodes)
+                if not bool(kk.any()):
+                    continue
+                r = torch.rand(B, k, D, generator=generator, device=dev)
+                t = r.masked_fill(~ok, -1.0).argmax(dim=2)
+                move = kk & ok.any(dim=2) & (t != a)
+                t = torch.where(move, t, a)
+            else:
                 peak = torch.maximum(Mrem.max(dim=2, keepdim=True).values, cand)
                 slope = self._slope.index_select(0, nodes).view(1, k, 1)
                 cost = (stages.view(1, 1, D) - a[..., None]) * slope
                 cost = cost + self.memory_weight * peak + eta * 2.0 * mv.view(1, k, 1) * Mrem
-                ok = (stages.view(1, 1, D) >= lb[..., None]) & (
-                    stages.view(1, 1, D) <= ub[..., None]
-                )
-                if cap is not None:
-                    ok &= cand <= cap + 1e-9
                 cost = cost.masked_fill(~ok, float("inf"))
                 cur = cost.gather(2, a[..., None]).squeeze(2)
                 best, t = cost.min(dim=2)
@@ -292,14 +400,12 @@ class SchedulingProblem(Problem):
                 top = top.scatter_reduce(1, t, gain, "amax")
                 move &= gain >= top.gather(1, t)
                 t = torch.where(move, t, a)
-                moved += int(move.sum())
-                w = mv.expand(B, k)
-                M.scatter_add_(1, a, -w)
-                M.scatter_add_(1, t, w)
-                z[:, nodes] = t
-            if moved == 0:
-                break
-        return z
+            moved += int(move.sum())
+            w = mv.expand(B, k)
+            M.scatter_add_(1, a, -w)
+            M.scatter_add_(1, t, w)
+            z[:, nodes] = t
+        return moved
 
     def _serial_schedule(self, z: torch.Tensor) -> torch.Tensor:
         """Latency polish: serial list scheduling with the decoded stages as priorities.

@@ -15,7 +15,9 @@ of the sizes and densities of the ICML'24 paper's synthetic set, named
 
 Every gradient method runs with ``--time-limit``; then, with baselines on, CP-SAT and
 HiGHS get the *same wall time* the gradient method used (the issue's "equal wall time"),
-and list scheduling runs once. Rows: objective (comm + w·peak memory, re-checked
+and list scheduling and the topological partitions (``topo``: greedy fill of the level
+order up to Σm/D; ``topo-dp``: the best DP-optimal contiguous partition of three
+topological orders) run once. Rows: objective (comm + w·peak memory, re-checked
 independently), legality, time. ``--no-exact`` skips CP-SAT and HiGHS.
 
 >>> from dnnsolve.bench import SUITES
@@ -101,12 +103,12 @@ def _rows(inst: Instance, graph: Any, chosen: dict, ctx: SuiteContext) -> list[d
     if ctx.baselines:
         kw = {"stages": prob.stages, "memory_weight": prob.memory_weight}
         hint = str((ctx.options or {}).get("hint", "0")).lower() in ("1", "true", "yes", "on")
-        todo = ["list"] + ([] if ctx.exact is False else ["cpsat", "highs"])
+        todo = ["list", "topo", "topo-dp"] + ([] if ctx.exact is False else ["cpsat", "highs"])
         if hint and ctx.exact is not False:
             todo.append("cpsat+hint")
         list_run = None
         for name in todo:
-            extra: dict[str, Any] = {} if name == "list" else {"time_limit": wall}
+            extra: dict[str, Any] = {} if name in ("list", "topo") else {"time_limit": wall}
             if name.startswith("cpsat"):
                 extra["seed"] = ctx.seed
             if name == "cpsat+hint" and list_run is not None:
@@ -158,7 +160,8 @@ register_suite(
         "schedule",
         ("schedule",),
         "DAG stage scheduling (comm + peak memory) on random layered DAGs of 1k/5k/10k nodes, "
-        "dense and sparse; CP-SAT and HiGHS at equal wall time, list scheduling",
+        "dense and sparse; CP-SAT and HiGHS at equal wall time, list scheduling, topological "
+        "partitions",
         None,
         60.0,
         (
