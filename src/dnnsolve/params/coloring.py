@@ -54,6 +54,20 @@ class FreeLogits(Parameterization):
                 noise = torch.randn(shape, generator=generator, device=self.theta.device)
                 self.theta[idx] = self.init_std * noise
 
+    def warm_start_(
+        self, idx: torch.Tensor, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> bool:
+        """Set restarts ``idx`` to the relaxed colourings ``x`` (len(idx), n, q).
+
+        The logits are log(0.7·x + 0.3/q) plus a little noise: the argmax is x's colour, yet
+        the softmax is not saturated, so the Potts gradient can still move every vertex.
+        """
+        with torch.no_grad():
+            target = 0.7 * x.to(self.theta) + 0.3 / self.q
+            noise = torch.randn(target.shape, generator=generator, device=self.theta.device)
+            self.theta[idx] = torch.log(target) + 0.1 * self.init_std * noise
+        return True
+
     def forward(self) -> torch.Tensor:
         return torch.softmax(self.theta, dim=-1)
 
