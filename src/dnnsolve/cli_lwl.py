@@ -7,7 +7,8 @@ and, with ``--output FILE``, writes a core :class:`~dnnsolve.core.result.Result`
 
 - ``nmf``: exact non-negative factorization of an LEDM matrix (``--ledm M``) or a matrix file
   (``--matrix FILE``, .npy or whitespace/comma text); objective = relative error, feasible =
-  error <= ``--success-tol``.
+  error <= ``--success-tol``. Default: Omega chosen from the data scale, beta 0.3, fresh
+  restarts until one succeeds within ``--time-limit`` (60 s), near-solutions polished.
 - ``classify``: ReLU classifier on majority-circuit data (``--data majority --depth N``) or
   the scikit-learn 8x8 digits (``--data digits``); objective = test error.
 - ``autoencode``: strict binary encoding 2^n -> n -> 2^n with gapped-step activations;
@@ -113,14 +114,37 @@ def nmf_command(
     ledm: Annotated[int | None, typer.Option("--ledm", help="LEDM size m (default 6)")] = None,
     matrix: Annotated[Path | None, typer.Option("--matrix", help=".npy or text matrix")] = None,
     rank: Annotated[int | None, typer.Option("--rank", help="rank (LEDM: paper's r+)")] = None,
-    beta: Beta = 0.3,
-    omega: Omega = 0.6,
-    iterations: Annotated[int, typer.Option("--iterations", help="max RRR iterations")] = 100000,
+    beta: Beta = None,
+    omega: Annotated[
+        float | None,
+        typer.Option("--omega", help="column norm Omega of W (default: chosen from the data)"),
+    ] = None,
+    iterations: Annotated[
+        int | None,
+        typer.Option(
+            "--iterations",
+            help="RRR iterations per restart (default: 20000, doubling every 2nd restart; "
+            "100000 with --restarts)",
+        ),
+    ] = None,
     success_tol: Annotated[float, typer.Option("--success-tol", help="relative error")] = 1e-6,
-    restarts: Restarts = 1,
+    restarts: Annotated[
+        int | None,
+        typer.Option(
+            "--restarts", help="run exactly N restarts (default: new ones until one succeeds)"
+        ),
+    ] = None,
+    polish: Annotated[
+        bool, typer.Option("--polish/--no-polish", help="Gauss-Newton finish of near-solutions")
+    ] = True,
+    backend: Annotated[
+        str, typer.Option("--backend", help="auto, numba (compiled, CPU) or torch")
+    ] = "auto",
     seed: Seed = 0,
     device: Device = "cpu",
-    time_limit: TimeLimit = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="seconds (default 60)")
+    ] = None,
     output: Output = None,
     quiet: Quiet = False,
 ) -> None:
@@ -129,7 +153,7 @@ def nmf_command(
     def run() -> None:
         from .rrr.lwl.data import LEDM_RANKS
         from .rrr.lwl.data import ledm as make_ledm
-        from .rrr.lwl.nmf import rrr_nmf
+        from .rrr.lwl.nmf import DEFAULT_BETA, rrr_nmf
 
         if ledm is not None and matrix is not None:
             raise InputError("give --ledm or --matrix, not both")
@@ -138,6 +162,8 @@ def nmf_command(
             (restarts, "--restarts"),
             (time_limit, "--time-limit"),
             (success_tol, "--success-tol"),
+            (omega, "--omega"),
+            (beta, "--beta"),
         ):
             _positive(v, f)
         if matrix is not None:
@@ -152,18 +178,23 @@ def nmf_command(
             if r is None:
                 raise InputError(f"no known nonnegative rank for LEDM {m}; give --rank")
         dev = resolve_device(device)
+        b = DEFAULT_BETA if beta is None else beta
         res = rrr_nmf(
             data,
             r,
-            beta=beta,
+            beta=b,
             omega=omega,
             restarts=restarts,
             max_iter=iterations,
             success_tol=success_tol,
-            time_limit=time_limit,
+            time_limit=60.0 if time_limit is None else time_limit,
             seed=seed,
             device=dev,
+            polish=polish,
+            backend=backend,
+            stop_on_first=False,
         )
+        n_run = res["restarts_run"]
         result = Result(
             problem="lwl-nmf",
             instance=name,
@@ -176,20 +207,42 @@ def nmf_command(
             seed=seed,
             stop_reason=res["stop_reason"],
             steps=int(max(res["iterations"])),
-            restarts=restarts,
+            restarts=n_run,
             solution={"W": res["W"], "Z": res["Z"]},
-            hparams={"rank": r, "beta": beta, "omega": omega, "success_tol": success_tol},
+            hparams={
+                "rank": r,
+                "beta": b,
+                "omega": res["omega"],
+                "success_tol": success_tol,
+                "polish": polish,
+                "backend": res["backend"],
+            },
             history=res["history"],
-            extra={k: res[k] for k in ("success_rate", "solved", "errors", "iterations", "gwm")},
+            extra={
+                k: res[k]
+                for k in (
+                    "success_rate",
+                    "solved",
+                    "errors",
+                    "iterations",
+                    "gwm",
+                    "found_by",
+                    "time_to_solution",
+                )
+            },
         )
+        tts = res["time_to_solution"]
         _finish(
             result,
             output,
             quiet,
             [
                 ("instance", f"{name} ({data.shape[0]}x{data.shape[1]}), rank {r}"),
-                ("success", f"{sum(res['solved'])}/{restarts} restarts"),
+                ("success", f"{sum(res['solved'])}/{n_run} restarts"),
                 ("best relative error", f"{res['best_error']:.3e}"),
+                ("found by", str(res["found_by"])),
+                ("time to solution", "-" if tts is None else f"{tts:.2f} s"),
+                ("omega / beta", f"{res['omega']:.4g} / {b:g} ({res['backend']})"),
                 ("iterations", str(max(res["iterations"]))),
             ],
         )

@@ -14,7 +14,7 @@ flat state of :class:`FeedForwardDC` / :class:`NMFDC`.
 from __future__ import annotations
 
 from .network import FeedForwardDC, forward, init_params
-from .nmf import NMFDC, nmf_residual, rrr_nmf
+from .nmf import NMFDC, auto_omega, nmf_residual, polish_nmf, rrr_nmf
 from .projections import (
     bilinear_multiplier,
     bilinear_project,
@@ -32,6 +32,7 @@ __all__ = [
     "FeedForwardDC",
     "LWLConfig",
     "LWLModel",
+    "auto_omega",
     "bilinear_multiplier",
     "bilinear_project",
     "class_bounds",
@@ -40,6 +41,7 @@ __all__ = [
     "init_params",
     "interval_project",
     "nmf_residual",
+    "polish_nmf",
     "relu_project",
     "rrr_nmf",
     "sphere_project",
