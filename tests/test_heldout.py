@@ -116,7 +116,9 @@ def test_planted_formulas_are_satisfiable_and_splits_do_not_overlap():
     tune = {i.name for i in G.instances("tune")}
     report = {i.name for i in G.instances("report")}
     assert tune and report and not tune & report
-    assert all(i.meta["split"] == "report" and i.meta["seed"] >= 1000 for i in G.instances("report"))
+    assert all(
+        i.meta["split"] == "report" and i.meta["seed"] >= 1000 for i in G.instances("report")
+    )
 
 
 # ---------------------------------------------------------------- never worse than the baseline
