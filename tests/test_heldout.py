@@ -259,3 +259,21 @@ def test_heldout_suite_ablation_rows_are_rechecked(tmp_path):
     fam = rep.summary["family"]["mis"]
     assert fam["instances"] == 1 and fam["never_worse"] == 1
     assert sum(fam["vs_baseline_polish"]) == 1
+
+
+class _TiledLine(_Line):
+    """A local search that tiles its starts to 8 rows (like the SAT walkers) and finds the
+    optimum only in the last row."""
+
+    def baseline(self, time_limit, generator=None):
+        return torch.zeros((1, self.n_vars), dtype=torch.bool)
+
+    def local_search(self, z, time_limit, generator=None):
+        out = z.bool().repeat(-(-8 // len(z)), 1)[:8].clone()
+        out[-1] = True
+        return out
+
+
+def test_polish_that_tiles_its_starts_reports_an_origin():
+    r = Solver(SolverConfig(restarts=2, steps=5, seed=0)).solve(_TiledLine(), _param(restarts=2))
+    assert r.objective == 21.0 and r.found_by in ("local_search", "baseline+local_search")

@@ -442,7 +442,10 @@ class Solver:
                 i = int(torch.argmax(s))
                 if float(s[i]) > g_score:
                     g_score, g_z = float(s[i]), polished[i].clone()
-                    g_found = "baseline+local_search" if from_base[i] else "local_search"
+                    # a search may tile its starts (row i starts from start i mod k)
+                    g_found = (
+                        "baseline+local_search" if from_base[i % len(from_base)] else "local_search"
+                    )
         t_end = time.perf_counter()
 
         sol = g_z.detach().cpu().numpy() if g_z is not None else np.zeros(n, dtype=np.int64)
