@@ -48,7 +48,7 @@ def _run(command: str, *more) -> int:
 def test_denoise_example_files_and_metrics(tmp_path, capsys):
     out, res, rep = tmp_path / "out.png", tmp_path / "res.json", tmp_path / "report.png"
     rc = _run(
-        "denoise --example astronaut --crop 32 --iterations 200 --average none",
+        "denoise --example astronaut --crop 32 --iterations 200 --average none --early-stop none",
         SMALL_DIP,
         ["--out", out, "-o", res, "--report", rep],
     )

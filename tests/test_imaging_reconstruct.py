@@ -71,7 +71,10 @@ def test_denoising_beats_the_noisy_input(astronaut64, method, options, threshold
     noisy = _noisy(astronaut64)
     options = dict(options)
     steps = options.pop("iterations", 300)
-    out = reconstruct(noisy, Denoising(), method=method, iterations=steps, options=options, seed=0)
+    out = reconstruct(
+        noisy, Denoising(), method=method, iterations=steps, options=options, seed=0,
+        early_stop="none",
+    )  # fmt: skip
     before = _psnr(noisy, astronaut64)  # ≈ 21.1 dB
     after = _psnr(out.image, astronaut64)
     assert before < 21.5
@@ -90,6 +93,7 @@ def test_siren_fits_an_image(camera64):
         lr=1e-3,
         options={"hidden": 64, "hidden_layers": 2},
         reference=camera64,
+        early_stop="none",
     )
     assert _psnr(out.image, camera64) > 40.0  # measured 46.6
     assert out.metrics["psnr"] == pytest.approx(_psnr(out.image, camera64), abs=1e-3)
@@ -98,7 +102,7 @@ def test_siren_fits_an_image(camera64):
 def test_inpainting_half_the_pixels(camera64):
     op = Inpainting.random((64, 64), missing=0.5, seed=0)
     y = op.measure(camera64)
-    out = reconstruct(y, op, method="dip", iterations=300, options=SMALL_DIP)
+    out = reconstruct(y, op, method="dip", iterations=300, options=SMALL_DIP, early_stop="none")
     assert _psnr(y, camera64) < 16.0
     assert _psnr(out.image, camera64) > 28.0  # measured 30.0
 
@@ -106,7 +110,7 @@ def test_inpainting_half_the_pixels(camera64):
 def test_superresolution_beats_nearest_upsampling(astronaut64):
     op = Downsampling(2)
     y = op.measure(astronaut64)
-    out = reconstruct(y, op, method="dip", iterations=400, options=SMALL_DIP)
+    out = reconstruct(y, op, method="dip", iterations=400, options=SMALL_DIP, early_stop="none")
     assert out.image.shape == astronaut64.shape
     nearest = F.interpolate(y, scale_factor=2, mode="nearest")
     assert _psnr(out.image, astronaut64) > _psnr(nearest, astronaut64) + 1.0  # 26.9 vs 25.1
@@ -161,7 +165,8 @@ def test_early_stopping_by_windowed_variance_returns_the_minimum(astronaut64):
 
 def test_restarts_are_batched_and_averaged(astronaut64):
     noisy = _noisy(astronaut64)
-    kw = dict(method="deep-decoder", iterations=150, options={"channels": 16, "depth": 3})
+    kw = dict(method="deep-decoder", iterations=150, options={"channels": 16, "depth": 3},
+              early_stop="none")  # fmt: skip
     one = reconstruct(noisy, Denoising(), restarts=1, average=0.95, **kw)
     three = reconstruct(noisy, Denoising(), restarts=3, average=0.95, **kw)
     assert three.result.restarts == 3
@@ -245,6 +250,7 @@ def test_mixed_precision_and_channels_last_run_on_cpu(astronaut64):
         options={"channels": 16, "depth": 3},
         amp=True,
         channels_last=True,
+        early_stop="none",
     )
     assert out.image.dtype == torch.float32
     assert _psnr(out.image, astronaut64) > _psnr(noisy, astronaut64) + 1.0

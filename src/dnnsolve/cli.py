@@ -553,7 +553,7 @@ def _demo_more(device: str, seed: int) -> dict:
     results.append(sudoku)
     path = example_path("schedule_example.gml")
     sched = solve("schedule", path, device=device, seed=seed, options={"stages": 4},
-                  time_limit=30)  # fmt: skip
+                  time_limit=10)  # fmt: skip
     greedy = list_schedule(read_task_graph(path), 4)
     rows.append({"problem": "schedule", "instance": f"{path.name}, 4 stages", "method": "gumbel",
                  "result": f"{sched.objective:.6g}" + (" legal" if sched.feasible else " illegal"),

@@ -380,6 +380,11 @@ def _load_reference(c: Common, s: Setup) -> torch.Tensor | None:
     return _crop(ref, s.crop)
 
 
+#: the automatic stopping rules (dnnsolve.imaging.stopping), as the summary names them
+_RULE_TEXT = {"discrepancy": "noise-level discrepancy", "holdout": "withheld-pixel",
+              "plateau": "settled-output"}  # fmt: skip
+
+
 def _returned_text(result) -> str:
     r = result.extra.get("returned") or {}
     by, step = r.get("by"), r.get("step")
@@ -389,6 +394,8 @@ def _returned_text(result) -> str:
             (m.get("decay") for m in result.extra.get("monitors", []) if m.get("name") == by), None
         )
         text = f"output average (EMA decay {decay}){at}"
+    elif by in _RULE_TEXT:
+        text = f"output average where the {_RULE_TEXT[by]} rule stopped{at}"
     elif by == "es-wmv":
         names = {m.get("name") for m in result.extra.get("monitors", [])}
         what = "output average" if "average" in names else "iterate"
@@ -464,8 +471,8 @@ def _check_outputs(c: Common) -> None:
         raise InputError("--time-limit must be positive")
     if c.tv is not None and not (math.isfinite(c.tv) and c.tv >= 0):
         raise InputError("--tv must be a non-negative number")
-    if c.early_stop not in ("none", "wmv"):
-        raise InputError(f"--early-stop must be none or wmv, got {c.early_stop!r}")
+    if c.early_stop not in ("auto", "none", "wmv"):
+        raise InputError(f"--early-stop must be auto, none or wmv, got {c.early_stop!r}")
     if c.example is not None and c.example not in EXAMPLES:
         raise InputError(
             f"unknown example image {c.example!r}; choose one of {', '.join(EXAMPLES)}"
@@ -639,7 +646,10 @@ _COMMON: list[inspect.Parameter] = [
     _opt(
         "iterations",
         None,
-        Annotated[int | None, typer.Option(help="Iterations (default: the method's).")],
+        Annotated[
+            int | None,
+            typer.Option(help="Iterations (default: the method's); with --early-stop auto a cap."),
+        ],
     ),
     _opt(
         "lr",
@@ -663,13 +673,15 @@ _COMMON: list[inspect.Parameter] = [
     ),
     _opt(
         "early_stop",
-        "none",
+        "auto",
         Annotated[
             str,
             typer.Option(
                 "--early-stop",
-                help="none (run all iterations) or wmv (ES-WMV: stop at the windowed-variance "
-                "minimum, no ground truth needed).",
+                help="auto (default: stop by the task's rule, no ground truth needed: noise-level "
+                "discrepancy for denoise, withheld pixels for inpaint, a settled output for "
+                "superres; --iterations is then a cap), none (run all iterations) or wmv "
+                "(ES-WMV: stop at the windowed-variance minimum).",
             ),
         ],
     ),

@@ -2,7 +2,9 @@
 
 ``dip-denoise``, ``dip-sr`` and ``dip-inpaint`` follow the Deep Image Prior paper's protocols on
 its own inputs; ``denoise-sets`` runs the standard denoising sets at seeded noise levels;
-``siren-fit`` fits the bundled camera image.  Images come from ``<data>/images/`` (see its
+``siren-fit`` fits the bundled camera image; ``heldout-images`` checks the library's *default*
+(automatic stopping) against TV and BM3D on crops nobody tuned on (``set=report``, the default) or
+on the crops the defaults were tuned on (``set=tune``).  Images come from ``<data>/images/`` (see its
 ``SOURCES.md``), except ``siren-fit``, which needs no dataset.
 
 The run's ``options`` (``run_suite(options=...)``) size a run; every one has a default:
@@ -33,7 +35,7 @@ published anchors (full-size, GPU or paper figures: only comparable without ``cr
 
 >>> from dnnsolve.bench import SUITES
 >>> sorted(n for n in SUITES if n in IMAGE_SUITES)
-['denoise-sets', 'dip-denoise', 'dip-inpaint', 'dip-sr', 'siren-fit']
+['denoise-sets', 'dip-denoise', 'dip-inpaint', 'dip-sr', 'heldout-images', 'siren-fit']
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ from ...imaging import (
     reconstruct,
     write_image,
 )
+from ...imaging.reconstruct import EARLY_STOP
 from ..harness import (
     Instance,
     Suite,
@@ -78,7 +81,9 @@ from ..harness import (
     register_suite,
 )
 
-IMAGE_SUITES = ("dip-denoise", "dip-sr", "dip-inpaint", "denoise-sets", "siren-fit")
+IMAGE_SUITES = (
+    "dip-denoise", "dip-sr", "dip-inpaint", "denoise-sets", "siren-fit", "heldout-images",
+)  # fmt: skip
 _METHODS = tuple(IMAGE_METHODS)
 #: methods with DIP's per-task input jitter (raised to 1/20 at sigma 50, as the notebook)
 _DIP_FAMILY = tuple(name for name, m in IMAGE_METHODS.items() if callable(m.input_noise))
@@ -92,7 +97,7 @@ _OPTION_KEYS = {
     "iterations": "network iterations",
     "lr": "learning rate",
     "restarts": "batched restarts",
-    "early_stop": "none or wmv",
+    "early_stop": "auto, none or wmv",
     "average": "output EMA decay or none",
     "sigma": "noise levels (0-255) of denoise-sets",
     "baselines": "baselines to run",
@@ -163,7 +168,7 @@ def _net_value(v: Any) -> Any:
 class ImageOptions:
     """The run's options, checked once (an unknown key is an error, not a silent no-op)."""
 
-    def __init__(self, options: dict | None, suite: str):
+    def __init__(self, options: dict | None, suite: str, early_stop: str = "none"):
         opts = dict(options or {})
         self.net: dict[str, dict[str, Any]] = {}
         for key in [k for k in opts if "." in k]:
@@ -188,9 +193,11 @@ class ImageOptions:
         )
         self.lr = None if opts.get("lr") is None else option_float(opts["lr"], "lr")
         self.restarts = option_int(opts.get("restarts", 1), "restarts")
-        self.early_stop = str(opts.get("early_stop", "none"))
-        if self.early_stop not in ("none", "wmv"):
-            raise InputError(f"option early_stop must be none or wmv, got {self.early_stop!r}")
+        self.early_stop = str(opts.get("early_stop", early_stop))
+        if self.early_stop not in EARLY_STOP:
+            raise InputError(
+                f"option early_stop must be one of {', '.join(EARLY_STOP)}, got {self.early_stop!r}"
+            )
         avg = opts.get("average", "default")
         self.average: float | str | None = (
             None
@@ -836,5 +843,190 @@ SIREN_FIT = register_suite(
         summarize=lambda rows: _summarize("siren-fit", rows, ["psnr", "ssim"], ()),
         methods=_METHODS,
         default_methods=("siren",),
+    )
+)
+
+
+# ---------------------------------------------------------------- heldout-images
+
+#: crops ``(file under images/, top, left, noise / mask seed)``: ``tune`` chose the automatic
+#: stopping settings (:data:`~dnnsolve.imaging.reconstruct.AUTO_SETTINGS`); ``report`` was
+#: never looked at while tuning (other sets, other positions, seeds >= 1000)
+HELDOUT_CROPS: dict[str, tuple[tuple[str, int, int, int], ...]] = {
+    "tune": (
+        ("Set14/barbara.png", 200, 300, 1),
+        ("Set12/05.png", 80, 80, 2),
+    ),
+    "report": (
+        ("Kodak24/kodim05.png", 200, 150, 1000),
+        ("Kodak24/kodim13.png", 60, 300, 1001),
+        ("Kodak24/kodim23.png", 250, 40, 1002),
+        ("CBSD68/101087.png", 150, 100, 1003),
+        ("CBSD68/108005.png", 300, 200, 1004),
+    ),
+}
+HELDOUT_TASKS = ("denoise", "inpaint", "sr")
+_HELDOUT_KEYS = {
+    "set": "tune or report crops",
+    "tasks": "denoise, inpaint, sr",
+    "compare": "extra early_stop variants of each method, e.g. none",
+}
+
+
+def _heldout_options(ctx: SuiteContext) -> tuple[ImageOptions, dict[str, Any]]:
+    """The shared image options (default ``early_stop=auto``, ``crop=96``) and this suite's own."""
+    opts = dict(ctx.options or {})
+    own = {k: opts.pop(k) for k in list(opts) if k in _HELDOUT_KEYS}
+    opts.setdefault("crop", 96)
+    try:
+        io = ImageOptions(opts, "heldout-images", early_stop="auto")
+    except InputError as exc:
+        known = ", ".join(f"{k} ({d})" for k, d in _HELDOUT_KEYS.items())
+        raise InputError(f"{exc}; and for this suite {known}") from None
+    split = str(own.get("set", "report"))
+    if split not in HELDOUT_CROPS:
+        raise InputError(f"option set must be tune or report, got {split!r}")
+    tasks = [str(t) for t in _as_list(own.get("tasks", list(HELDOUT_TASKS)))]
+    bad = [t for t in tasks if t not in HELDOUT_TASKS]
+    if bad or not tasks:
+        raise InputError(f"option tasks must be among {', '.join(HELDOUT_TASKS)}, got {tasks}")
+    compare = [str(c) for c in _as_list(own.get("compare", []))]
+    bad = [c for c in compare if c not in EARLY_STOP]
+    if bad:
+        raise InputError(f"option compare must be among {', '.join(EARLY_STOP)}, got {bad}")
+    return io, {"set": split, "tasks": tasks, "compare": compare}
+
+
+def _heldout_instances(ctx: SuiteContext) -> list[Instance]:
+    io, own = _heldout_options(ctx)
+    base = ctx.data_folder(HELDOUT_IMAGES, "images")
+    size = io.crop or 96
+    out = []
+    for rel, top, left, seed in HELDOUT_CROPS[own["set"]]:
+        path = base / rel
+        name = f"{rel.split('/')[0]}-{Path(rel).stem}@{top},{left}"
+
+        def load(path=path, top=top, left=left) -> dict:
+            if not path.is_file():
+                raise InputError(f"suite 'heldout-images' expects the image {path}")
+            img = read_image(path)
+            h, w = img.shape[-2:]
+            if top + size > h or left + size > w:
+                raise InputError(f"a {size}-pixel crop at ({top}, {left}) leaves {path.name}")
+            return {"gt": img[..., top : top + size, left : left + size].contiguous()}
+
+        meta = {"path": str(path), "split": own["set"], "seed": seed, "set": rel.split("/")[0]}
+        out.append(Instance(name, load, meta))
+    return out
+
+
+def _heldout_task(
+    task: str, gt: torch.Tensor, seed: int, io: ImageOptions, ctx: SuiteContext, common: dict
+) -> tuple[torch.Tensor, torch.Tensor, Any, str, tuple | None]:
+    """Measurement of one task on a crop, its baselines' fields added to ``common``:
+    (reference, measurement, operator, DIP task, image shape)."""
+    if task == "denoise":
+        g = torch.Generator().manual_seed(seed)
+        y = (gt + 25 / 255 * torch.randn(gt.shape, generator=g)).clamp(0, 1)
+        op, dtask, shape = Denoising(), "denoising", None
+        common["input_psnr"] = float(psnr(y, gt))
+        if io.wants(ctx, "bm3d", ("bm3d", "tv")) and bm3d_available():
+            b, err = _run_baseline(lambda: bm3d_denoise(y, 25 / 255))
+            common.update(_baseline_fields("bm3d", b, gt, err=err))
+        if io.wants(ctx, "tv", ("bm3d", "tv")):
+            b, err = _run_baseline(lambda: tv_denoise(y, 25 / 255))
+            common.update(_baseline_fields("tv", b, gt, err=err))
+    elif task == "inpaint":
+        op = Inpainting.random(tuple(gt.shape[-2:]), 0.5, seed=seed)
+        y, dtask, shape = op(gt), "inpainting", None
+        common["input_psnr"] = float(psnr(y, gt))
+        if io.wants(ctx, "tv", ("bm3d", "tv")):
+            b, err = _run_baseline(lambda: tv_reconstruct(
+                y, op, lam=TV_LAMBDA["inpainting"], iterations=io.tv_iterations,
+                device=ctx.device))  # fmt: skip
+            common.update(_baseline_fields("tv", b, gt, err=err))
+    else:
+        gt = centre_crop(gt, None, multiple=4)
+        op = Downsampling(4)
+        y, dtask, shape = op(gt), "sr4", tuple(gt.shape[1:])
+        bic, _ = _run_baseline(lambda: bicubic_upsample(y, 4))
+        if bic is not None:
+            common["input_psnr"] = float(psnr(bic.image, gt))  # bicubic
+        if io.wants(ctx, "tv", ("bm3d", "tv")):
+            start = bic.image if bic is not None else "smooth"
+            b, err = _run_baseline(lambda: tv_reconstruct(
+                y, op, lam=TV_LAMBDA["sr"], iterations=io.tv_iterations, init=start,
+                device=ctx.device))  # fmt: skip
+            common.update(_baseline_fields("tv", b, gt, sr=True, err=err))
+    return gt, y, op, dtask, shape
+
+
+def _heldout_rows(inst: Instance, data: dict, chosen: dict, ctx: SuiteContext) -> list[dict]:
+    io, own = _heldout_options(ctx)
+    gt = data["gt"]
+    seed = int(inst.meta["seed"])
+    rows: list[dict] = []
+    variants = [io.early_stop, *[c for c in own["compare"] if c != io.early_stop]]
+    for task in own["tasks"]:
+        stem = f"{inst.name}_{task}"
+        common: dict[str, Any] = {"instance": inst.name, "task": task, "size": _size(gt),
+                                  "split": own["set"], "seed": seed}  # fmt: skip
+        sr = task == "sr"
+        gt, y, op, dtask, shape = _heldout_task(task, data["gt"], seed, io, ctx, common)
+        _save(io, stem, "ref", gt)
+        rows += _baseline_only(common, chosen)
+        for meth in chosen["image"]:
+            for es in variants:
+                io.early_stop = es
+                fields, img = _run_method(meth, y, op, gt, dtask, io, ctx, shape=shape,
+                                          sr=sr, instance=inst.name)  # fmt: skip
+                label = meth if es == "auto" else f"{meth} ({es})"
+                fields["method"] = label
+                if img is not None:
+                    _save(io, stem, _safe_name(label), img)
+                tv = common.get("tv_psnr")
+                if fields.get("psnr") is not None and tv is not None:
+                    fields["beats_tv"] = bool(fields["psnr"] > tv)
+                    fields["margin_tv"] = fields["psnr"] - tv
+                rows.append({**common, **fields, "early_stop": es})
+    return rows
+
+
+def _heldout_summary(rows: list[dict]) -> dict:
+    out = _summarize("heldout-images", rows, ["psnr", "ssim"], ("bm3d", "tv"),
+                     group=lambda r: str(r.get("task")))  # fmt: skip
+    wins: dict[str, list[bool]] = {}
+    for r in rows:
+        if "beats_tv" in r:
+            wins.setdefault(f"{r['method']} ({r['task']})", []).append(r["beats_tv"])
+    out["beats_tv"] = {k: f"{sum(v)}/{len(v)}" for k, v in wins.items()}
+    out["notes"] = [
+        "crops of the 'report' set were not used to tune the automatic stopping "
+        "(tuned on the 'tune' set: Set14 / Set12 crops, seeds < 100)",
+        "PSNR on RGB (gray for Set12) over the whole crop, by dnnsolve.imaging.image_metrics; "
+        "denoise sigma = 25 (clipped), inpaint 50 % random pixels, SR x4 (Lanczos2)",
+        "TV: " + TV_WEIGHT_RULE,
+    ]
+    return out
+
+
+HELDOUT_IMAGES = register_suite(
+    Suite(
+        "heldout-images",
+        ("image",),
+        "The default (DIP with automatic stopping, no ground truth) beside TV and BM3D on "
+        "96x96 crops nobody tuned on (Kodak24, CBSD68; --option set=tune for the tuning crops): "
+        "denoise sigma = 25, inpaint 50 %, SR x4",
+        "images",
+        3600.0,
+        _cols(
+            "instance task method psnr ssim time_s iterations stop_reason returned returned_step "
+            "input_psnr tv_psnr bm3d_psnr beats_tv margin_tv error"
+        ),
+        instances=_heldout_instances,
+        rows=_heldout_rows,
+        summarize=_heldout_summary,
+        methods=_METHODS,
+        default_methods=("dip",),
     )
 )
