@@ -16,6 +16,7 @@ The ``heldout`` benchmark suite (:mod:`dnnsolve.bench.suites.heldout`) runs them
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -61,7 +62,7 @@ def solver_rows(
     variants = {"default": {}, "baseline": ABLATION_VARIANTS["baseline"]}
     if ablation:
         variants.update({k: v for k, v in ABLATION_VARIANTS.items() if k != "baseline"})
-    plain = SuiteContext(**{**ctx.__dict__, "ablation": False})
+    plain = dataclasses.replace(ctx, ablation=False)  # the variants are listed here
     rows = []
     for variant, config in variants.items():
         r = plain.run(problem, instance, name, recheck=recheck, options=options, config=config)

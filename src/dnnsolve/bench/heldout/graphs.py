@@ -33,7 +33,7 @@ from ...graph import Graph
 from ...hypergraph import Hypergraph
 from ...io.cnf import CNF
 from ...problems.domination_check import CHECKS
-from ..harness import Instance, SuiteContext, solution_indices
+from ..harness import Instance, SuiteContext, vertex_set_recheck
 from . import SPLIT_SEED, solver_rows
 
 # ---------------------------------------------------------------- graph generators
@@ -179,21 +179,6 @@ def planted_sat(n: int, ratio: float, seed: int, communities: int = 1) -> CNF:
 # ---------------------------------------------------------------- independent re-checks
 
 
-def _vertex_check(graph: Graph | Hypergraph, value: Callable[[np.ndarray], Any]):
-    def check(solution: Any) -> float | None:
-        idx = solution_indices(graph, solution)
-        if idx is None:
-            return None
-        mask = np.zeros(graph.n, dtype=np.int8)
-        mask[idx] = 1
-        out = value(mask)
-        if isinstance(out, tuple):
-            return out[0] if out[1] else None
-        return float(out)
-
-    return check
-
-
 def _sat_check(cnf: CNF):
     def check(solution: Any) -> float | None:
         lits = np.asarray(solution, dtype=np.int64).reshape(-1)
@@ -207,12 +192,12 @@ def _sat_check(cnf: CNF):
 
 
 RECHECKS: dict[str, Callable[[Any], Callable[[Any], float | None]]] = {
-    "maxcut": lambda g: _vertex_check(g, partial(maxcut_value, g)),
-    "mis": lambda g: _vertex_check(g, partial(mis_value, g)),
-    "clique": lambda g: _vertex_check(g, partial(clique_value, g)),
-    "vertex-cover": lambda g: _vertex_check(g, partial(cover_value, g)),
-    "domset": lambda g: _vertex_check(g, partial(CHECKS["domset"], g)),
-    "hypermaxcut": lambda h: _vertex_check(h, partial(hypercut_value, h)),
+    "maxcut": lambda g: vertex_set_recheck(g, partial(maxcut_value, g)),
+    "mis": lambda g: vertex_set_recheck(g, partial(mis_value, g)),
+    "clique": lambda g: vertex_set_recheck(g, partial(clique_value, g)),
+    "vertex-cover": lambda g: vertex_set_recheck(g, partial(cover_value, g)),
+    "domset": lambda g: vertex_set_recheck(g, partial(CHECKS["domset"], g)),
+    "hypermaxcut": lambda h: vertex_set_recheck(h, partial(hypercut_value, h)),
     "sat": _sat_check,
 }
 SENSE = {"vertex-cover": "min", "domset": "min", "sat": "min"}
