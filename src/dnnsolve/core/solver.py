@@ -233,7 +233,7 @@ class Solver:
         self._emit("on_start", cfg, problem)
 
         t_base0 = time.perf_counter()
-        base = self._run_baseline(problem, gen, t_start) if not select_last else None
+        base = self._run_baseline(problem, gen) if not select_last else None
         if base is not None:
             g_score, g_z, g_found = base["score"], base["z"][base["best"]].clone(), "baseline"
             if cfg.network:
@@ -512,7 +512,7 @@ class Solver:
         self._emit("on_end", result)
         return result
 
-    def _run_baseline(self, problem: Problem, gen, t_start: float) -> dict | None:
+    def _run_baseline(self, problem: Problem, gen) -> dict | None:
         """Run the problem's classical heuristic (if any) and score its solutions."""
         cfg = self.config
         if not cfg.baseline:
