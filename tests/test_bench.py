@@ -81,6 +81,13 @@ def test_select_instances():
     assert select_instances(["er-000", "er-001"], "er-001") == ["er-001"]
     with pytest.raises(InputError):
         select_instances(names, "G99")
+    # names holding commas (crop positions) are taken whole, alone or in a list
+    crops = ["Kodak24-kodim05@200,150", "Kodak24-kodim13@60,300", "CBSD68-101087@150,100"]
+    assert select_instances(crops, "Kodak24-kodim13@60,300") == [crops[1]]
+    assert select_instances(crops, "CBSD68-101087@150,100,Kodak24-kodim05@200,150") == [
+        crops[0], crops[2]]  # fmt: skip
+    with pytest.raises(InputError, match="'Kodak24-kodim13@60'"):
+        select_instances(crops, "Kodak24-kodim13@60,301")
 
 
 def test_markdown_table():

@@ -277,3 +277,21 @@ class _TiledLine(_Line):
 def test_polish_that_tiles_its_starts_reports_an_origin():
     r = Solver(SolverConfig(restarts=2, steps=5, seed=0)).solve(_TiledLine(), _param(restarts=2))
     assert r.objective == 21.0 and r.found_by in ("local_search", "baseline+local_search")
+
+
+def test_large_option_sizes_the_sparse_graphs_and_rejects_nonsense() -> None:
+    from dnnsolve.bench.suites.heldout import _large
+    from dnnsolve.core.errors import InputError
+
+    assert (_large("0"), _large("1"), _large("1e6"), _large(2000)) == (0, 100_000, 10**6, 2000)
+    for bad in ("1.5e3x", "10", "-5e3", "nan"):
+        with pytest.raises(InputError, match="option large"):
+            _large(bad)
+    graphs = {i.name: i.load() for i in G.instances("report", large=2000)}
+    assert set(graphs) == {"mis-chunglu-n2000-s1000", "mis-geometric-n2000-s1000",
+                           "mis-regular3-n2000-s1000"}  # fmt: skip
+    for g in graphs.values():
+        assert g.n == 2000
+    reg = graphs["mis-regular3-n2000-s1000"]
+    deg = np.bincount(np.concatenate(_edges(reg)), minlength=reg.n)
+    assert reg.m == 3000 and set(deg.tolist()) == {3}

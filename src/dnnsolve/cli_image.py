@@ -471,8 +471,10 @@ def _check_outputs(c: Common) -> None:
         raise InputError("--time-limit must be positive")
     if c.tv is not None and not (math.isfinite(c.tv) and c.tv >= 0):
         raise InputError("--tv must be a non-negative number")
-    if c.early_stop not in ("auto", "none", "wmv"):
-        raise InputError(f"--early-stop must be auto, none or wmv, got {c.early_stop!r}")
+    from .imaging.reconstruct import EARLY_STOP
+
+    if c.early_stop not in EARLY_STOP:
+        raise InputError(f"--early-stop must be {', '.join(EARLY_STOP)}, got {c.early_stop!r}")
     if c.example is not None and c.example not in EXAMPLES:
         raise InputError(
             f"unknown example image {c.example!r}; choose one of {', '.join(EXAMPLES)}"
@@ -678,10 +680,11 @@ _COMMON: list[inspect.Parameter] = [
             str,
             typer.Option(
                 "--early-stop",
-                help="auto (default: stop by the task's rule, no ground truth needed: noise-level "
-                "discrepancy for denoise, withheld pixels for inpaint, a settled output for "
-                "superres; --iterations is then a cap), none (run all iterations) or wmv "
-                "(ES-WMV: stop at the windowed-variance minimum).",
+                help="auto (default: stop by the task's rule, no ground truth needed: the noise "
+                "level estimated from the input for denoise, withheld pixels for inpaint, a "
+                "settled output for superres; --iterations is then a cap), none (run all "
+                "iterations), wmv (ES-WMV: stop at the windowed-variance minimum), discrepancy "
+                "(the denoise rule) or holdout (the inpaint rule, also for denoise).",
             ),
         ],
     ),

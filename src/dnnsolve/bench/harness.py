@@ -257,16 +257,17 @@ def file_instances(
 
 def select_instances(names: list[str], spec: str | None) -> list[str]:
     """Names matching ``spec``: comma-separated exact names, globs or ranges like ``G1-G10``.
+    A name that itself holds commas (``kodim05@200,150``) may be given whole.
 
     >>> select_instances(["G1", "G2", "G10", "G14"], "G1-G10,G14")
     ['G1', 'G2', 'G10', 'G14']
+    >>> select_instances(["a@1,2", "b@3,4", "c"], "b@3,4,c")
+    ['b@3,4', 'c']
     """
     if not spec:
         return list(names)
     keep: set[str] = set()
-    for tok in (t.strip() for t in spec.split(",")):
-        if not tok:
-            continue
+    for tok in _tokens(spec, set(names)):
         rng = re.fullmatch(r"([A-Za-z_]*)(\d+)-\1?(\d+)", tok)
         hit = [n for n in names if n == tok or fnmatch.fnmatchcase(n, tok)]
         if rng and not hit:
@@ -279,6 +280,22 @@ def select_instances(names: list[str], spec: str | None) -> list[str]:
             raise InputError(f"no instance matches {tok!r} (have e.g. {', '.join(names[:5])})")
         keep.update(hit)
     return [n for n in names if n in keep]
+
+
+def _tokens(spec: str, names: set[str]) -> list[str]:
+    """``spec`` split at commas, rejoining pieces that together spell an instance name."""
+    parts = [t.strip() for t in spec.split(",")]
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        for j in range(len(parts), i, -1):  # the longest run of pieces that is a name
+            joined = ",".join(parts[i:j])
+            if j - i == 1 or joined in names:
+                break
+        if joined:
+            out.append(joined)
+        i = j
+    return out
 
 
 # ---------------------------------------------------------------- environment and memory

@@ -33,6 +33,7 @@ from ...graph import Graph
 from ...hypergraph import Hypergraph
 from ...io.cnf import CNF
 from ...problems.domination_check import CHECKS
+from ..generators import random_regular
 from ..harness import Instance, SuiteContext, vertex_set_recheck
 from . import SPLIT_SEED, solver_rows
 
@@ -244,17 +245,20 @@ FAMILIES: dict[str, list[tuple[str, Callable[[int], Any]]]] = {
     ],
 }
 
-#: the large sparse graphs of the "MIS ≥ greedy at 10⁵–10⁶" target (``--option large=1``)
-LARGE: dict[str, list[tuple[str, Callable[[int], Any]]]] = {
+#: the large sparse graphs of the "MIS ≥ greedy at 10⁵–10⁶" target (``--option large=N``),
+#: each a function of (vertex count, seed)
+LARGE: dict[str, list[tuple[str, Callable[[int, int], Any]]]] = {
     "mis": [
-        ("chunglu-1e5", lambda s: chung_lu(100_000, 2.5, 4.0, s)),
-        ("geometric-1e5", lambda s: random_geometric(100_000, 6.0, s)),
+        ("chunglu", lambda n, s: chung_lu(n, 2.5, 4.0, s)),
+        ("geometric", lambda n, s: random_geometric(n, 6.0, s)),
+        ("regular3", lambda n, s: random_regular(n, 3, s, name=f"reg3-{n}-s{s}")),
     ],
 }
 
 
-def instances(split: str, large: bool = False, per_generator: int = 1) -> list[Instance]:
-    """``per_generator`` instances of each generator and problem for ``split``."""
+def instances(split: str, large: int = 0, per_generator: int = 1) -> list[Instance]:
+    """``per_generator`` instances of each generator and problem for ``split``; ``large`` > 0
+    gives the large sparse graphs with that many vertices instead."""
     table = LARGE if large else FAMILIES
     out = []
     for problem, gens in table.items():
@@ -262,9 +266,10 @@ def instances(split: str, large: bool = False, per_generator: int = 1) -> list[I
             for k in range(per_generator):
                 seed = SPLIT_SEED[split] + k
                 meta = {"problem": problem, "family": problem, "split": split, "seed": seed}
-                out.append(
-                    Instance(f"{problem}-{label}-s{seed}", lambda m=make, s=seed: m(s), meta)
-                )
+                size = f"-n{large}" if large else ""
+                name = f"{problem}-{label}{size}-s{seed}"
+                build = partial(make, large) if large else make
+                out.append(Instance(name, lambda m=build, s=seed: m(s), meta))
     return out
 
 

@@ -3,7 +3,7 @@
 Instances come from the modules of :mod:`dnnsolve.bench.heldout` (structures the defaults
 were not tuned on). ``--option split=report`` (default) takes the report seeds, never used
 for tuning; ``split=tune`` the tuning seeds. ``--option families=mis,sat`` keeps some
-families, ``--option large=1`` runs the 10⁵-vertex graphs instead, ``--option
+families, ``--option large=1`` runs the 10⁵-vertex graphs instead (``large=1e6``: 10⁶), ``--option
 per_generator=K`` K seeds of each generator. ``--ablation`` adds the rows with stages
 switched off (network only, local search from random starts / from the baseline).
 
@@ -15,6 +15,7 @@ than the local search from the heuristic's answer at the same time.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ...core.errors import InputError
@@ -35,6 +36,22 @@ COLUMNS = (
 )
 
 
+def _large(value: Any) -> int:
+    """``large``: 0 / off, 1 / on (10⁵ vertices) or a vertex count such as ``1e6``."""
+    text = str(value).strip().lower()
+    if text in ("0", "false", "no", "off", ""):
+        return 0
+    if text in ("1", "true", "yes", "on"):
+        return 100_000
+    try:
+        n = float(text)
+    except ValueError:
+        n = math.nan
+    if not (math.isfinite(n) and n >= 1000 and n == int(n)):
+        raise InputError(f"option large must be 0, 1 or a vertex count >= 1000, got {value!r}")
+    return int(n)
+
+
 def _options(ctx: SuiteContext) -> dict[str, Any]:
     opts = dict(ctx.options or {})
     split = str(opts.get("split", "report"))
@@ -44,7 +61,7 @@ def _options(ctx: SuiteContext) -> dict[str, Any]:
     return {
         "split": split,
         "families": None if not fams else {f.strip() for f in str(fams).split(",") if f.strip()},
-        "large": str(opts.get("large", "0")).lower() in ("1", "true", "yes", "on"),
+        "large": _large(opts.get("large", "0")),
         "per_generator": option_int(opts.get("per_generator", 1), "per_generator"),
     }
 

@@ -856,13 +856,17 @@ HELDOUT_CROPS: dict[str, tuple[tuple[str, int, int, int], ...]] = {
     "tune": (
         ("Set14/barbara.png", 200, 300, 1),
         ("Set12/05.png", 80, 80, 2),
+        ("Set14/baboon.png", 100, 100, 3),
+        ("Set14/zebra.png", 100, 200, 4),
+        ("Set14/coastguard.png", 50, 50, 5),
     ),
     "report": (
         ("Kodak24/kodim05.png", 200, 150, 1000),
         ("Kodak24/kodim13.png", 60, 300, 1001),
         ("Kodak24/kodim23.png", 250, 40, 1002),
         ("CBSD68/101087.png", 150, 100, 1003),
-        ("CBSD68/108005.png", 300, 200, 1004),
+        ("CBSD68/108005.png", 200, 300, 1004),  # (300, 200) left the 321×481 image
+        ("Kodak24/kodim19.png", 300, 200, 1005),  # the crop, with the suite's noise
     ),
 }
 HELDOUT_TASKS = ("denoise", "inpaint", "sr")
