@@ -3,8 +3,8 @@
 Instances come from the modules of :mod:`dnnsolve.bench.heldout` (structures the defaults
 were not tuned on). ``--option split=report`` (default) takes the report seeds, never used
 for tuning; ``split=tune`` the tuning seeds. ``--option families=mis,sat`` keeps some
-families, ``--option large=1`` runs the 10⁵-vertex graphs instead (``large=1e6``: 10⁶), ``--option
-per_generator=K`` K seeds of each generator. ``--ablation`` adds the rows with stages
+families, ``--option large=1`` runs the 10⁵-vertex graphs instead (``large=1e6``: 10⁶),
+``--option per_generator=K`` K seeds of each generator. ``--ablation`` adds the rows with stages
 switched off (network only, local search from random starts / from the baseline).
 
 The summary says, per family, on how many instances the default was at least as good as
