@@ -183,6 +183,35 @@ def test_time_limit_leaves_room_for_the_closing_evaluation_and_skips_a_spent_pol
     assert all(b is None or b > 0 for b in prob.polish_budgets)
 
 
+class SlowRows(TargetBits):
+    """TargetBits whose repair costs ``delay`` seconds per restart it is given."""
+
+    def __init__(self, target: np.ndarray, delay: float):
+        super().__init__(target)
+        self.delay, self.rows = delay, []
+
+    def repair(self, z):
+        self.rows.append(len(z))
+        time.sleep(self.delay * len(z))
+        return z
+
+
+def test_costly_evaluations_decode_a_rotating_subset_of_restarts():
+    # decoding all 16 restarts would cost 0.8 s, 40 % of the 2 s budget: each evaluation
+    # takes only as many restarts as fit in eval_fraction (10 %) of it, in rotation
+    prob = SlowRows(np.ones(4), delay=0.05)
+    cfg = SolverConfig(restarts=16, steps=10**9, lr=1e-3, eval_every=1, time_limit=2.0,
+                       polish_fraction=0.0, seed=0)  # fmt: skip
+    r = Solver(cfg).solve(prob, FreeVariables(4, 16, generator=_gen()))
+    k = r.extra["restarts_per_eval"]
+    assert 1 <= k < 16 and prob.rows[0] == 1  # the first evaluation measures one restart
+    assert max(prob.rows[1:]) == k and len(prob.rows) > 16 // k  # every restart had its turn
+    assert r.time_s < 2.0 + 0.2 * 2 and r.objective == 4.0
+    cheap = SlowRows(np.ones(4), delay=0.0)
+    r = Solver(cfg).solve(cheap, FreeVariables(4, 16, generator=_gen()))
+    assert "restarts_per_eval" not in r.extra and cheap.rows[:2] == [1, 15]
+
+
 def test_solver_recovers_from_nan_restarts_and_gives_up_when_hopeless():
     prob = TargetBits(np.ones(5), nan_steps=3)
     cfg = SolverConfig(restarts=3, steps=100, lr=0.1, eval_every=10, seed=0)

@@ -97,8 +97,16 @@ def test_weighted_verify_and_output():
 
 
 # -- kernels -----------------------------------------------------------------------
+@pytest.fixture(params=["sequential", "parallel"])
+def kernel_path(request, monkeypatch):
+    """Run a kernel test with the compiled sequential rules (CPU) and the tensor rounds (GPU)."""
+    if request.param == "parallel":
+        monkeypatch.setattr(K.mis_greedy, "available", lambda: False)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", range(4))
-def test_repair_gives_maximal_independent_sets(seed):
+def test_repair_gives_maximal_independent_sets(seed, kernel_path):
     g = _random_graph(40, 0.12 + 0.05 * seed, seed, weighted=seed % 2 == 1)
     tg = g.to_torch()
     gen = torch.Generator().manual_seed(seed)
@@ -108,7 +116,7 @@ def test_repair_gives_maximal_independent_sets(seed):
         assert _independent(g, row) and _maximal(g, row)
 
 
-def test_repair_respects_keep_mask():
+def test_repair_respects_keep_mask(kernel_path):
     g = _random_graph(30, 0.1, 7)
     keep = torch.arange(30) % 3 != 0
     out = K.repair(g.to_torch(), torch.ones(4, 30, dtype=torch.bool), keep=keep)
@@ -116,10 +124,52 @@ def test_repair_respects_keep_mask():
     assert bool(K.is_independent(g.to_torch(), out).all())
 
 
-def test_drop_conflicts_fallback_round_is_independent():
+def test_drop_conflicts_fallback_round_is_independent(kernel_path):
     g = _random_graph(50, 0.3, 3)
     out = K.drop_conflicts(g.to_torch(), torch.ones(5, 50, dtype=torch.bool), max_rounds=0)
     assert all(_independent(g, row) for row in out.numpy())
+
+
+def _reference_greedy(g: Graph) -> np.ndarray:
+    """Dynamic min-degree greedy written plainly: take the alive vertex of largest
+    w / (alive degree + 1), smallest index on ties; delete it and its neighbours."""
+    w = np.ones(g.n) if g.node_weight is None else g.node_weight
+    nbrs = [set() for _ in range(g.n)]
+    for a, b in zip(g.src.tolist(), g.dst.tolist()):
+        nbrs[a].add(b)
+        nbrs[b].add(a)
+    alive, chosen = set(range(g.n)), np.zeros(g.n, dtype=bool)
+    alive -= {v for v in range(g.n) if w[v] <= 0}
+    while alive:
+        v = max(sorted(alive), key=lambda u: w[u] / (len(nbrs[u] & alive) + 1))
+        chosen[v] = True
+        alive -= nbrs[v] | {v}
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_greedy_is_min_degree_greedy(seed):
+    from dnnsolve.baselines.greedy import greedy_mis
+
+    g = _random_graph(60, 0.05 + 0.04 * seed, seed, weighted=seed % 2 == 1)
+    assert np.array_equal(greedy_mis(g).solution.astype(bool), _reference_greedy(g))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_drop_and_fill_keep_their_contracts(seed):
+    from dnnsolve.search.mis_greedy import greedy_drop, greedy_fill
+
+    g = _random_graph(50, 0.15, seed, weighted=seed % 2 == 1)
+    indptr, indices = K.EdgeIndex(g.to_torch()).csr_numpy
+    w = np.ones(g.n) if g.node_weight is None else g.node_weight
+    rng = np.random.default_rng(seed)
+    z = rng.random((6, g.n)) < np.linspace(0.2, 1.0, 6)[:, None]
+    dropped = greedy_drop(indptr, indices, w, z, rng.random(z.shape))
+    assert not (dropped & ~z).any()  # only removes
+    assert all(_independent(g, row) for row in dropped)
+    filled = greedy_fill(indptr, indices, w, dropped, None, rng.random(z.shape))
+    assert not (dropped & ~filled).any()  # only adds
+    assert all(_independent(g, row) and _maximal(g, row) for row in filled)
 
 
 def test_complement_identity_matches_dense():

@@ -268,6 +268,15 @@ class EdgeIndex:
         self.lengths = crow[1:] - crow[:-1]
         self.cols = self.adj.col_indices()
         self.rows = torch.repeat_interleave(torch.arange(tg.n, device=tg.device), self.lengths)
+        self._csr_numpy: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def csr_numpy(self) -> tuple[np.ndarray, np.ndarray]:
+        """The adjacency's CSR ``(indptr, indices)`` as int64 NumPy arrays (for CPU kernels)."""
+        if self._csr_numpy is None:
+            crow = self.adj.crow_indices().cpu().numpy().astype(np.int64)
+            self._csr_numpy = (crow, self.cols.cpu().numpy().astype(np.int64))
+        return self._csr_numpy
 
     def sum(self, x: torch.Tensor) -> torch.Tensor:
         """Σ over neighbours of ``x`` (B, n), float32."""

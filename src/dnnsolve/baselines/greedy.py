@@ -2,7 +2,8 @@
 
 * :func:`greedy_mis`: dynamic min-degree greedy, weight aware — repeatedly take
   the vertex with the largest ``w_v / (d_v + 1)`` in the remaining graph (d_v the
-  remaining degree), delete it and its neighbours.
+  remaining degree), delete it and its neighbours (the compiled
+  :func:`~dnnsolve.search.mis_greedy.greedy_fill`; plain Python without numba).
 * :func:`greedy_maxcut`: sequential greedy placement (each vertex joins the side
   that cuts more of its already placed neighbours' weight) followed by a 1-flip
   local search done in parallel rounds of non-adjacent improving flips.
@@ -16,31 +17,25 @@ import time
 import numpy as np
 
 from ..graph import Graph
+from ..search import mis_greedy
 from .common import BaselineResult, csr_adjacency, maxcut_value, mis_value
 
 
-def _neighbor_lists(graph: Graph) -> tuple[list[int], list[int]]:
-    """CSR ``(indptr, indices)`` as Python lists (fast scalar indexing in loops)."""
+def _neighbor_arrays(graph: Graph) -> tuple[np.ndarray, np.ndarray]:
+    """CSR ``(indptr, indices)`` of the symmetric adjacency, int64."""
     rows = np.concatenate([graph.src, graph.dst])
     cols = np.concatenate([graph.dst, graph.src])
     order = np.argsort(rows, kind="stable")
     indptr = np.zeros(graph.n + 1, dtype=np.int64)
     indptr[1:] = np.cumsum(np.bincount(rows, minlength=graph.n))
-    return indptr.tolist(), cols[order].tolist()
+    return indptr, cols[order].astype(np.int64)
 
 
-def greedy_mis(graph: Graph) -> BaselineResult:
-    """Dynamic min-degree greedy independent set (vertex weights aware).
-
-    >>> g = Graph.from_edges(5, [(0, 1), (0, 2), (0, 3), (0, 4)])
-    >>> r = greedy_mis(g)
-    >>> r.objective, r.solution.tolist()
-    (4.0, [0, 1, 1, 1, 1])
-    """
-    t0 = time.perf_counter()
+def _greedy_mis_python(graph: Graph, weight: np.ndarray) -> list[int]:
+    """:func:`greedy_mis` in plain Python (when numba is missing); the same choices."""
     n = graph.n
-    indptr, nbrs = _neighbor_lists(graph)
-    w = (graph.node_weight if graph.node_weight is not None else np.ones(n)).tolist()
+    ip, nb = _neighbor_arrays(graph)
+    indptr, nbrs, w = ip.tolist(), nb.tolist(), weight.tolist()
     deg = [indptr[v + 1] - indptr[v] for v in range(n)]
     alive = [True] * n
     chosen = [0] * n
@@ -63,7 +58,26 @@ def greedy_mis(graph: Graph) -> BaselineResult:
                 if alive[t]:
                     deg[t] -= 1
                     heapq.heappush(heap, (-w[t] / (deg[t] + 1), t, deg[t]))
-    sol = np.array(chosen, dtype=np.int8)
+    return chosen
+
+
+def greedy_mis(graph: Graph) -> BaselineResult:
+    """Dynamic min-degree greedy independent set (vertex weights aware).
+
+    >>> g = Graph.from_edges(5, [(0, 1), (0, 2), (0, 3), (0, 4)])
+    >>> r = greedy_mis(g)
+    >>> r.objective, r.solution.tolist()
+    (4.0, [0, 1, 1, 1, 1])
+    """
+    t0 = time.perf_counter()
+    n = graph.n
+    w = graph.node_weight if graph.node_weight is not None else np.ones(n)
+    if mis_greedy.available():
+        indptr, nbrs = _neighbor_arrays(graph)
+        chosen = mis_greedy.greedy_fill(indptr, nbrs, w, np.zeros((1, n), dtype=bool))[0]
+    else:
+        chosen = _greedy_mis_python(graph, w)
+    sol = np.asarray(chosen, dtype=np.int8)
     obj, feasible = mis_value(graph, sol)
     return BaselineResult(
         name="greedy",
@@ -124,7 +138,8 @@ def greedy_maxcut(graph: Graph, local_search: bool = True) -> BaselineResult:
     """
     t0 = time.perf_counter()
     n = graph.n
-    indptr, nbrs = _neighbor_lists(graph)
+    ip, nb = _neighbor_arrays(graph)
+    indptr, nbrs = ip.tolist(), nb.tolist()
     # weights in the same CSR order as nbrs
     rows = np.concatenate([graph.src, graph.dst])
     wts = np.concatenate([graph.weight, graph.weight])[np.argsort(rows, kind="stable")].tolist()

@@ -70,6 +70,10 @@ class SolverConfig:
     # candidate and seeds a share of the local-search starts and network restarts
     baseline: bool = True
     baseline_fraction: float = 0.1  # most of time_limit the heuristic may spend
+    # with a time limit, one evaluation (decode + repair + check) may cost at most this share
+    # of the training budget: on large instances only a rotating subset of restarts is
+    # evaluated each time (sized from the first evaluation's cost per restart)
+    eval_fraction: float = 0.1
     warm_start: float = 0.125  # share of polish starts / network restarts from the baseline
     network: bool = True  # False: no training, no network candidates (ablation rows)
     seed: int | None = 0
@@ -89,6 +93,8 @@ class SolverConfig:
             raise ValueError(f"warm_start must be in [0, 1], got {self.warm_start!r}")
         if not 0.0 < self.baseline_fraction <= 1.0:
             raise ValueError(f"baseline_fraction must be in (0, 1], got {self.baseline_fraction!r}")
+        if not 0.0 < self.eval_fraction <= 1.0:
+            raise ValueError(f"eval_fraction must be in (0, 1], got {self.eval_fraction!r}")
         if self.backtrack is not None and not self.backtrack > 1.0:
             raise ValueError(f"backtrack must be a factor > 1, got {self.backtrack!r}")
         lrs = np.atleast_1d(np.asarray(self.lr, dtype=float))
@@ -241,21 +247,47 @@ class Solver:
         t_base = time.perf_counter()
 
         eval_cost = 0.0  # seconds of the last evaluation (decode + repair + exact check)
+        # restarts evaluated per evaluation (all unless one evaluation of all would cost more
+        # than eval_fraction of the training budget) and the next one of the rotation
+        rows = {"per_eval": B, "next": 0}
+
+        def evaluate_rows(idx: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+            with torch.no_grad():
+                x = param()
+                z = problem.repair(problem.decode(x if idx is None else x[idx]))
+                return z, problem.score(problem.evaluate(z)).to(torch.float64)
 
         def evaluate(step: int, loss_val: float) -> bool:
             nonlocal best_zr, g_score, g_z, g_found, evals_since_improve, eval_cost
             t_eval = time.perf_counter()
-            with torch.no_grad():
-                z = problem.repair(problem.decode(param()))
-                ev = problem.evaluate(z)
-                s = problem.score(ev).to(torch.float64)
+            if best_zr is None and train_budget is not None and B > 1 and not select_last:
+                # the first evaluation sizes the subset: one restart, then the rest if cheap
+                z, s = evaluate_rows(torch.zeros(1, dtype=torch.long, device=dev))
+                per_row = time.perf_counter() - t_eval
+                k = int(cfg.eval_fraction * train_budget / max(per_row, 1e-9))
+                rows["per_eval"] = min(B, max(1, k))
+                if rows["per_eval"] >= B:
+                    z2, s2 = evaluate_rows(torch.arange(1, B, device=dev))
+                    idx, z, s = None, torch.cat([z, z2]), torch.cat([s, s2])
+                else:
+                    idx = torch.zeros(1, dtype=torch.long, device=dev)
+                    rows["next"] = 1
+            elif rows["per_eval"] >= B:
+                idx = None
+                z, s = evaluate_rows(None)
+            else:
+                idx = (rows["next"] + torch.arange(rows["per_eval"], device=dev)) % B
+                rows["next"] = (rows["next"] + rows["per_eval"]) % B
+                z, s = evaluate_rows(idx)
             if best_zr is None:
-                best_zr = z.clone()
-            up = s > best_r
-            best_r[up] = s[up]
-            best_zr[up] = z[up]
-            stall[up] = 0
-            stall[~up] += 1
+                # restarts not evaluated yet hold the first evaluated set, with score -inf
+                best_zr = z.clone() if idx is None else z[:1].expand(B, *z.shape[1:]).clone()
+            ids = torch.arange(B, device=dev) if idx is None else idx
+            up = s > best_r[ids]
+            best_r[ids[up]] = s[up]
+            best_zr[ids[up]] = z[up]
+            stall[ids[up]] = 0
+            stall[ids[~up]] += 1
             i = int(torch.argmax(s))
             si = float(s[i])
             improved = si > g_score + cfg.tol
@@ -499,6 +531,8 @@ class Solver:
                 "nan_resets": nan_resets,
                 **({"baseline": base["info"]} if base is not None else {}),
                 **({"backtracks": backtracks} if cfg.backtrack else {}),
+                # restarts decoded per evaluation when evaluating all would overrun the budget
+                **({"restarts_per_eval": rows["per_eval"]} if rows["per_eval"] < B else {}),
                 **({"lbfgs": lbfgs_info} if lbfgs_info is not None else {}),
                 **(
                     {"returned": returned, "monitors": [m.summary() for m in monitors]}

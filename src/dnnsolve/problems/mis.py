@@ -156,8 +156,9 @@ class MaxIndependentSet(Problem):
         """
         kw: dict = {"stall_iters": 300, "max_iters": 3000} if time_limit is None else {}
         return kernels.local_search(
-            self.tg, z, time_limit, generator, weight=self.w, target=self._reference, **kw
-        )
+            self.tg, z, time_limit, generator, weight=self.w, target=self._reference,
+            edges=self.edges, **kw,
+        )  # fmt: skip
 
     def solution_output(self, solution: np.ndarray) -> list:
         """Vertex ids in the set."""
