@@ -15,7 +15,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from dnnsolve.baselines.imaging import tv_denoise, tv_reconstruct
+from dnnsolve.baselines.imaging import bicubic_upsample, tv_denoise, tv_reconstruct
 from dnnsolve.bench import SUITES, default_data_dir, run_suite
 from dnnsolve.bench.suites.imaging import HELDOUT_CROPS
 from dnnsolve.cli import app
@@ -170,6 +170,43 @@ def test_cli_default_stops_and_records_it(tmp_path):
     assert data["stop_reason"] == "early_stop" and data["steps"] < 600
     assert data["extra"]["returned"]["by"] == "discrepancy"
     assert "discrepancy" in data["extra"]["returned_text"]
+
+
+def test_default_super_resolution_blends_the_tv_reconstruction(astronaut64):
+    op = Downsampling(4)
+    y = op(astronaut64)
+    out = reconstruct(y, op, iterations=20, options=SMALL_DIP)
+    share = AUTO_SETTINGS["sr_blend"]
+    mix = out.result.extra["blend"]
+    assert mix["network_share"] == share and mix["baseline"] == "tv"
+    # the same run without the blend, and the TV reconstruction computed here
+    alone = reconstruct(y, op, iterations=20, options=SMALL_DIP, blend=None)
+    assert "blend" not in alone.result.extra
+    start = bicubic_upsample(y, 4).image
+    tv = tv_reconstruct(y, op, lam=1e-3, iterations=300, init=start).image
+    expected = (share * to_numpy(alone.image) + (1 - share) * to_numpy(tv)).clip(0, 1)
+    np.testing.assert_allclose(to_numpy(out.image), expected, atol=1e-5)
+    # blend 0 is TV itself; an explicit rule (not the tuned default) returns the network alone
+    only_tv = reconstruct(y, op, iterations=2, options=SMALL_DIP, blend=0.0)
+    assert _psnr(only_tv.image, astronaut64) == pytest.approx(_psnr(tv, astronaut64), abs=1e-3)
+    none = reconstruct(y, op, iterations=2, options=SMALL_DIP, early_stop="none")
+    assert "blend" not in none.result.extra
+    for bad in (1.5, -0.1, float("nan"), "half"):
+        with pytest.raises(InputError, match="blend"):
+            reconstruct(y, op, iterations=1, blend=bad)
+    with pytest.raises(InputError, match="super-resolution"):
+        reconstruct(astronaut64, Denoising(), iterations=1, blend=0.5)
+
+
+@pytest.mark.slow
+def test_default_network_super_resolution_beats_tv_on_a_shipped_crop():
+    """The default network, rule and blend (cap 2000) on a 96x96 crop of a bundled image."""
+    clean = read_image(example_image("coffee"))[..., 100:196, 150:246].contiguous()
+    op = Downsampling(4)
+    y = op(clean)
+    out = reconstruct(y, op)
+    tv = tv_reconstruct(y, op, lam=1e-3, iterations=300, init=bicubic_upsample(y, 4).image)
+    assert _psnr(out.image, clean) > _psnr(tv.image, clean)
 
 
 @pytest.mark.slow

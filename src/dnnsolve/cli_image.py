@@ -266,6 +266,7 @@ class Common:
     patience: int
     average: str | None
     tv: float | None
+    blend: float | None
     net_option: list[str] | None
     device: str
     seed: int
@@ -428,6 +429,10 @@ def _summary(task: str, result, metrics: dict, written: dict, out_path: Path) ->
         ("returned", _returned_text(result)),
         ("why", _why_text(result)),
     ]
+    mix = result.extra.get("blend")
+    if mix:
+        share = mix["network_share"]
+        rows.append(("blend", f"{share:g} x network + {1 - share:g} x {mix['baseline'].upper()}"))
     if metrics:
         rows.append(("PSNR", f"{metrics['psnr']:.2f} dB"))
         if "psnr_y" in metrics:
@@ -522,6 +527,7 @@ def _run(task: str, c: Common, build: Callable[[Common], Setup], default_method:
         patience=c.patience,
         average=average,
         tv=c.tv,
+        blend="auto" if c.blend is None else c.blend,
         options=options,
         reference=reference,
         y_scale=s.y_scale,
@@ -703,6 +709,18 @@ _COMMON: list[inspect.Parameter] = [
         ],
     ),
     _opt("tv", None, Annotated[float | None, typer.Option(help="Total-variation weight.")]),
+    _opt(
+        "blend",
+        None,
+        Annotated[
+            float | None,
+            typer.Option(
+                help="superres: the network's share of the output, the rest from the TV "
+                "reconstruction (default: 0.6 with --early-stop auto, else 1 = network only).",
+                metavar="SHARE",
+            ),
+        ],
+    ),
     _opt(
         "net_option",
         None,

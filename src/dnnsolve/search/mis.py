@@ -232,9 +232,10 @@ def local_search(
     row count hardly matters.
 
     Returns the best set of each row: feasible, maximal, never worse than the
-    repaired input row (rows left out return the repaired input). Stops at ``time_limit`` (default 5 s), ``max_iters``,
-    after ``stall_iters`` iterations without improving any row (default
-    max(300, 2n)), or once a row reaches ``target`` (a known optimum).
+    repaired input row (rows left out return the repaired input). Stops at
+    ``time_limit`` (default 5 s), ``max_iters``, after ``stall_iters`` iterations
+    without improving any row (default max(300, 2n)), or once a row reaches
+    ``target`` (a known optimum).
 
     >>> from dnnsolve.graph import Graph
     >>> tg = Graph.from_edges(4, [(0, 1), (0, 2), (0, 3)]).to_torch()

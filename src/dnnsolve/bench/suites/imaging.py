@@ -48,6 +48,7 @@ from typing import Any
 import torch
 
 from ...baselines.imaging import (
+    TV_LAMBDA,
     TV_WEIGHT_RULE,
     ImageBaseline,
     bicubic_upsample,
@@ -87,10 +88,6 @@ IMAGE_SUITES = (
 _METHODS = tuple(IMAGE_METHODS)
 #: methods with DIP's per-task input jitter (raised to 1/20 at sigma 50, as the notebook)
 _DIP_FAMILY = tuple(name for name, m in IMAGE_METHODS.items() if callable(m.input_noise))
-#: TV weights of the generic reconstruction, picked on the bundled example images (held out):
-#: SR ×4 mean PSNR-Y 27.08 / 27.20 / 27.31 / 27.29 dB at λ = 1e-4 / 3e-4 / 1e-3 / 3e-3;
-#: 50 % random inpainting 29.89 / 29.85 / 29.20 dB at λ = 1e-4 / 1e-3 / 1e-2
-TV_LAMBDA = {"sr": 1e-3, "inpainting": 1e-4}
 
 _OPTION_KEYS = {
     "crop": "centre crop size (pixels)",
@@ -344,6 +341,7 @@ def _run_method(
         "stop_reason": r.stop_reason,
         "returned": ret.get("by"),
         "returned_step": ret.get("step"),
+        "blend": (r.extra.get("blend") or {}).get("network_share"),
         "device": r.device,
         "error": None,
     }
