@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from dnnsolve.baselines.imaging import TV_LAMBDA, bicubic_upsample, tv_reconstruct
+from dnnsolve.baselines.imaging import tv_super_resolve
 from dnnsolve.bench import default_data_dir
 from dnnsolve.bench.suites.imaging import HELDOUT_CROPS, centre_crop
 from dnnsolve.imaging import Downsampling, psnr, read_image, reconstruct
@@ -50,8 +50,7 @@ def record(args: tuple[str, int, int, Path]) -> Path:
     gt = crop(rel, top, left)
     op = Downsampling(4)
     y = op(gt)
-    tv = tv_reconstruct(y, op, lam=TV_LAMBDA["sr"], iterations=300,
-                        init=bicubic_upsample(y, 4).image)  # fmt: skip
+    tv = tv_super_resolve(y, op, tuple(gt.shape[1:]), iterations=300)
     net = reconstruct(y, op, method="dip", blend=None)
     data = {"crop": rel, "top": top, "left": left, "gt": gt, "tv": tv.image,
             "network": net.image, "steps": net.result.steps}  # fmt: skip

@@ -43,6 +43,7 @@ __all__ = [
     "bm3d_denoise",
     "tv_denoise",
     "tv_reconstruct",
+    "tv_super_resolve",
     "tv_weight",
 ]
 
@@ -369,3 +370,25 @@ def tv_reconstruct(
     params = {"lam": lam, "iterations": iterations, "lr": lr, "eps": eps, "operator_norm": norm,
               "init": init if isinstance(init, str) else "given"}  # fmt: skip
     return ImageBaseline("tv", x.detach().float().cpu(), dt, params)
+
+
+def tv_super_resolve(
+    low: torch.Tensor,
+    operator,
+    shape: tuple[int, ...],
+    *,
+    iterations: int = 300,
+    device: str | torch.device = "cpu",
+) -> ImageBaseline:
+    """TV super-resolution of ``low`` to ``shape = (C, H, W)``: :func:`tv_reconstruct` at
+    ``TV_LAMBDA["sr"]`` from the bicubic image, the classical half of the default's blend.
+
+    >>> from dnnsolve.imaging import Downsampling, example_image, read_image
+    >>> hr = read_image(example_image("camera"))[..., 192:224, 192:224]
+    >>> op = Downsampling(4)
+    >>> tv_super_resolve(op(hr), op, (1, 32, 32), iterations=20).image.shape
+    torch.Size([1, 1, 32, 32])
+    """
+    start = bicubic_upsample(low.detach().float().cpu(), size=tuple(shape[1:])).image
+    return tv_reconstruct(low, operator, shape=tuple(shape), lam=TV_LAMBDA["sr"],
+                          iterations=iterations, init=start, device=device)  # fmt: skip

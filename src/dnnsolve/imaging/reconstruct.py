@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-from ..baselines.imaging import TV_LAMBDA, ImageBaseline, bicubic_upsample, tv_reconstruct
+from ..baselines.imaging import tv_super_resolve
 from ..core.callbacks import Callback
 from ..core.device import resolve_device
 from ..core.errors import InputError
@@ -229,7 +229,8 @@ def reconstruct(
     y = measurement.to(dev)
     classical = None
     if share < 1.0:
-        classical = _classical_sr(y, operator, shape, dev)
+        iters = int(AUTO_SETTINGS["sr_tv_iterations"])
+        classical = tv_super_resolve(y, operator, shape, iterations=iters, device=dev)
         if time_limit is not None:  # the TV run spends part of the budget
             time_limit = max(float(time_limit) - classical.time_s, 0.1 * float(time_limit))
     ref = None if reference is None else reference.to(dev).float()
@@ -353,23 +354,6 @@ def _blend_share(blend: float | str | None, kind: str, early_stop: str) -> float
     if blend < 1.0 and kind != "downsampling":
         raise InputError(f"blend applies to super-resolution (downsampling), not {kind}")
     return float(blend)
-
-
-def _classical_sr(
-    y: torch.Tensor, operator: Operator, shape: tuple[int, ...], dev: torch.device
-) -> ImageBaseline:
-    """TV super-resolution from the bicubic image, the classical half of the blend."""
-    size = shape[1:]
-    start = bicubic_upsample(y.detach().float().cpu(), size=size).image
-    return tv_reconstruct(
-        y,
-        operator,
-        shape=shape,
-        lam=TV_LAMBDA["sr"],
-        iterations=int(AUTO_SETTINGS["sr_tv_iterations"]),
-        init=start,
-        device=dev,
-    )
 
 
 class _Guided(Parameterization):
