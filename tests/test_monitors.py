@@ -167,7 +167,7 @@ def test_lbfgs_phase_converges_far_beyond_adam():
     r_both = Solver(both).solve(prob, _sigmoid_param())
     assert r_adam.objective > 1e-3
     assert r_both.objective < 1e-10
-    info = r_both.extra["lbfgs"]
+    info = r_both.extra["quasi_newton"]
     assert 0 < info["iterations"] <= 100 and info["loss_evaluations"] >= info["iterations"]
     assert r_both.steps == 20 + info["iterations"]
     assert r_both.history[-1]["step"] == r_both.steps

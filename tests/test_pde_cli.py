@@ -78,17 +78,21 @@ def test_heat_files_and_consistency(tmp_path, capsys):
     data, arrays = _check_outputs(out)
     assert arrays["grid_shape"].tolist() == [101, 101] and bool(arrays["mask"].all())
     assert arrays["points"].shape == (101 * 101, 2) and arrays["values"].shape == (101 * 101, 1)
-    lb = data["extra"]["lbfgs"]["iterations"]
+    lb = data["extra"]["quasi_newton"]["iterations"]
     assert data["steps"] == 100 + lb and 0 < lb <= 20
     assert data["extra"]["cli"]["adam_steps_run"] == 100
     steps = [r["step"] for r in data["history"]]
-    assert steps[:2] == [50, 100] and steps[-1] == data["steps"]
+    # under the recipe's budget the first step is evaluated too (it prices an evaluation)
+    assert steps[:3] == [1, 50, 100] and steps[-1] == data["steps"]
+    assert data["extra"]["recipe"]["name"] == "default"
+    assert data["extra"]["quasi_newton"]["method"] == "ssbroyden"
     # the returned state is the one with the smallest validation loss
     best = min(r["batch_objective"] for r in data["history"])
     assert math.isclose(data["objective"], best, rel_tol=1e-6)
     assert data["extra"]["relative_l2"] < 1.0
     shown = capsys.readouterr().out
-    for word in ("relative L2", "validation loss", "100 Adam +", "solution.npz", "history.png"):
+    for word in ("relative L2", "validation loss", "100 Adam +", "SSBroyden", "solution.npz",
+                 "history.png"):
         assert word in shown, word
 
 
@@ -100,7 +104,7 @@ def test_options_reach_the_solver(tmp_path):
               "--net-option", "hidden=16", "--net-option", "layers=2",
               "--restarts", 2, "--weight", "initial=10", "--weight", "residual=1",
               "--sampler", "lhs", "--resample-every", 10, "--dtype", "float64",
-              "--lr", "2e-3", "--seed", 3, "-q", "--out", out)  # fmt: skip
+              "--lr", "2e-3", "--seed", 3, "--no-exact", "-q", "--out", out)  # fmt: skip
     assert rc == 0
     data, _ = _check_outputs(out)
     cli = data["extra"]["cli"]
@@ -118,7 +122,7 @@ def test_deep_ritz(tmp_path):
               "--eval-every", 20, "--points", 200, "--boundary-points", 40, "-q", "--out", out)  # fmt: skip
     assert rc == 0
     data, _ = _check_outputs(out)
-    assert data["method"] == "deep-ritz/resnet" and "lbfgs" not in data["extra"]
+    assert data["method"] == "deep-ritz/resnet" and "quasi_newton" not in data["extra"]
     assert data["steps"] == 60
 
 
@@ -159,7 +163,9 @@ BAD = {
     "sampler": (["heat", "--sampler", "halton"], "--sampler"),
     "points": (["heat", "--points", "0"], "--points"),
     "restarts": (["heat", "--restarts", "0"], "--restarts"),
-    "time limit": (["heat", "--time-limit", "-1"], "--time-limit"),
+    "time limit": (["heat", "--time-limit", "-1"], "--budget must be positive"),
+    "bad quasi-newton": (["heat", "--quasi-newton", "newton"], "--quasi-newton must be"),
+    "bad recipe": (["heat", "--recipe", "fast"], "unknown recipe"),
     "device": (["heat", "--device", "tpu"], "device"),
     "balance": (["heat", "--balance", "ntk"], "--balance"),
     "balance every": (
@@ -218,7 +224,7 @@ def test_ctrl_c_writes_best_state_and_exits_130(tmp_path, monkeypatch, capsys):
               "--out", out)  # fmt: skip
     assert rc == 130
     data, _ = _check_outputs(out)
-    assert data["stop_reason"] == "interrupted" and data["steps"] == 20
+    assert data["stop_reason"] == "interrupted" and data["steps"] == calls[1]
     assert "interrupted" in capsys.readouterr().err
 
 
@@ -228,7 +234,7 @@ def test_lbfgs_diverged_still_writes_and_exits_0(tmp_path, monkeypatch, capsys):
     def diverging(*args, **kwargs):
         res = real(*args, **kwargs)
         res.result.stop_reason = "lbfgs_diverged"
-        res.result.extra["lbfgs"]["stop_reason"] = "lbfgs_diverged"
+        res.result.extra["quasi_newton"]["stop_reason"] = "lbfgs_diverged"
         return res
 
     monkeypatch.setattr(dnnsolve.pde, "solve_pde", diverging)

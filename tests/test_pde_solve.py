@@ -38,7 +38,7 @@ def test_heat_pinn_adam_then_lbfgs():
     err = _rel(out.values, exact)
     assert err < 2e-2  # measured 6.3e-3
     assert out.relative_l2 == pytest.approx(err, rel=1e-9)
-    assert out.result.extra["lbfgs"]["iterations"] > 0
+    assert out.result.extra["quasi_newton"]["iterations"] > 0
     assert out.grid_shape == (101, 101)
 
 

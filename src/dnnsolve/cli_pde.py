@@ -1,8 +1,10 @@
 """``dnnsolve pde PROBLEM``: solve a built-in PDE with a network (PINN or Deep Ritz), no data.
 
-Training is Adam for ``--adam-steps`` then L-BFGS (strong Wolfe) for ``--lbfgs-steps``; the
-state with the smallest validation loss (a fixed set of residual points, never the reference) is
-returned.  ``dnnsolve pde --list`` (or ``dnnsolve pde list``) prints the built-in problems.
+Training follows a recipe (``--recipe``, default ``auto``: see :mod:`dnnsolve.pde.recipes`):
+Adam for ``--adam-steps``, then up to ``--lbfgs-steps`` iterations of a quasi-Newton method
+(``--quasi-newton``: the dense self-scaled Broyden by default, or ``lbfgs``) within the
+``--budget`` (seconds); every flag given overrides the recipe.  The state with the smallest
+validation loss (a fixed set of residual points, never the reference) is returned.  ``dnnsolve pde --list`` (or ``dnnsolve pde list``) prints the built-in problems.
 
 Files written into ``--out DIR`` (created; each written atomically):
 
@@ -17,9 +19,9 @@ Files written into ``--out DIR`` (created; each written atomically):
 - ``solution.png``, ``reference.png``, ``error.png`` (``|network − reference|``): heat maps on
   the grid for 2-D problems (time on the horizontal axis, NaN / white outside the domain), line
   plots in 1-D; ``history.png``: training and validation loss against the step, log scale, the
-  Adam → L-BFGS switch marked (see :mod:`dnnsolve.pde.report`).
+  Adam → quasi-Newton switch marked (see :mod:`dnnsolve.pde.report`).
 
-Exit codes: 0 success (also when L-BFGS met a non-finite loss: the last good state is restored
+Exit codes: 0 success (also when the quasi-Newton phase met a non-finite loss: the last good state is restored
 and a note says so), 2 bad input (one line on stderr), 130 interrupted by Ctrl-C (the files are
 still written, from the best state so far).
 """
@@ -43,6 +45,7 @@ __all__ = ["pde_command"]
 
 EXIT_INTERRUPTED = 130
 METHODS = ("pinn", "deep-ritz")
+QN_LABELS = {"lbfgs": "L-BFGS", "bfgs": "BFGS", "ssbfgs": "SSBFGS", "ssbroyden": "SSBroyden"}
 DTYPES = ("float32", "float64")
 
 out = Console()
@@ -50,22 +53,34 @@ err = Console(stderr=True)
 
 
 class _PhaseProgress(RichProgress):
-    """The core progress bar over both phases: Adam steps, then L-BFGS iterations."""
+    """The core progress bar over both phases: Adam steps, then quasi-Newton iterations; in
+    seconds of the budget when the run has one (the iterations then stop on time)."""
 
     def on_start(self, config, problem) -> None:
         super().on_start(config, problem)
         self._adam = config.steps
+        self._budget = config.time_limit
+        self._second = QN_LABELS.get(config.quasi_newton, config.quasi_newton)
         if self._progress is not None:
+            total = config.steps + config.lbfgs_steps
+            if self._budget is not None:
+                total = max(1, round(self._budget))
+            unit = " (s)" if self._budget is not None else ""
             self._progress.update(
-                self._task,
-                total=config.steps + config.lbfgs_steps,
-                description=f"{self.description} · Adam",
+                self._task, total=total, description=f"{self.description} · Adam{unit}"
             )
 
     def on_eval(self, state) -> None:
         super().on_eval(state)
-        if self._progress is not None and state.step > self._adam:
-            self._progress.update(self._task, description=f"{self.description} · L-BFGS")
+        if self._progress is None:
+            return
+        if self._budget is not None:
+            self._progress.update(self._task, completed=min(state.elapsed, self._budget))
+        if state.step > self._adam:
+            unit = " (s)" if self._budget is not None else ""
+            self._progress.update(
+                self._task, description=f"{self.description} · {self._second}{unit}"
+            )
 
 
 def _list_table() -> Table:
@@ -152,10 +167,19 @@ def pde_command(
     list_: Annotated[
         bool, typer.Option("--list", help="List the built-in problems and exit.")
     ] = False,
+    recipe: Annotated[
+        str,
+        typer.Option(
+            help="Training recipe: auto (the problem's own), default, or adam-lbfgs (the "
+            "former Adam 5000 + L-BFGS 1000, float32); the flags below override it."
+        ),
+    ] = "auto",
     method: Annotated[
-        str, typer.Option(help="pinn (residual loss) or deep-ritz (energy loss).")
-    ] = "pinn",
-    net: Annotated[str, typer.Option(help="Network: mlp, resnet, fourier or siren.")] = "mlp",
+        str | None, typer.Option(help="pinn (residual loss) or deep-ritz (energy loss).")
+    ] = None,
+    net: Annotated[
+        str | None, typer.Option(help="Network: mlp, resnet, fourier or siren (recipe: mlp).")
+    ] = None,
     net_option: Annotated[
         list[str] | None,
         typer.Option(
@@ -165,28 +189,55 @@ def pde_command(
         ),
     ] = None,
     adam_steps: Annotated[
-        int | None, typer.Option("--adam-steps", help="Adam steps (default 5000).")
+        int | None, typer.Option("--adam-steps", help="Adam steps (recipe: 1000).")
     ] = None,
     lbfgs_steps: Annotated[
         int | None,
-        typer.Option("--lbfgs-steps", help="L-BFGS iterations after Adam (default 1000)."),
+        typer.Option(
+            "--lbfgs-steps",
+            help="Most quasi-Newton iterations after Adam (recipe: 50000, ended by the budget).",
+        ),
+    ] = None,
+    quasi_newton: Annotated[
+        str | None,
+        typer.Option(
+            "--quasi-newton",
+            help="Second phase: ssbroyden, ssbfgs, bfgs (dense, float64 matrix) or lbfgs.",
+        ),
+    ] = None,
+    qn_refresh: Annotated[
+        int | None,
+        typer.Option(
+            "--qn-refresh",
+            help="Dense methods: redraw the collocation points every K iterations (0: never; "
+            "recipe: 50).",
+        ),
+    ] = None,
+    exact: Annotated[
+        bool | None,
+        typer.Option(
+            "--exact/--no-exact",
+            help="Build the boundary / initial conditions into the network where the problem "
+            "allows (recipe: on), or keep them as loss terms.",
+            show_default=False,
+        ),
     ] = None,
     lr: Annotated[
         str | None,
-        typer.Option(help="Adam learning rate (default 1e-3); a comma list gives one per restart."),
+        typer.Option(help="Adam learning rate (recipe: 1e-3); a comma list gives one per restart."),
     ] = None,
     points: Annotated[
-        int | None, typer.Option(help="Interior collocation points (default 2000).")
+        int | None, typer.Option(help="Interior collocation points (recipe: 5000).")
     ] = None,
     boundary_points: Annotated[
         int | None,
         typer.Option(
-            "--boundary-points", help="Points per boundary / initial condition (default 200)."
+            "--boundary-points", help="Points per boundary / initial condition (recipe: 200)."
         ),
     ] = None,
     sampler: Annotated[
-        str, typer.Option(help="Collocation points: sobol, lhs or uniform.")
-    ] = "sobol",
+        str | None, typer.Option(help="Collocation points: sobol, lhs or uniform.")
+    ] = None,
     resample_every: Annotated[
         int,
         typer.Option(
@@ -241,11 +292,17 @@ def pde_command(
         int | None,
         typer.Option(help="Stop a phase after this many checks without improvement."),
     ] = None,
-    dtype: Annotated[str, typer.Option(help="float32 or float64.")] = "float32",
+    dtype: Annotated[str | None, typer.Option(help="float32 or float64 (recipe: float64).")] = None,
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed (network, points).")] = 0,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Wall-clock budget in seconds.")
+        float | None,
+        typer.Option(
+            "--budget",
+            "--time-limit",
+            help="Wall-clock budget of the training in seconds (recipe: 110, Burgers 270; "
+            "inf: none); more buys accuracy.",
+        ),
     ] = None,
     threads: Annotated[
         int | None, typer.Option(help="CPU threads for torch (default: torch's choice).")
@@ -265,7 +322,7 @@ def pde_command(
 ) -> None:
     """Solve a built-in PDE with a network, without data (PINN or Deep Ritz).
 
-    Adam, then L-BFGS; the state with the smallest validation loss is returned and compared with the reference solution on the evaluation grid (relative L2).
+    Adam, then a quasi-Newton method, by the problem's recipe within its budget; the state with the smallest validation loss is returned and compared with the reference solution on the evaluation grid (relative L2).
 
     Writes DIR/result.json, DIR/solution.npz and DIR/{solution,reference,error,history}.png.
     """
@@ -282,11 +339,15 @@ def pde_command(
         raise InputError("--out DIR is required (the folder for the result and plots)")
     _run(
         problem,
+        recipe=recipe,
         method=method,
         net=net,
         net_option=net_option,
         adam_steps=adam_steps,
         lbfgs_steps=lbfgs_steps,
+        quasi_newton=quasi_newton,
+        qn_refresh=qn_refresh,
+        exact=exact,
         lr=lr,
         points=points,
         boundary_points=boundary_points,
@@ -326,16 +387,26 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
 
     # every check before any training, so that a typo costs nothing
     _set_threads(threads)
-    if o["method"] not in METHODS:
+    from .core.quasi_newton import QN_METHODS
+    from .pde.recipes import recipe_for
+
+    rec = recipe_for(problem, o["recipe"])
+    if o["method"] is not None and o["method"] not in METHODS:
         raise InputError(f"--method must be one of {', '.join(METHODS)}, got {o['method']!r}")
-    if o["net"] not in NETWORKS:
+    if o["net"] is not None and o["net"] not in NETWORKS:
         raise InputError(f"unknown network {o['net']!r}; choose from {', '.join(NETWORKS)}")
-    if o["dtype"] not in DTYPES:
+    if o["dtype"] is not None and o["dtype"] not in DTYPES:
         raise InputError(f"--dtype must be float32 or float64, got {o['dtype']!r}")
-    if o["sampler"] not in SAMPLERS:
+    if o["sampler"] is not None and o["sampler"] not in SAMPLERS:
         raise InputError(f"--sampler must be one of {', '.join(SAMPLERS)}, got {o['sampler']!r}")
     _check_count(o["adam_steps"], "--adam-steps", 0)
     _check_count(o["lbfgs_steps"], "--lbfgs-steps", 0)
+    _check_count(o["qn_refresh"], "--qn-refresh", 0)
+    if o["quasi_newton"] is not None and o["quasi_newton"] not in ("lbfgs", *QN_METHODS):
+        raise InputError(
+            f"--quasi-newton must be one of lbfgs, {', '.join(QN_METHODS)}, "
+            f"got {o['quasi_newton']!r}"
+        )
     _check_count(o["points"], "--points", 1)
     _check_count(o["boundary_points"], "--boundary-points", 1)
     _check_count(o["resample_every"], "--resample-every", 0)
@@ -352,8 +423,8 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
         raise InputError(f"--causal must be a finite non-negative number, got {o['causal']}")
     _check_count(o["eval_every"], "--eval-every", 1)
     _check_count(o["patience"], "--patience", 1)
-    if o["time_limit"] is not None and not (math.isfinite(o["time_limit"]) and o["time_limit"] > 0):
-        raise InputError(f"--time-limit must be positive, got {o['time_limit']}")
+    if o["time_limit"] is not None and not o["time_limit"] > 0:  # inf: no budget
+        raise InputError(f"--budget must be positive (inf: none), got {o['time_limit']}")
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("--out must be a folder, not a file", path=str(out_dir))
     lr = _parse_lr(o["lr"])
@@ -361,11 +432,21 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
     options = parse_net_options(o["net_option"])
     dev = resolve_device(o["device"])
     pde = builtin(problem)
+    # what the recipe fills in, so that checks, labels and the summary name what runs
+    o["method"] = o["method"] or rec.method
+    o["net"] = o["net"] or rec.net
+    o["dtype"] = o["dtype"] or rec.dtype
+    o["sampler"] = o["sampler"] or rec.sampler
+    if not options and o["net"] == rec.net:
+        options = dict(rec.options)
     build_network(o["net"], pde.domain.dim, pde.outputs, **options)  # one-line option errors
 
     kwargs: dict[str, Any] = {
         "adam_steps": o["adam_steps"],
         "lbfgs_steps": o["lbfgs_steps"],
+        "quasi_newton": o["quasi_newton"],
+        "qn_refresh": o["qn_refresh"],
+        "exact": o["exact"],
         "lr": lr,
         "interior": o["points"],
         "boundary": o["boundary_points"],
@@ -375,7 +456,8 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
     callbacks = [] if quiet else [_PhaseProgress(label, console=err)]
     t0 = time.perf_counter()
     res = solve_pde(
-        pde,
+        problem,
+        recipe=rec,
         method=o["method"],
         net=o["net"],
         options=options,
@@ -411,10 +493,11 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
     grid = tensor_grid(res.points, res.grid_shape)
     written = [out_dir / "solution.npz"]
     atomic_write_bytes(written[0], _npz_bytes(res, grid))
-    lbfgs = result.extra.get("lbfgs")
-    lbfgs_its = int(lbfgs["iterations"]) if lbfgs else 0
-    adam_done = result.steps - lbfgs_its
-    switch = adam_done if lbfgs else None
+    qn = result.extra.get("quasi_newton")
+    qn_its = int(qn["iterations"]) if qn else 0
+    qn_label = QN_LABELS.get(qn["method"], qn["method"]) if qn else "quasi-Newton"
+    adam_done = result.steps - qn_its
+    switch = adam_done if qn else None
     best_step = _best_step(result.history)
     timed = isinstance(pde.domain, TimeDomain)
     notes: list[str] = []
@@ -451,7 +534,7 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
         "rar": [o["rar_every"], o["rar_points"]],
         "dtype": o["dtype"],
         "adam_steps_run": adam_done,
-        "lbfgs_iterations_run": lbfgs_its,
+        "quasi_newton_iterations_run": qn_its,
         "best_step": best_step,
         "out": str(out_dir),
         "files": [p.name for p in [*written, out_dir / "result.json"]],
@@ -462,7 +545,7 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
 
     if result.stop_reason == "lbfgs_diverged":
         notes.append(
-            f"L-BFGS met a non-finite loss after {lbfgs_its} iterations; the last good state "
+            f"{qn_label} met a non-finite loss after {qn_its} iterations; the last good state "
             "was restored (try --dtype float64 or fewer --lbfgs-steps)"
         )
     for note in notes:
@@ -471,9 +554,10 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
         rel = res.relative_l2
         rows = [
             ("problem", f"{problem}: {pde.description}"),
+            ("recipe", rec.name + (" (with overrides)" if _overridden(o) else "")),
             ("method", o["method"]),
             ("network", o["net"] + (f" ({_fmt_options(options)})" if options else "")),
-            ("steps", f"{adam_done} Adam + {lbfgs_its} L-BFGS"),
+            ("steps", f"{adam_done} Adam + {qn_its} {qn_label}"),
             ("stop reason", result.stop_reason),
             ("validation loss", "–" if result.objective is None else f"{result.objective:.4g}"),
             ("relative L2", "no reference" if rel is None else f"{rel:.3e}"),
@@ -494,6 +578,12 @@ def _best_step(history: list[dict]) -> int | None:
         if v is not None and math.isfinite(v) and v < best:
             best, step = v, row["step"]
     return step
+
+
+def _overridden(o: dict[str, Any]) -> bool:
+    keys = ("adam_steps", "lbfgs_steps", "quasi_newton", "qn_refresh", "exact", "lr", "points",
+            "boundary_points", "time_limit", "net_option")  # fmt: skip
+    return any(o.get(k) is not None for k in keys)
 
 
 def _fmt_options(options: dict[str, Any]) -> str:

@@ -40,6 +40,9 @@ class Problem(ABC):
     #: "best": report the best-scoring solution seen; "last": the last iterate or a monitor's
     #: choice (for problems whose objective is not their quality, e.g. a noisy image's fit)
     select: ClassVar[str] = "best"
+    #: whether decode() accepts any subset of the restarts' rows (the solver then evaluates a
+    #: rotating subset on large instances); False: decode() needs all B rows of a pass
+    row_subsets: ClassVar[bool] = True
     hparams: Mapping[str, float] = {}
 
     #: number of relaxed variables (columns of x)
@@ -98,11 +101,21 @@ class Problem(ABC):
         return None
 
     def begin_phase(self, phase: str) -> None:
-        """Called by the solver when a training phase starts (``"lbfgs"``); default: nothing.
+        """Called by the solver when a training phase starts (``"lbfgs"``,
+        ``"quasi_newton"``); default: nothing.
 
         Problems whose loss changes between steps (resampled points) freeze it here, since
         L-BFGS's line search and curvature pairs need one fixed function."""
         return None
+
+    def refresh(self) -> bool:
+        """Called by the solver between passes of its quasi-Newton phase (every
+        ``SolverConfig.qn_refresh`` iterations): redraw the training sample, if the loss has
+        one, and return True when the loss changed; default: nothing (False).
+
+        A fixed sample is overfitted by a long quasi-Newton run; a fresh one between passes,
+        with the curvature estimate kept, is what lets it keep lowering the true error."""
+        return False
 
     def solution_output(self, solution: np.ndarray) -> Any:
         """JSON form of one discrete solution (default: list of ints)."""

@@ -26,8 +26,12 @@ from .monitors import Monitor
 from .optim import make_optimizer
 from .parameterization import Parameterization
 from .problem import Problem
+from .quasi_newton import QN_METHODS, DenseQuasiNewton
 from .result import Result
 from .schedules import Schedule
+
+#: most memory the dense quasi-Newton matrices of all restarts may take
+DENSE_QN_BYTES = 4 * 2**30
 
 
 class _NonFinite(Exception):
@@ -63,9 +67,13 @@ class SolverConfig:
     exploit_every: int | None = None  # evaluations between exploit-and-explore rounds
     exploit_fraction: float = 0.25
     backtrack: float | None = None  # restore a restart whose loss jumps by this factor
-    lbfgs_steps: int = 0  # L-BFGS iterations (strong Wolfe) after the first-order steps
+    # quasi-Newton iterations after the first-order steps: L-BFGS (torch, strong Wolfe) or a
+    # dense method of .quasi_newton (bfgs / ssbfgs / ssbroyden, float64, per restart)
+    lbfgs_steps: int = 0
     lbfgs_lr: float = 1.0
     lbfgs_history: int = 50
+    quasi_newton: str = "lbfgs"
+    qn_refresh: int = 0  # dense methods: problem.refresh() every this many iterations (0: never)
     # the problem's classical heuristic runs first, inside time_limit; its answer is a
     # candidate and seeds a share of the local-search starts and network restarts
     baseline: bool = True
@@ -89,6 +97,12 @@ class SolverConfig:
             raise ValueError("time_limit must be positive")
         if self.lbfgs_steps < 0 or not self.lbfgs_lr > 0 or self.lbfgs_history < 1:
             raise ValueError("lbfgs_steps must be >= 0, lbfgs_lr > 0 and lbfgs_history >= 1")
+        if self.quasi_newton not in ("lbfgs", *QN_METHODS):
+            raise ValueError(
+                f"quasi_newton must be lbfgs or one of {QN_METHODS}, got {self.quasi_newton!r}"
+            )
+        if self.qn_refresh < 0:
+            raise ValueError(f"qn_refresh must be >= 0, got {self.qn_refresh!r}")
         if not 0.0 <= self.warm_start <= 1.0:
             raise ValueError(f"warm_start must be in [0, 1], got {self.warm_start!r}")
         if not 0.0 < self.baseline_fraction <= 1.0:
@@ -260,7 +274,8 @@ class Solver:
         def evaluate(step: int, loss_val: float) -> bool:
             nonlocal best_zr, g_score, g_z, g_found, evals_since_improve, eval_cost
             t_eval = time.perf_counter()
-            if best_zr is None and train_budget is not None and B > 1 and not select_last:
+            subsets = B > 1 and not select_last and problem.row_subsets
+            if best_zr is None and train_budget is not None and subsets:
                 # the first evaluation sizes the subset: one restart, then the rest if cheap
                 z, s = evaluate_rows(torch.zeros(1, dtype=torch.long, device=dev))
                 per_row = time.perf_counter() - t_eval
@@ -424,7 +439,8 @@ class Solver:
             stop_reason = "interrupted"
         lbfgs_info = None
         if cfg.lbfgs_steps and stop_reason in ("steps", "converged"):
-            step, stop_reason, lbfgs_info = self._lbfgs(
+            phase = self._lbfgs if cfg.quasi_newton == "lbfgs" else self._dense_quasi_newton
+            step, stop_reason, lbfgs_info = phase(
                 problem, param, hp, hp_sched, step, evaluate, t_start, train_budget
             )
         if (cfg.network and not reached and not history) or (
@@ -533,7 +549,7 @@ class Solver:
                 **({"backtracks": backtracks} if cfg.backtrack else {}),
                 # restarts decoded per evaluation when evaluating all would overrun the budget
                 **({"restarts_per_eval": rows["per_eval"]} if rows["per_eval"] < B else {}),
-                **({"lbfgs": lbfgs_info} if lbfgs_info is not None else {}),
+                **({"quasi_newton": lbfgs_info} if lbfgs_info is not None else {}),
                 **(
                     {"returned": returned, "monitors": [m.summary() for m in monitors]}
                     if monitors or select_last
@@ -686,7 +702,90 @@ class Solver:
                     break
         except KeyboardInterrupt:
             reason = "interrupted"
-        info = {"iterations": done, "loss_evaluations": calls, "stop_reason": reason}
+        info = {"method": "lbfgs", "iterations": done, "loss_evaluations": calls,
+                "stop_reason": reason}  # fmt: skip
+        return step, reason, info
+
+    def _dense_quasi_newton(self, problem, param, hp, hp_sched, step, evaluate, t_start, budget):
+        """Second phase with a dense method (:class:`DenseQuasiNewton`): one float64 matrix
+        and one strong-Wolfe step per restart.  Every ``qn_refresh`` iterations the problem may
+        redraw its training sample (the matrix is kept); otherwise as :meth:`_lbfgs`."""
+        cfg = self.config
+        problem.begin_phase("quasi_newton")
+        B = param.restarts
+        params = [p for p in param.parameters() if p.requires_grad]
+        if any(p.dim() == 0 or p.shape[0] != B for p in params):
+            raise ValueError("dense quasi-Newton needs parameters stacked by restart (B, ...)")
+        sizes = [p[0].numel() for p in params]
+        n = sum(sizes)
+        if B * n * n * 8 > DENSE_QN_BYTES:
+            raise ValueError(
+                f"{cfg.quasi_newton} keeps a dense {n}×{n} matrix per restart "
+                f"({B * n * n * 8 / 2**30:.1f} GiB for {B}): use a smaller network, fewer "
+                "restarts or quasi_newton='lbfgs'"
+            )
+        qn = DenseQuasiNewton(cfg.quasi_newton, n, B, params[0].device)
+        hp_end = {k: v * hp_sched[k](1.0) for k, v in hp.items()}
+        calls = 0
+
+        def load(theta: torch.Tensor) -> None:
+            with torch.no_grad():
+                for p, part in zip(params, torch.split(theta, sizes, dim=1)):
+                    p.copy_(part.reshape(p.shape))
+
+        def loss_and_grad(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            nonlocal calls
+            calls += 1
+            load(theta)
+            for p in params:
+                p.grad = None
+            loss = problem.loss(param(), hp_end)
+            loss.sum().backward()
+            grads = [
+                torch.zeros_like(p) if p.grad is None else p.grad for p in params
+            ]  # fmt: skip
+            g = torch.cat([gr.reshape(B, -1) for gr in grads], 1)
+            return loss.detach().double(), g.double()
+
+        theta = torch.cat([p.detach().reshape(B, -1) for p in params], 1).double()
+        good = theta.clone()
+        f, g = loss_and_grad(theta)
+        done, reason, first = 0, "steps", step
+        evals_since_improve = 0
+        try:
+            while done < cfg.lbfgs_steps:
+                theta, f, g = qn.step(loss_and_grad, theta, f, g)
+                done += 1
+                step = first + done
+                load(theta)
+                if not (bool(torch.isfinite(theta).all()) and bool(torch.isfinite(f).all())):
+                    load(good)
+                    reason = "lbfgs_diverged"
+                    break
+                stalled = bool((qn.failures >= 2).all())
+                last = done == cfg.lbfgs_steps or stalled
+                out_of_time = budget is not None and time.perf_counter() - t_start > budget
+                if done % cfg.eval_every == 0 or last or out_of_time:
+                    improved = evaluate(step, float(f.mean()))
+                    good = theta.clone()
+                    evals_since_improve = 0 if improved else evals_since_improve + 1
+                if stalled:
+                    reason = "converged"
+                    break
+                if cfg.patience and evals_since_improve >= cfg.patience:
+                    reason = "converged"
+                    break
+                if out_of_time:
+                    reason = "time_limit"
+                    break
+                if cfg.qn_refresh and done % cfg.qn_refresh == 0 and problem.refresh():
+                    f, g = loss_and_grad(theta)
+                    load(theta)
+        except KeyboardInterrupt:
+            load(good)
+            reason = "interrupted"
+        info = {"method": cfg.quasi_newton, "iterations": done, "loss_evaluations": calls,
+                "refresh_every": cfg.qn_refresh, "stop_reason": reason}  # fmt: skip
         return step, reason, info
 
     def _exploit(self, param, opt, best_r, lr, hp, stall, gen) -> None:

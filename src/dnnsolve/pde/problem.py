@@ -343,6 +343,7 @@ class PDEProblem(Problem):
     name: ClassVar[str] = "pde"
     sense: ClassVar[str] = "min"
     select: ClassVar[str] = "best"
+    row_subsets: ClassVar[bool] = False  # derivatives come from the pass of all restarts
 
     def __init__(
         self,
@@ -492,10 +493,18 @@ class PDEProblem(Problem):
         self.rar_added += len(new)
 
     def begin_phase(self, phase: str) -> None:
-        if phase == "lbfgs":  # L-BFGS needs one fixed loss: keep the points and weights
+        if phase in ("lbfgs", "quasi_newton"):
+            # line searches and curvature pairs need one fixed loss: keep the points and
+            # weights (a dense quasi-Newton phase redraws them only through refresh())
             self.points.resample_every = 0
             self.balancer.frozen = True
             self._rar_on = False
+
+    def refresh(self) -> bool:
+        """Redraw the collocation points (refined points stay): the solver calls this between
+        quasi-Newton passes, so a long run does not overfit one sample."""
+        self._resample()
+        return True
 
     def training_aids(self) -> dict:
         """What the adaptive training aids did (for the result's ``extra``)."""

@@ -426,7 +426,7 @@ def _solve_one(pde, method: str, s: dict, seed: int, ctx: SuiteContext) -> dict[
     except Exception as exc:
         return {"relative_l2": None, "time_s": None, "error": f"{type(exc).__name__}: {exc}"}
     r = out.result
-    lbfgs = int((r.extra.get("lbfgs") or {}).get("iterations", 0))
+    lbfgs = int((r.extra.get("quasi_newton") or {}).get("iterations", 0))
     return {
         "relative_l2": out.relative_l2,
         "val_loss": r.objective,
