@@ -255,9 +255,26 @@ def test_boundary_distance_formulas() -> None:
     assert torch.allclose(td.time_factor(xt[:, -1]), torch.full((3,), 0.3, dtype=F64))
 
 
+def test_lshape_distance_vanishes_on_the_edges_only() -> None:
+    """The L-shape's closed-form φ: 0 on its boundary, > 0 inside, finite derivatives."""
+    lshape = Polygon.l_shape()
+    p, _ = lshape.sample_boundary(400, generator=_gen())
+    p = torch.cat([p.double(), lshape.vertices])
+    assert float(lshape.boundary_distance(p).abs().max()) < 1e-12
+    x = requires_grad(lshape.sample_interior(500, "sobol", _gen(), dtype=F64))
+    phi = lshape.boundary_distance(x)
+    assert float(phi.min()) > 0
+    # like a distance near an edge's middle: φ ∝ δ (moving in from x = −1 at y = −0.5)
+    near = torch.tensor([[-1 + 1e-3, -0.5], [-1 + 1e-4, -0.5]], dtype=F64)
+    d1, d2 = lshape.boundary_distance(near).tolist()
+    assert abs(d1 / d2 - 10.0) < 0.01
+    g, lap = gradient(phi, x), laplacian(phi, x)
+    assert bool(torch.isfinite(g).all() and torch.isfinite(lap).all())
+
+
 def test_polygon_distance_is_smooth_and_normalised() -> None:
     """Sukumar–Srivastava distance: ≈ distance near an edge, finite derivatives everywhere."""
-    lshape = Polygon.l_shape()
+    lshape = Polygon([[0, 0], [1, 0], [1, -1], [-1, -1], [-1, 1], [0, 1]])  # the generic polygon
     # moving inward from the middle of the edge x = −1 by δ gives φ ≈ δ
     for delta in (1e-3, 1e-4):
         phi = lshape.boundary_distance(torch.tensor([[-1 + delta, -0.5]], dtype=F64))

@@ -209,8 +209,9 @@ def _ritz_1d(activation: str) -> tuple[ResidualMLP, torch.Tensor]:
     """A 1-D Deep Ritz ResNet with random biases and the kinks x* in (-1, 1) of its first layer."""
     g = _gen(4)
     net = ResidualMLP(
-        1, 1, width=10, blocks=3, activation=activation, generator=g, dtype=torch.float64
-    )
+        1, 1, width=10, blocks=3, activation=activation, branch_scale=1.0, generator=g,
+        dtype=torch.float64,
+    )  # fmt: skip
     with torch.no_grad():  # random biases so that the kinks are not all at x = 0
         for m in net.modules():
             if isinstance(m, torch.nn.Linear):
@@ -256,6 +257,20 @@ def test_resnet_relu3_is_c2_across_a_kink():
     assert bool(torch.isfinite(d2).all() and torch.isfinite(d3).all())
     h = float(xs[1, 0] - xs[0, 0])
     assert float(d2.diff().abs().max()) <= 1.5 * h * float(d3.abs().max())
+
+
+def test_resnet_starts_finite_on_ten_dimensional_inputs():
+    # unscaled branches raise the input to about the ninth power per block: three blocks
+    # overflowed on the unit cube (the Deep Ritz divergence); scaled ones stay of order one
+    x = torch.rand(2000, 10, generator=_gen(1), dtype=torch.float64) * 2 - 1
+    for seed in range(5):
+        net = ResidualMLP(10, 1, width=10, blocks=3, generator=_gen(seed), dtype=torch.float64)
+        assert float(net(x).abs().max()) < 100.0
+    wild = ResidualMLP(10, 1, width=10, blocks=3, branch_scale=1.0, generator=_gen(0),
+                       dtype=torch.float64)  # fmt: skip
+    assert not float(wild(x).abs().max()) < 1e6
+    with pytest.raises(InputError, match="branch_scale"):
+        ResidualMLP(10, 1, branch_scale=0.0)
 
 
 def test_resnet_input_layer_when_input_wider_than_width():

@@ -437,6 +437,7 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
     o["net"] = o["net"] or rec.net
     o["dtype"] = o["dtype"] or rec.dtype
     o["sampler"] = o["sampler"] or rec.sampler
+    given_options = options or None  # None: the recipe's network (and its formulation)
     if not options and o["net"] == rec.net:
         options = dict(rec.options)
     build_network(o["net"], pde.domain.dim, pde.outputs, **options)  # one-line option errors
@@ -460,7 +461,7 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
         recipe=rec,
         method=o["method"],
         net=o["net"],
-        options=options,
+        options=given_options,
         sampler=o["sampler"],
         resample_every=o["resample_every"],
         weights=weights or None,

@@ -1,10 +1,9 @@
 """Exact boundary and initial conditions by construction (hard constraints).
 
-A network whose output is ``u = g(x) + φ(x)·N(x)`` (steady) or
-``u = g(x, t) + u₀(x) − g(x, t₀) + (t − t₀)·φ(x)·N(x, t)`` (time-dependent), with ``g`` the
-Dirichlet data (a function defined in the whole domain, or a constant) and ``φ`` the domain's
-smooth boundary distance (zero exactly on the boundary), satisfies the boundary and initial
-conditions for every parameter value: the loss keeps the residual alone, so the optimizer does not trade the equation against
+A network whose output is ``u = c + φ(x)·N(x)`` (steady) or
+``u = u₀(x) + (t − t₀)·φ(x)·N(x, t)`` (time-dependent), with ``c`` constant Dirichlet data and
+``φ`` the domain's smooth boundary distance (zero exactly on the boundary), satisfies the
+boundary and initial conditions for every parameter value: the loss keeps the residual alone, so the optimizer does not trade the equation against
 penalty terms.  At the accuracies quasi-Newton training reaches, that trade is what limits a
 penalty formulation (Urbán, Stefanou & Pons 2024 impose Burgers' conditions this way too).
 
@@ -33,21 +32,24 @@ from .problem import PDE, Dirichlet, Initial
 __all__ = ["exact_conditions"]
 
 
-def _whole_dirichlet(c: object) -> bool:
-    return isinstance(c, Dirichlet) and c.where is None
+def _constant_dirichlet(c: object) -> bool:
+    return isinstance(c, Dirichlet) and c.where is None and not callable(c.value)
 
 
 def exact_conditions(pde: PDE, check_points: int = 256) -> PDE | None:
     """``pde`` with its conditions built into the output, or ``None`` when they are not all
-    of the forms handled: Dirichlet data on the whole boundary, and on a time domain one
-    initial condition that agrees with them at ``t₀`` (checked at ``check_points`` boundary
+    of the forms handled: constant Dirichlet data on the whole boundary, and on a time domain
+    one initial condition that agrees with them at ``t₀`` (checked at ``check_points`` boundary
     points).
 
-    Conditions already hard, periodic, Neumann or Robin conditions, or Dirichlet data on part
-    of the boundary give ``None``: the caller keeps the loss formulation."""
+    Conditions already hard, periodic, Neumann or Robin conditions, Dirichlet data on part of
+    the boundary, or Dirichlet data given as a function give ``None``: the caller keeps the
+    loss formulation.  (A function could lift itself into the interior, ``u = g(x) + φ·N``, but
+    only its boundary values are data: a benchmark whose data function is the solution would
+    be handed its answer.)"""
     if pde.hard is not None or not pde.conditions:
         return None
-    dirichlet = [c for c in pde.conditions if _whole_dirichlet(c)]
+    dirichlet = [c for c in pde.conditions if _constant_dirichlet(c)]
     initial = [c for c in pde.conditions if isinstance(c, Initial)]
     if len(dirichlet) + len(initial) != len(pde.conditions) or len(dirichlet) != 1:
         return None
@@ -68,9 +70,7 @@ def exact_conditions(pde: PDE, check_points: int = 256) -> PDE | None:
 
         def hard(x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
             xs, t = x[:, :-1], x[:, -1:]
-            at_t0 = torch.cat([xs, torch.full_like(t, t0)], 1)
-            lift = _values(g, x, m) + _values(u0, x, m) - _values(g, at_t0, m)
-            return lift + (t - t0) * space.boundary_distance(xs)[:, None] * n
+            return _values(u0, x, m) + (t - t0) * space.boundary_distance(xs)[:, None] * n
 
     elif initial:
         return None

@@ -315,7 +315,11 @@ class ResidualMLP(nn.Module):
     The paper uses width 10 with 3 or 4 blocks (6 or 8 layers). When ``in_features > width``
     (or ``pad=False``) a learnable linear layer to ``width`` replaces the zero padding, since
     padding cannot shrink the input. Initialization: as :class:`MLP` (the paper does not state
-    one). ``lo`` / ``hi`` as in :class:`MLP`.
+    one), with the second layer of every block scaled by ``branch_scale`` (0.01): with the cubic
+    activation and Glorot weights each block raises its input to about the ninth power, so
+    three unscaled blocks overflow on inputs of size 1 and training never starts (the "Deep Ritz
+    divergence"); small branches start the network near the identity, as residual networks
+    are usually started. ``lo`` / ``hi`` as in :class:`MLP`.
 
     Width 10, 3 blocks, ``d = 10``: 3 × (2 × 110) + 11 = 671 parameters.
 
@@ -333,6 +337,7 @@ class ResidualMLP(nn.Module):
         activation: str = "relu3",
         init: str = "xavier",
         pad: bool = True,
+        branch_scale: float = 0.01,
         lo: Bounds = None,
         hi: Bounds = None,
         generator: torch.Generator | None = None,
@@ -343,6 +348,12 @@ class ResidualMLP(nn.Module):
         self.in_features = _count(in_features, "in_features")
         self.out_features = _count(out_features, "out_features")
         self.width = _count(width, "width")
+        if (
+            isinstance(branch_scale, bool)
+            or not isinstance(branch_scale, (int, float))
+            or not (math.isfinite(branch_scale) and branch_scale > 0)
+        ):
+            raise InputError(f"branch_scale must be a positive number, got {branch_scale!r}")
         _count(blocks, "blocks")
         init = _check_init(init)
         self.normalize = _normalizer(lo, hi, in_features, dtype)
@@ -354,6 +365,9 @@ class ResidualMLP(nn.Module):
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 _init_linear(m, init, generator)
+        with torch.no_grad():
+            for block in self.blocks:  # residual branches start small: see the class docstring
+                block.fc2.weight.mul_(branch_scale)
         _place(self, device, dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -531,12 +531,11 @@ class PDEProblem(Problem):
         n_total = leaf.shape[0] // b
         d = Derivatives(u_all, leaf)
         start, out = 0, {}
-        idx = torch.arange(n_total, device=x.device)
         for label, count, data in blocks:
-            rows = (idx[start : start + count][None, :] + n_total * torch.arange(b, device=x.device)[:, None]).reshape(-1)  # fmt: skip
+            first, block = start, _block(b, n_total, start, count)
             start += count
-            xs, us = leaf[rows], u_all[rows]
-            sub = _SubDerivatives(d, rows)
+            xs, us = block(leaf), block(u_all)
+            sub = _SubDerivatives(d, block)
             if label == "residual":
                 if self.method == "deep-ritz":
                     e = self.pde.energy(xs, us, sub).reshape(b, count)
@@ -562,7 +561,8 @@ class PDEProblem(Problem):
             if isinstance(cond, Periodic):  # pairs are matched within each restart
                 e = torch.stack([
                     cond.error(None, us.reshape(b, count, m)[k],
-                               _SubDerivatives(d, rows.reshape(b, count)[k]), data, m)
+                               _SubDerivatives(d, _block(1, b * n_total, k * n_total + first,
+                                                         count)), data, m)
                     for k in range(b)
                 ])  # fmt: skip
             else:
@@ -617,27 +617,38 @@ class PDEProblem(Problem):
         return np.asarray(solution, dtype=np.float64)[:-1].reshape(-1, self.pde.outputs)
 
 
-class _SubDerivatives(Derivatives):
-    """:class:`Derivatives` of a block of rows, computed on the whole pass and sliced."""
+def _block(b: int, n: int, start: int, count: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Rows ``start … start+count`` of every restart's ``n`` rows of a ``(b·n, …)`` tensor, as
+    a slice (a view when ``b == 1``): cheaper to differentiate through than a gather."""
 
-    def __init__(self, full: Derivatives, rows: torch.Tensor):
-        self.full, self.rows = full, rows
-        self.u, self.x = full.u[rows], full.x[rows]
+    def take(t: torch.Tensor) -> torch.Tensor:
+        return t.view(b, n, *t.shape[1:])[:, start : start + count].reshape(b * count, *t.shape[1:])
+
+    return take
+
+
+class _SubDerivatives(Derivatives):
+    """:class:`Derivatives` of a block of rows (``take`` picks them from a full-pass tensor),
+    computed on the whole pass and sliced."""
+
+    def __init__(self, full: Derivatives, take: Callable[[torch.Tensor], torch.Tensor]):
+        self.full, self.take = full, take
+        self.u, self.x = take(full.u), take(full.x)
 
     def grad(self, c: int = 0) -> torch.Tensor:
-        return self.full.grad(c)[self.rows]
+        return self.take(self.full.grad(c))
 
     def __call__(self, *indices: int, c: int = 0) -> torch.Tensor:
         g = self.full.grad(c)[:, indices[0]]
         for i in indices[1:]:
             g = ag.gradient(g, self.full.x)[:, i]
-        return g[self.rows]
+        return self.take(g)
 
     def laplacian(self, dims: Sequence[int] | None = None, c: int = 0) -> torch.Tensor:
         x = self.full.x
         dims = range(x.shape[1]) if dims is None else dims
         g = self.full.grad(c)
-        return sum(ag.gradient(g[:, i], x)[:, i] for i in dims)[self.rows]
+        return self.take(sum(ag.gradient(g[:, i], x)[:, i] for i in dims))
 
 
 def _to(v: Any, device: torch.device) -> Any:

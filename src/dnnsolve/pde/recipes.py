@@ -40,6 +40,8 @@ class Recipe:
     solve, usually ends the run first; ``None``: no limit)."""
 
     name: str
+    #: keyword arguments of the built-in problem's builder (a formulation of the same PDE)
+    variant: Mapping[str, Any] = field(default_factory=dict)
     exact: bool = True
     method: str = "pinn"
     net: str = "mlp"
@@ -60,6 +62,7 @@ class Recipe:
         """The recipe as a plain dict (recorded in the result)."""
         out = dataclasses.asdict(self)
         out["options"] = dict(self.options)
+        out["variant"] = dict(self.variant)
         return out
 
 
@@ -81,6 +84,23 @@ RECIPES: dict[str, Recipe] = {
         time_limit=None,
     ),
     "burgers": dataclasses.replace(_DEFAULT, name="burgers", time_limit=270.0),
+    # ten dimensions: the Ritz energy needs first derivatives only (a PINN's Laplacian costs
+    # ten second-derivative passes: it did not finish its Adam warm-up in the budget); the
+    # 20 faces of the cube get enough boundary points for the penalty
+    "poisson-nd": dataclasses.replace(
+        _DEFAULT, name="poisson-nd", method="deep-ritz", boundary=2000
+    ),
+    # the initial data in the output, periodicity in an exactly periodic embedding of x
+    # (cos πx, sin πx): the loss is the residual alone (Urbán et al.'s formulation)
+    "allen-cahn": dataclasses.replace(
+        _DEFAULT,
+        name="allen-cahn",
+        variant={"hard_initial": True, "periodic_network": True},
+        net="fourier",
+        options={"hidden": 30, "layers": 3, "features": 0, "periodic": {0: (2.0, 1)}},
+        interior=8000,
+        time_limit=840.0,
+    ),
 }
 
 

@@ -100,8 +100,15 @@ def solve_pde(
     """
     from .networks import build_network
 
-    pde = builtin(problem) if isinstance(problem, str) else problem
-    rec = recipe if isinstance(recipe, Recipe) else recipe_for(pde.name, recipe)
+    name = problem if isinstance(problem, str) else problem.name
+    rec = recipe if isinstance(recipe, Recipe) else recipe_for(name, recipe)
+    # the recipe's formulation (e.g. periodicity left to its network) goes with its network
+    own_net = (net is None or net == rec.net) and options is None
+    if isinstance(problem, str):
+        builtin(problem)  # one-line error for an unknown name
+        pde = PDE_PROBLEMS[problem](**(rec.variant if own_net else {}))
+    else:
+        pde = problem
     given = {"method": method, "net": net, "adam_steps": adam_steps, "lbfgs_steps": lbfgs_steps,
              "quasi_newton": quasi_newton, "qn_refresh": qn_refresh, "lr": lr,
              "interior": interior, "boundary": boundary, "validation": validation,
@@ -109,13 +116,12 @@ def solve_pde(
     use = {k: (getattr(rec, k) if v is None else v) for k, v in given.items()}
     method, net, dtype, lr = use["method"], use["net"], use["dtype"], use["lr"]
     interior, boundary, validation = use["interior"], use["boundary"], use["validation"]
-    if options is None and net == rec.net:
+    if own_net:
         options = dict(rec.options)
     if time_limit is None:
         time_limit = rec.time_limit
     elif math.isinf(time_limit):
         time_limit = None
-    name = pde.name
     if use["exact"]:
         pde = exact_conditions(pde) or pde
     dev = resolve_device(str(device))
