@@ -267,7 +267,7 @@ def test_lshape_distance_vanishes_on_the_edges_only() -> None:
     # like a distance near an edge's middle: φ ∝ δ (moving in from x = −1 at y = −0.5)
     near = torch.tensor([[-1 + 1e-3, -0.5], [-1 + 1e-4, -0.5]], dtype=F64)
     d1, d2 = lshape.boundary_distance(near).tolist()
-    assert abs(d1 / d2 - 10.0) < 0.01
+    assert abs(d1 / d2 - 10.0) < 0.05  # linear in δ, up to O(δ²)
     g, lap = gradient(phi, x), laplacian(phi, x)
     assert bool(torch.isfinite(g).all() and torch.isfinite(lap).all())
 
