@@ -300,7 +300,7 @@ def pde_command(
         typer.Option(
             "--budget",
             "--time-limit",
-            help="Wall-clock budget of the training in seconds (recipe: 110, Burgers 270; "
+            help="Wall-clock budget of the training in seconds (recipe: 100, Burgers 270; "
             "inf: none); more buys accuracy.",
         ),
     ] = None,

@@ -56,7 +56,7 @@ class Recipe:
     validation: int = 2000
     sampler: str = "sobol"
     dtype: str = "float64"
-    time_limit: float | None = 110.0
+    time_limit: float | None = 100.0
 
     def settings(self) -> dict[str, Any]:
         """The recipe as a plain dict (recorded in the result)."""
