@@ -91,8 +91,14 @@ def test_heat_files_and_consistency(tmp_path, capsys):
     assert math.isclose(data["objective"], best, rel_tol=1e-6)
     assert data["extra"]["relative_l2"] < 1.0
     shown = capsys.readouterr().out
-    for word in ("relative L2", "validation loss", "100 Adam +", "SSBroyden", "solution.npz",
-                 "history.png"):
+    for word in (
+        "relative L2",
+        "validation loss",
+        "100 Adam +",
+        "SSBroyden",
+        "solution.npz",
+        "history.png",
+    ):
         assert word in shown, word
 
 
