@@ -758,7 +758,9 @@ class Solver:
                 done += 1
                 step = first + done
                 load(theta)
-                if not (bool(torch.isfinite(theta).all()) and bool(torch.isfinite(f).all())):
+                # a restart whose loss is NaN stays where it is (the search never moves it);
+                # only non-finite parameters mean the phase itself broke
+                if not bool(torch.isfinite(theta).all()):
                     load(good)
                     reason = "lbfgs_diverged"
                     break
