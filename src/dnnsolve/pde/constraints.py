@@ -27,7 +27,7 @@ import dataclasses
 import torch
 
 from .geometry import TimeDomain
-from .problem import PDE, Dirichlet, Initial
+from .problem import PDE, Dirichlet, Initial, _value
 
 __all__ = ["exact_conditions"]
 
@@ -63,27 +63,20 @@ def exact_conditions(pde: PDE, check_points: int = 256) -> PDE | None:
         gen = torch.Generator().manual_seed(0)
         edge = space.sample_boundary(check_points, "uniform", gen, dtype=torch.float64)[0]
         edge_t = torch.cat([edge, torch.full((len(edge), 1), t0, dtype=torch.float64)], 1)
-        gap = _values(u0, edge_t, m) - _values(g, edge_t, m)
-        scale = 1.0 + _values(u0, edge_t, m).abs().max()
+        gap = _value(u0, edge_t, m) - _value(g, edge_t, m)
+        scale = 1.0 + _value(u0, edge_t, m).abs().max()
         if bool((gap.abs() > 1e-9 * scale).any()):
             return None  # the initial data do not meet the boundary data
 
         def hard(x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
             xs, t = x[:, :-1], x[:, -1:]
-            return _values(u0, x, m) + (t - t0) * space.boundary_distance(xs)[:, None] * n
+            return _value(u0, x, m) + (t - t0) * space.boundary_distance(xs)[:, None] * n
 
     elif initial:
         return None
     else:
 
         def hard(x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
-            return _values(g, x, m) + dom.boundary_distance(x)[:, None] * n
+            return _value(g, x, m) + dom.boundary_distance(x)[:, None] * n
 
     return dataclasses.replace(pde, name=f"{pde.name}-exact", hard=hard, hard_conditions=labels)
-
-
-def _values(data, x: torch.Tensor, m: int) -> torch.Tensor:
-    """Condition data (a function of the points or a constant) at ``x`` as ``(N, m)``."""
-    if callable(data):
-        return torch.as_tensor(data(x), dtype=x.dtype, device=x.device).reshape(len(x), m)
-    return torch.full((len(x), m), float(data), dtype=x.dtype, device=x.device)

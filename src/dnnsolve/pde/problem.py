@@ -56,10 +56,11 @@ RITZ_PENALTY = 500.0
 
 
 def _value(g: Field, x: torch.Tensor, m: int) -> torch.Tensor:
-    """A boundary / initial datum at points ``x`` as ``(N, m)``."""
-    v = g(x) if callable(g) else torch.full((x.shape[0],), float(g), dtype=x.dtype, device=x.device)
-    v = torch.as_tensor(v, dtype=x.dtype, device=x.device)
-    return v.reshape(x.shape[0], m)
+    """A boundary / initial datum (a function of the points or a constant) at ``x`` as
+    ``(N, m)``."""
+    if not callable(g):
+        return torch.full((x.shape[0], m), float(g), dtype=x.dtype, device=x.device)
+    return torch.as_tensor(g(x), dtype=x.dtype, device=x.device).reshape(x.shape[0], m)
 
 
 class Derivatives:
