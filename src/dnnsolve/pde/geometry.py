@@ -735,7 +735,7 @@ class LShape(Polygon):
     >>> L = LShape()
     >>> pts = torch.tensor([[0.0, 0.5], [0.5, 0.0], [-1.0, 0.3], [-0.5, -0.5]])
     >>> [round(float(v), 4) for v in L.boundary_distance(pts)]
-    [0.0, 0.0, 0.0, 0.6402]
+    [0.0, 0.0, 0.0, 0.4801]
     """
 
     def __init__(self) -> None:
