@@ -52,6 +52,11 @@ def _cubic_min(a0, f0, d0, a1, f1, d1):
     return torch.where(disc >= 0, a, torch.full_like(a, float("nan")))
 
 
+def put(mask: torch.Tensor, dst: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
+    """``src`` where ``mask`` holds, else ``dst`` (per restart)."""
+    return torch.where(mask, src, dst)
+
+
 def wolfe_search(
     fg: LossAndGrad,
     x: torch.Tensor,
@@ -110,9 +115,6 @@ def wolfe_search(
         best_a = torch.where(accept, a, best_a)
         best_f = torch.where(accept, f, best_f)
         best_g = torch.where(accept[:, None], g, best_g)
-
-        def put(mask, dst, src):
-            return torch.where(mask, src, dst)
 
         # entering zoom from the bracketing phase
         lo, f_lo, d_lo = put(to_hi, lo, prev_a), put(to_hi, f_lo, prev_f), put(to_hi, d_lo, prev_d)
