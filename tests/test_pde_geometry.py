@@ -270,6 +270,14 @@ def test_lshape_distance_vanishes_on_the_edges_only() -> None:
     assert abs(d1 / d2 - 10.0) < 0.05  # linear in δ, up to O(δ²)
     g, lap = gradient(phi, x), laplacian(phi, x)
     assert bool(torch.isfinite(g).all() and torch.isfinite(lap).all())
+    # at the re-entrant corner Δφ stays bounded (a distance ∝ r would give 1/r there, whose
+    # square is not integrable): along the bisector at r = 1e-2 and 1e-5
+    diag = requires_grad(torch.tensor([[-1e-2, -1e-2], [-1e-5, -1e-5]], dtype=F64) / math.sqrt(2))
+    lap_c = laplacian(lshape.boundary_distance(diag), diag).abs().tolist()
+    assert max(lap_c) < 1 and lap_c[1] < lap_c[0]
+    corner = requires_grad(torch.zeros(1, 2, dtype=F64))  # φ = 0 with finite derivatives
+    phi0 = lshape.boundary_distance(corner)
+    assert float(phi0) == 0 and bool(torch.isfinite(gradient(phi0, corner)).all())
 
 
 def test_polygon_distance_is_smooth_and_normalised() -> None:
@@ -283,6 +291,10 @@ def test_polygon_distance_is_smooth_and_normalised() -> None:
     phi = lshape.boundary_distance(x)
     g, lap = gradient(phi, x), laplacian(phi, x)
     assert bool(torch.isfinite(g).all() and torch.isfinite(lap).all())
+    # unlike LShape's φ, the generic distance's Laplacian grows like 1/r at a re-entrant corner
+    diag = requires_grad(torch.tensor([[-1e-2, -1e-2], [-1e-5, -1e-5]], dtype=F64) / math.sqrt(2))
+    lap_c = laplacian(lshape.boundary_distance(diag), diag).abs().tolist()
+    assert 500 < lap_c[1] / lap_c[0] < 2000
     # autograd gradient matches central differences
     h = 1e-6
     fd = torch.stack(
