@@ -12,8 +12,8 @@ import torch
 
 from dnnsolve import solve
 from dnnsolve.baselines.coloring import coloring_conflicts, cpsat_coloring, dsatur, greedy_clique
-from dnnsolve.bench.harness import default_data_dir
 from dnnsolve.cli import main
+from dnnsolve.data import default_data_dir
 from dnnsolve.graph import Graph
 from dnnsolve.io import from_networkx, read_graph
 from dnnsolve.params.coloring import ColoringNetwork, FreeLogits

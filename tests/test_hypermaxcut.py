@@ -11,9 +11,9 @@ import torch
 
 from dnnsolve import solve
 from dnnsolve.baselines.hypermaxcut import cpsat_hypermaxcut, hypercut_value, sa_hypermaxcut
-from dnnsolve.bench.harness import default_data_dir
 from dnnsolve.cli import main
 from dnnsolve.core.errors import InputError
+from dnnsolve.data import default_data_dir
 from dnnsolve.hypergraph import Hypergraph, random_hypergraph
 from dnnsolve.io.hypergraphs import load_hypergraph, read_hypergraph, write_hmetis, write_hypop
 from dnnsolve.params.hypergnn import HypergraphNetwork

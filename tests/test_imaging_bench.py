@@ -21,9 +21,10 @@ from dnnsolve.baselines.imaging import (
     tv_reconstruct,
     tv_weight,
 )
-from dnnsolve.bench import SUITES, default_data_dir, run_suite
+from dnnsolve.bench import SUITES, run_suite
 from dnnsolve.bench.suites.imaging import IMAGE_SUITES, ImageOptions, centre_crop
 from dnnsolve.core.errors import InputError
+from dnnsolve.data import default_data_dir
 from dnnsolve.imaging import (
     MRI,
     Downsampling,

@@ -16,10 +16,11 @@ import torch
 from typer.testing import CliRunner
 
 from dnnsolve.baselines.imaging import bicubic_upsample, tv_denoise, tv_reconstruct
-from dnnsolve.bench import SUITES, default_data_dir, run_suite
+from dnnsolve.bench import SUITES, run_suite
 from dnnsolve.bench.suites.imaging import HELDOUT_CROPS
 from dnnsolve.cli import app
 from dnnsolve.core.errors import InputError
+from dnnsolve.data import default_data_dir
 from dnnsolve.imaging import (
     Denoising,
     Downsampling,

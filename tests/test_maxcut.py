@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import dnnsolve
-from dnnsolve.bench.harness import default_data_dir
+from dnnsolve.data import default_data_dir
 from dnnsolve.graph import Graph
 from dnnsolve.problems.maxcut import MaxCut
 from dnnsolve.search.maxcut import (

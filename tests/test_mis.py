@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from dnnsolve import solve
-from dnnsolve.bench.harness import default_data_dir
+from dnnsolve.data import default_data_dir
 from dnnsolve.graph import Graph
 from dnnsolve.io import from_networkx
 from dnnsolve.problems.mis import MaxIndependentSet, all_pairs_relu, degree_init

@@ -103,7 +103,7 @@ def test_allen_cahn_reference_matches_etdrk4_at_another_resolution():
     assert _rel(vals[:-1], coarse.grid_values()) < 5e-4  # measured 1.4e-4
     assert np.array_equal(vals[-1], vals[0])  # x = 1 is the periodic image of x = −1
     assert np.allclose(vals[:, 0], x**2 * np.cos(math.pi * x), atol=1e-12)
-    raissi = R.allen_cahn_reference()  # Raissi's 512 × 201 grid (AC.mat to 7e-12)
+    raissi = C.allen_cahn_reference()  # Raissi's 512 × 201 grid (AC.mat to 7e-12)
     assert _rel(vals[:-1], raissi.grid_values()) < 1e-10
 
 
@@ -166,7 +166,7 @@ def test_allen_cahn_short_run_error_on_raissis_grid():
                     validation=256, options=SMALL, seed=0)  # fmt: skip
     assert out.grid_shape == (513, 201)
     vals = out.values.reshape(out.grid_shape)[:-1]  # drop x = 1: Raissi's 512 × 201 grid
-    err = _rel(vals, R.allen_cahn_reference().grid_values())
+    err = _rel(vals, C.allen_cahn_reference().grid_values())
     assert np.isfinite(err) and 0 < err < 1.5  # a short run: far from the solution
     assert out.relative_l2 == pytest.approx(
         _rel(out.values, allen_cahn().reference(out.points)), rel=1e-9
@@ -191,7 +191,11 @@ def test_hard_variants_hold_exactly():
     out = solve_pde(L, adam_steps=10, lbfgs_steps=0, interior=128, boundary=32, validation=64,
                     options=SMALL, dtype="float64")  # fmt: skip
     on = L.domain.on_boundary(torch.from_numpy(out.points)).numpy()
-    assert on.sum() > 100 and np.abs(out.values[on]).max() < 1e-12
+    # φ ~ r^(2/3) at the re-entrant corner, and the grid's corner point lies 8e-17 off it
+    # (linspace rounding), where φ is 2e-11: exact elsewhere
+    r = np.linalg.norm(out.points, axis=1)
+    assert on.sum() > 100 and np.abs(out.values[on & (r > 1e-12)]).max() < 1e-12
+    assert np.abs(out.values[on]).max() < 1e-9
     assert any(isinstance(c, Periodic) for c in allen_cahn().conditions)
 
 

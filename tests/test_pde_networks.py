@@ -11,7 +11,7 @@ import torch
 from torch.func import functional_call, jacrev, stack_module_state, vmap
 
 from dnnsolve.core.errors import InputError
-from dnnsolve.imaging.networks import Siren
+from dnnsolve.networks import Siren
 from dnnsolve.pde.networks import (
     MLP,
     NETWORKS,

@@ -346,5 +346,5 @@ def test_default_data_dir_lookup(tmp_path, monkeypatch):
 
 @_needs(AC_MAT)
 def test_allen_cahn_reference_without_data_file():
-    ref = R.allen_cahn_reference()
+    ref = C.allen_cahn_reference()
     assert R.relative_l2(ref, R.load_allen_cahn(AC_MAT)) < 1e-9

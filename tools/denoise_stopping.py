@@ -27,8 +27,8 @@ from pathlib import Path
 import torch
 
 from dnnsolve.baselines.imaging import bm3d_available, bm3d_denoise, tv_denoise
-from dnnsolve.bench import default_data_dir
 from dnnsolve.bench.suites.imaging import HELDOUT_CROPS
+from dnnsolve.data import default_data_dir
 from dnnsolve.imaging import Denoising, psnr, read_image, reconstruct
 from dnnsolve.imaging.reconstruct import AUTO_SETTINGS
 from dnnsolve.imaging.stopping import _haar_sigma, estimate_noise_sigma

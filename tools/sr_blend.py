@@ -25,8 +25,8 @@ from pathlib import Path
 import torch
 
 from dnnsolve.baselines.imaging import tv_super_resolve
-from dnnsolve.bench import default_data_dir
 from dnnsolve.bench.suites.imaging import HELDOUT_CROPS, centre_crop
+from dnnsolve.data import default_data_dir
 from dnnsolve.imaging import Downsampling, psnr, read_image, reconstruct
 from dnnsolve.imaging.reconstruct import AUTO_SETTINGS
 

@@ -82,7 +82,8 @@ def suite_tasks(
     >>> [(t.input, t.label, t.kind) for t in ts]
     [('er-n100-p0.5', 'seed=0', 'suite'), ('er-n100-p0.5', 'seed=1', 'suite')]
     """
-    from ..bench.harness import SUITES, _resolve_methods, default_data_dir, select_instances
+    from ..bench.harness import SUITES, _resolve_methods, select_instances
+    from ..data import default_data_dir
 
     if suite not in SUITES:
         raise InputError(f"unknown benchmark suite {suite!r}; choose from {', '.join(SUITES)}")

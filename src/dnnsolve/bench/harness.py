@@ -35,6 +35,7 @@ import torch
 from ..core.device import device_name, resolve_device
 from ..core.errors import InputError
 from ..core.result import _jsonable, atomic_write_text
+from ..data import default_data_dir
 
 
 @dataclass
@@ -207,22 +208,6 @@ class BenchReport:
 
 
 # ---------------------------------------------------------------- data and instances
-
-
-def default_data_dir() -> Path | None:
-    """``$DNNSOLVE_DATA``, else ``../shared/datasets`` from the cwd or from a source checkout."""
-    candidates = []
-    if os.environ.get("DNNSOLVE_DATA"):
-        candidates.append(Path(os.environ["DNNSOLVE_DATA"]))
-    checkout = Path(__file__).resolve().parents[3]  # src/dnnsolve/bench/ → repository root
-    candidates += [
-        Path.cwd().parent / "shared" / "datasets",
-        checkout.parent / "shared" / "datasets",
-    ]
-    for c in candidates:
-        if c.is_dir():
-            return c
-    return None
 
 
 def _natural_key(name: str) -> list:

@@ -21,6 +21,7 @@ by file name.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from ..core.errors import InputError
@@ -44,4 +45,21 @@ def example_path(name: str) -> Path:
     raise InputError(f"unknown example {name!r}; available: {', '.join([*EXAMPLES, *OTHER_FILES])}")
 
 
-__all__ = ["DATA_DIR", "EXAMPLES", "OTHER_FILES", "example_path"]
+__all__ = ["DATA_DIR", "EXAMPLES", "OTHER_FILES", "default_data_dir", "example_path"]
+
+
+def default_data_dir() -> Path | None:
+    """The benchmark datasets folder: ``$DNNSOLVE_DATA``, else ``../shared/datasets`` from the
+    cwd or from a source checkout; None when there is none (the package never needs it)."""
+    candidates = []
+    if os.environ.get("DNNSOLVE_DATA"):
+        candidates.append(Path(os.environ["DNNSOLVE_DATA"]))
+    checkout = DATA_DIR.parents[2]  # src/dnnsolve/data/ → repository root
+    candidates += [
+        Path.cwd().parent / "shared" / "datasets",
+        checkout.parent / "shared" / "datasets",
+    ]
+    for c in candidates:
+        if c.is_dir():
+            return c
+    return None

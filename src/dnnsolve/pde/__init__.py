@@ -30,6 +30,7 @@ import torch  # noqa: F401  (doctest namespace)
 from . import classical
 from .autograd import divergence, gradient, hessian, jacobian, laplacian, partial, requires_grad
 from .builtins import allen_cahn, poisson2d, poisson_lshape, poisson_nd
+from .classical import allen_cahn_reference, poisson_lshape_reference
 from .geometry import Ball, Box, Disk, Geometry, Grid, Interval, Polygon, Rectangle, TimeDomain
 from .networks import MLP, NETWORKS, FourierMLP, ResidualMLP, build_network
 from .problem import (
@@ -46,7 +47,6 @@ from .problem import (
 from .references import (
     BURGERS_NU,
     Reference,
-    allen_cahn_reference,
     burgers_cole_hopf,
     burgers_reference,
     grid_points,
@@ -56,7 +56,6 @@ from .references import (
     load_burgers_shock,
     load_poisson_lshape,
     poisson2d_reference,
-    poisson_lshape_reference,
     poisson_nd_reference,
     relative_l2,
 )

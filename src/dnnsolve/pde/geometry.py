@@ -726,8 +726,9 @@ class Polygon(Geometry):
 
 class LShape(Polygon):
     """The L-shape ``[−1, 1]² \\ [0, 1]²`` with a boundary function shaped by its re-entrant
-    corner: ``φ = (1 − x²)(1 − y²) · r^(2/3) cos(2ψ/3)``, ``r = |(x, y)|`` and ``ψ`` the angle
-    from the direction ``(−1, −1)``, so the two re-entrant edges lie at ``ψ = ±3π/4``.
+    corner: ``φ = (1 − x²)(1 − y²) · r^(2/3) sin(2α/3)``, ``r = |(x, y)|`` and ``α`` the angle
+    from the nearer re-entrant edge (``sin(2α/3) = cos(2ψ/3)``, ``ψ`` the angle from the
+    bisector direction ``(−1, −1)``).
 
     Zero on every edge, positive inside, with a non-zero normal derivative on the edges like a
     distance. The corner factor is the harmonic function ``r^(π/ω) sin(πθ/ω)`` of the corner's
@@ -753,11 +754,12 @@ class LShape(Polygon):
         a, b = x[:, 0], x[:, 1]
         s = a * a + b * b
         away = s > 0  # at the corner itself φ = 0, with a zero (not NaN) gradient
-        along = torch.where(away, -(a + b), torch.ones_like(a)) / math.sqrt(2)
-        across = torch.where(away, a - b, torch.zeros_like(a)) / math.sqrt(2)
-        psi = torch.atan2(across, along)  # its branch cut, direction (1, 1), is outside
+        a_, b_ = torch.where(away, a, torch.ones_like(a)), torch.where(away, b, torch.zeros_like(b))
+        # the angle from the nearer re-entrant edge: atan2 gives exactly 0 on the edge, so φ is
+        # exactly 0 there (cos(2ψ/3) at ψ = ±3π/4 would leave 6e-17); 0 − b, not −b, gives +0
+        alpha = torch.where(b_ < a_, torch.atan2(0 - b_, a_), torch.atan2(0 - a_, b_))
         rho = torch.where(away, torch.where(away, s, torch.ones_like(s)) ** (1 / 3), 0 * s)
-        return (1 - a * a) * (1 - b * b) * rho * torch.cos(2 * psi / 3)
+        return (1 - a * a) * (1 - b * b) * rho * torch.sin(2 * alpha / 3)
 
 
 class TimeDomain(Geometry):

@@ -5,7 +5,7 @@
 - :class:`ResidualMLP`: the residual network of the Deep Ritz paper (E & Yu 2018);
 - :class:`FourierMLP`: random Fourier features (Tancik et al. 2020; Wang, Wang & Perdikaris 2021)
   and an exactly periodic embedding of chosen axes, followed by an :class:`MLP`;
-- ``"siren"``: :class:`dnnsolve.imaging.networks.Siren` (Sitzmann et al. 2020), via the factory.
+- ``"siren"``: :class:`dnnsolve.networks.Siren` (Sitzmann et al. 2020), via the factory.
 
 Every network can rescale its inputs affinely from a box ``[lo, hi]`` to ``[-1, 1]`` before the
 first layer (:class:`Normalize`; Raissi's PINNs do this, and it matters for domains such as
@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from dnnsolve.core.errors import InputError
-from dnnsolve.imaging.networks import Siren
+from dnnsolve.networks import Siren
 
 __all__ = [
     "ACTIVATIONS",
@@ -514,7 +514,7 @@ def _siren(
     device: torch.device | str | None = None,
     dtype: torch.dtype | None = None,
 ) -> nn.Module:
-    """:class:`~dnnsolve.imaging.networks.Siren` with ``layers`` sine layers (as :class:`MLP`'s
+    """:class:`~dnnsolve.networks.Siren` with ``layers`` sine layers (as :class:`MLP`'s
     ``layers``: Siren's ``hidden_layers = layers - 1``), after :class:`Normalize` if bounded."""
     _count(in_features, "in_features")
     _count(out_features, "out_features")

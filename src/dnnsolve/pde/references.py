@@ -21,7 +21,7 @@ Analytic problems (no data needed)
 Burgers ``u_t + u u_x = ν u_xx`` (``ν = 0.01/π``, ``u(0, x) = −sin(πx)``, ``u(t, ±1) = 0``) is
 evaluated from the Cole–Hopf integral by Gauss–Hermite quadrature (:func:`burgers_cole_hopf`);
 it matches Raissi's ``burgers_shock.mat`` to about ``3e-12`` relative L2. Allen–Cahn is computed by
-the ETDRK4 spectral solver of :mod:`dnnsolve.pde.classical` (:func:`allen_cahn_reference`), which
+the ETDRK4 spectral solver (:func:`dnnsolve.pde.classical.allen_cahn_reference`), which
 reproduces ``AC.mat`` to about ``7e-12``. Neither needs a data file.
 
 Data files (``../shared/datasets/pde`` or ``$DNNSOLVE_DATA/pde``) are read by
@@ -48,7 +48,6 @@ __all__ = [
     "HELMHOLTZ_WTP",
     "Reference",
     "allen_cahn_initial",
-    "allen_cahn_reference",
     "burgers_cole_hopf",
     "burgers_initial",
     "burgers_reference",
@@ -66,7 +65,6 @@ __all__ = [
     "poisson2d_forcing",
     "poisson2d_reference",
     "poisson2d_solution",
-    "poisson_lshape_reference",
     "poisson_nd_forcing",
     "poisson_nd_reference",
     "poisson_nd_solution",
@@ -427,28 +425,13 @@ def allen_cahn_initial(x: Array) -> Array:
     return x * x * _xp(x).cos(math.pi * x)
 
 
-def allen_cahn_reference(
-    nx: int = 512, nt: int = 201, modes: int = 512, dt: float = 1e-3
-) -> Reference:
-    """Allen–Cahn ``u_t − 1e-4 u_xx + 5u³ − 5u = 0`` on ``[−1, 1)`` (periodic), ``t ∈ [0, 1]``,
-    from the Fourier ETDRK4 solver (:func:`dnnsolve.pde.classical.allen_cahn_etdrk4`) on the grid
-    of ``AC.mat`` (``x_j = −1 + 2j/nx``, ``nt`` times). With the defaults it agrees with ``AC.mat``
-    to ``7e-12`` relative L2 in about 0.2 s: ``AC.mat`` was made with the same scheme."""
-    from dnnsolve.pde.classical import allen_cahn_etdrk4
-
-    nx, nt = _count(nx, 2), _count(nt, 2)
-    x = -1.0 + 2.0 * np.arange(nx) / nx
-    ref, _ = allen_cahn_etdrk4(n=modes, dt=dt, x_eval=x, t_eval=np.linspace(0.0, 1.0, nt))
-    return ref
-
-
 # --------------------------------------------------------------------------- data files
 
 
 def default_pde_data_dir() -> Path | None:
     """The ``pde`` folder of the datasets directory (``$DNNSOLVE_DATA``, else
-    ``../shared/datasets``, see :func:`dnnsolve.bench.harness.default_data_dir`), or None."""
-    from dnnsolve.bench.harness import default_data_dir  # lazy: bench may import this module
+    ``../shared/datasets``, see :func:`dnnsolve.data.default_data_dir`), or None."""
+    from dnnsolve.data import default_data_dir
 
     base = default_data_dir()
     if base is None or not (base / "pde").is_dir():
@@ -545,7 +528,7 @@ def load_poisson_lshape(path: str | Path | None = None) -> Reference:
     ``[−1, 1]² \\ [0, 1]²`` with ``u = 0`` on the boundary. Points in the removed quadrant carry
     NaN (kept, so the 161 × 161 grid stays whole for plotting; :func:`relative_l2` skips them,
     :meth:`Reference.inside` drops them). Caution: these values are about 10 % below the converged
-    solution (relative L2 0.10 against :func:`poisson_lshape_reference`; their own discrete
+    solution (relative L2 0.10 against :func:`dnnsolve.pde.classical.poisson_lshape_reference`; their own discrete
     Laplacian is ≈ −0.93, not −1), so prefer the finite-difference reference for accuracy claims.
     """
     p = _data_path(path, "deepxde_examples/Poisson_Lshape.npz", "Poisson L-shape")
@@ -566,19 +549,6 @@ def load_poisson_lshape(path: str | Path | None = None) -> Reference:
         shape, axes = (xs.size, ys.size), (xs, ys)
     src = f"{p.name} (DeepXDE example data): −Δu = 1 on [−1,1]² \\ [0,1]², u = 0 on the boundary"
     return Reference("poisson-lshape", pts, y, shape, axes, src)
-
-
-def poisson_lshape_reference(n: int = 640) -> Reference:
-    """The L-shape Poisson solution (``−Δu = 1``, ``u = 0`` on the boundary of
-    ``[−1, 1]² \\ [0, 1]²``) by the 5-point finite-difference solver on an ``(n+1)²`` grid,
-    NaN in the removed quadrant. The re-entrant corner limits the observed order to about 4/3:
-    successive differences are 1.9e-3, 7.1e-4, 2.9e-4, 1.2e-4 (relative L2, ``n = 80 → 1280``),
-    so the default ``n = 640`` (about 2 s) is within about ``2e-4`` of the limit.
-    """
-    from dnnsolve.pde.classical import fd_poisson_lshape
-
-    ref, _ = fd_poisson_lshape(n=n)
-    return ref
 
 
 # --------------------------------------------------------------------------- helpers
