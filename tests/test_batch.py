@@ -19,7 +19,7 @@ from dnnsolve import solve
 from dnnsolve.batch import JsonlSink, make_tasks, parse_grid, read_records, run_batch
 from dnnsolve.batch.tasks import Task, expand_inputs
 from dnnsolve.batch.worker import execute_task
-from dnnsolve.cli_batch import batch_command, batch_suite_command
+from dnnsolve.cli.batch import batch_command, batch_suite_command
 from dnnsolve.core.errors import InputError
 from dnnsolve.data import DATA_DIR, EXAMPLES, example_path
 

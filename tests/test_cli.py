@@ -249,3 +249,34 @@ def test_threads_option_sets_torch_threads_and_rejects_zero(petersen):
         assert main([*args, "--threads", "0"]) == 2
     finally:
         torch.set_num_threads(before)
+
+
+def _broken_polish(*args, **kwargs):
+    raise RuntimeError("CUDA error: an illegal memory access was encountered")
+
+
+def test_internal_error_is_one_line_and_exit_3(petersen, monkeypatch, capsys):
+    # a RuntimeError (here a CUDA-like failure) inside a solve is not the user's input: exit 3,
+    # one line naming the cause and where it came from, the traceback only with --debug
+    from dnnsolve.problems import maxcut
+
+    monkeypatch.setattr(maxcut.MaxCut, "decode", _broken_polish)
+    args = ["solve", "maxcut", str(petersen), "--device", "cpu", "--steps", "5", "-q"]
+    assert main(args) == 3
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "internal error: RuntimeError: CUDA error" in lines[0]
+    assert "test_cli.py" in lines[0] and "--debug" in lines[0] and "Traceback" not in err
+    assert main(["--debug", *args]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "_broken_polish" in err
+
+
+def test_bad_input_stays_exit_2_with_debug(tmp_path, capsys):
+    bad = tmp_path / "bad.gset"
+    bad.write_text("3 1\n1 x 1\n")
+    assert main(["solve", "maxcut", str(bad)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert main(["--debug", "solve", "maxcut", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "bad.gset" in err

@@ -14,7 +14,7 @@ pytest.importorskip("highspy")
 from dnnsolve.bench import SUITES
 from dnnsolve.bench.harness import Instance, SuiteContext
 from dnnsolve.bench.suites.lp import _qp_rows, _summarize, clp_references, random_qp
-from dnnsolve.cli_lp import lp_command, qp_command
+from dnnsolve.cli.lp import lp_command, qp_command
 from dnnsolve.core.errors import InputError
 from test_lp_io import write_tiny as _write_tiny
 

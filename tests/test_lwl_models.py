@@ -10,7 +10,7 @@ import torch
 import typer
 from typer.testing import CliRunner
 
-from dnnsolve.cli_lwl import autoencode_command, classify_command, nmf_command
+from dnnsolve.cli.lwl import autoencode_command, classify_command, nmf_command
 from dnnsolve.rrr.lwl.baselines import gradient_classifier, multiplicative_nmf
 from dnnsolve.rrr.lwl.data import eval_majority_circuit, ledm, majority_circuit_data
 from dnnsolve.rrr.lwl.nmf import rrr_nmf

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from dnnsolve.bench.harness import SuiteContext
 from dnnsolve.bench.heldout import nmf as held
-from dnnsolve.cli_lwl import nmf_command
+from dnnsolve.cli.lwl import nmf_command
 from dnnsolve.core.errors import InputError
 from dnnsolve.rrr.engine import RRR
 from dnnsolve.rrr.lwl.nmf import NMFDC, auto_omega, numba_available, polish_nmf, rrr_nmf

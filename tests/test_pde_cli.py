@@ -17,7 +17,7 @@ from matplotlib.image import imread
 
 import dnnsolve.pde
 from dnnsolve.cli import main
-from dnnsolve.cli_pde import _PhaseProgress
+from dnnsolve.cli.pde import _PhaseProgress
 from dnnsolve.pde import PDE_PROBLEMS
 from dnnsolve.pde.report import tensor_grid, write_figures
 

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from dnnsolve import cli
+from dnnsolve.cli import root as cli_app
 from dnnsolve.core.errors import InputError
 from dnnsolve.graph import Graph
 
@@ -63,7 +63,7 @@ def test_solve_uses_the_problems_loader_and_runner(toy):
 
 def _app(problem: str, extras: tuple[str, ...]) -> typer.Typer:
     app = typer.Typer()
-    app.command(problem)(cli._make_solve_command(problem, "Toy.", "toyfmt", extras))
+    app.command(problem)(cli_app._make_solve_command(problem, "Toy.", "toyfmt", extras))
     return app
 
 
@@ -95,7 +95,7 @@ def test_cli_extra_options_reach_the_runner(toy, tmp_path):
     res = CliRunner().invoke(_app("toy", ()), [str(f), "--colors", "3", "-q"])
     assert res.exit_code == 2
     with pytest.raises(ValueError, match="unknown CLI option"):
-        cli._make_solve_command("toy", "Toy.", "toyfmt", ("nope",))
+        cli_app._make_solve_command("toy", "Toy.", "toyfmt", ("nope",))
 
 
 def test_cli_status_unknown_exits_1(toy, tmp_path):
@@ -105,9 +105,9 @@ def test_cli_status_unknown_exits_1(toy, tmp_path):
         _app("toy", ()),
         [str(f), "--option", "status=unknown", "--device", "cpu", "--steps", "20", "-q"],
     )
-    assert res.exit_code == cli.EXIT_UNKNOWN == 1
+    assert res.exit_code == cli_app.EXIT_UNKNOWN == 1
 
 
 def test_every_registered_problem_has_a_cli_command():
-    names = {c.name for c in cli.solve_app.registered_commands}
+    names = {c.name for c in cli_app.solve_app.registered_commands}
     assert set(M.problems()) <= names

@@ -185,7 +185,7 @@ def test_bit_retrieval_sign_first_and_bad_targets():
 
 
 def _app():
-    from dnnsolve.cli_rrr import rrr_app
+    from dnnsolve.cli.rrr import rrr_app
 
     app = typer.Typer()
     app.add_typer(rrr_app, name="rrr")

@@ -319,7 +319,7 @@ def test_result_json_has_stages_parts_and_legality():
 
 
 def _app():
-    from dnnsolve.cli_schedule import schedule_command
+    from dnnsolve.cli.schedule import schedule_command
 
     app = typer.Typer()
     app.command("schedule")(schedule_command)

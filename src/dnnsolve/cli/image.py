@@ -36,21 +36,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .core.errors import InputError, NumericalError
-from .imaging.data import EXAMPLES
-from .imaging.methods import IMAGE_METHODS
+from ..core.errors import InputError, NumericalError
+from ..imaging.data import EXAMPLES
+from ..imaging.methods import IMAGE_METHODS
+from .common import EXIT_INTERRUPTED, err, out, parse_lr, parse_net_options, set_threads
 
 if typing.TYPE_CHECKING:
     import torch
 
-    from .imaging.operators import Operator
+    from ..imaging.operators import Operator
 
 __all__ = ["image_app", "parse_kernel", "parse_net_options"]
 
-EXIT_INTERRUPTED = 130
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 image_app = typer.Typer(
@@ -60,61 +59,8 @@ image_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-out = Console()
-err = Console(stderr=True)
-
 
 # --------------------------------------------------------------------------- option parsing
-
-
-def _scalar(text: str) -> Any:
-    """``"16"`` → 16, ``"0.5"`` → 0.5, ``"true"`` → True, anything else stays a string."""
-    t = text.strip()
-    if t.lower() in ("true", "false"):
-        return t.lower() == "true"
-    try:
-        return int(t)
-    except ValueError:
-        pass
-    try:
-        return float(t)
-    except ValueError:
-        return t
-
-
-def parse_net_options(pairs: list[str] | None) -> dict[str, Any]:
-    """``--net-option key=value`` items → network keyword arguments.
-
-    Values are ints, floats, booleans or strings; a comma makes a list.
-
-    >>> parse_net_options(["channels=16", "depth=3", "channels_down=16,32", "pad=zero"])
-    {'channels': 16, 'depth': 3, 'channels_down': [16, 32], 'pad': 'zero'}
-    >>> parse_net_options(["hidden_omega_0=30.0", "need_sigmoid=false"])
-    {'hidden_omega_0': 30.0, 'need_sigmoid': False}
-    """
-    options: dict[str, Any] = {}
-    for item in pairs or []:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key or not value.strip():
-            raise InputError(f"--net-option must look like key=value, got {item!r}")
-        if "," in value:
-            options[key] = [_scalar(v) for v in value.split(",") if v.strip()]
-        else:
-            options[key] = _scalar(value)
-    return options
-
-
-def _parse_lr(text: str | None) -> float | list[float] | None:
-    if text is None:
-        return None
-    try:
-        vals = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise InputError(f"--lr must be a number or a comma-separated list, got {text!r}") from None
-    if not vals or not all(math.isfinite(v) and v > 0 for v in vals):
-        raise InputError(f"--lr must be positive, got {text!r}")
-    return vals[0] if len(vals) == 1 else vals
 
 
 def _parse_average(text: str | None) -> float | str | None:
@@ -147,7 +93,7 @@ def parse_kernel(spec: str):
     """
     import numpy as np
 
-    from .imaging.operators import gaussian_kernel, motion_kernel
+    from ..imaging.operators import gaussian_kernel, motion_kernel
 
     kind, sep, arg = spec.partition(":")
     kind = kind.strip().lower()
@@ -166,7 +112,7 @@ def parse_kernel(spec: str):
     if suffix == ".npy":
         k = _load_npy(path, "blur kernel")
     elif suffix in IMAGE_EXT:
-        from .imaging.io import read_image
+        from ..imaging.io import read_image
 
         k = read_image(path)[0].mean(dim=0).double().numpy()
     else:
@@ -197,7 +143,7 @@ def _load_npy(path: Path, what: str):
 
 def _mask_spec(spec: str, size: tuple[int, int], seed: int):
     """``cartesian:ACCEL`` / ``radial:SPOKES`` → a centred k-space mask ``(H, W)``."""
-    from .imaging.operators import cartesian_mask, radial_mask
+    from ..imaging.operators import cartesian_mask, radial_mask
 
     kind, sep, arg = spec.partition(":")
     kind = kind.strip().lower()
@@ -304,7 +250,7 @@ def _source(c: Common, *, simulate: bool | None = None) -> tuple[Path, str, bool
     if c.example is not None and c.input is not None:
         raise InputError("give either INPUT or --example, not both")
     if c.example is not None:
-        from .imaging.data import example_image
+        from ..imaging.data import example_image
 
         return example_image(c.example), f"example:{c.example}", True
     if c.input is None:
@@ -314,7 +260,7 @@ def _source(c: Common, *, simulate: bool | None = None) -> tuple[Path, str, bool
 
 def _load(c: Common, path: Path):
     """INPUT read and cropped: (image, crop box or None, full (C, H, W) before the crop)."""
-    from .imaging.io import read_image
+    from ..imaging.io import read_image
 
     x = read_image(path)
     box = _crop_box(x.shape[2], x.shape[3], c.crop)
@@ -366,7 +312,7 @@ def _load_reference(c: Common, s: Setup) -> torch.Tensor | None:
             "--reference cannot be combined with --example / --simulate: "
             "the clean image is the reference"
         )
-    from .imaging.io import read_image
+    from ..imaging.io import read_image
 
     ref = read_image(c.reference)
     if s.gray_reference:
@@ -458,7 +404,7 @@ def _check_outputs(c: Common) -> None:
     if c.bits == 16 and c.out.suffix.lower() in (".jpg", ".jpeg"):
         raise InputError("JPEG cannot store 16-bit images; use PNG or TIFF", path=str(c.out))
     if c.report is not None:
-        from .imaging.report import REPORT_FORMATS
+        from ..imaging.report import REPORT_FORMATS
 
         if c.report.suffix.lower() not in REPORT_FORMATS:
             raise InputError(
@@ -476,7 +422,7 @@ def _check_outputs(c: Common) -> None:
         raise InputError("--time-limit must be positive")
     if c.tv is not None and not (math.isfinite(c.tv) and c.tv >= 0):
         raise InputError("--tv must be a non-negative number")
-    from .imaging.reconstruct import EARLY_STOP
+    from ..imaging.reconstruct import EARLY_STOP
 
     if c.early_stop not in EARLY_STOP:
         raise InputError(f"--early-stop must be {', '.join(EARLY_STOP)}, got {c.early_stop!r}")
@@ -490,17 +436,16 @@ def _run(task: str, c: Common, build: Callable[[Common], Setup], default_method:
     """Build the problem, reconstruct, write the image / JSON / report, print the summary."""
     import torch
 
-    from .cli import _set_threads
-    from .core.callbacks import RichProgress
-    from .imaging.io import read_image, write_image
-    from .imaging.reconstruct import image_metrics, reconstruct
+    from ..core.callbacks import RichProgress
+    from ..imaging.io import read_image, write_image
+    from ..imaging.reconstruct import image_metrics, reconstruct
 
-    _set_threads(c.threads)
+    set_threads(c.threads)
     _check_outputs(c)
     method = c.method or default_method
     if method not in IMAGE_METHODS:
         raise InputError(f"unknown image method {method!r}; choose from {', '.join(IMAGE_METHODS)}")
-    lr = _parse_lr(c.lr)
+    lr = parse_lr(c.lr)
     average = _parse_average(c.average)
     options = parse_net_options(c.net_option)
 
@@ -576,7 +521,7 @@ def _run(task: str, c: Common, build: Callable[[Common], Setup], default_method:
     elif c.output is not None:
         result.save(c.output)
     if c.report is not None:
-        from .imaging.report import write_report
+        from ..imaging.report import write_report
 
         label, shown = s.display
         panels = {label: shown, "output": res.image}
@@ -868,7 +813,7 @@ def denoise(
     ] = 25.0,
 ) -> Setup:
     """Remove Gaussian noise."""
-    from .imaging.operators import Denoising, GaussianNoise
+    from ..imaging.operators import Denoising, GaussianNoise
 
     sd = _noise_sigma(sigma)
     return _simple_task(
@@ -901,8 +846,8 @@ def inpaint(
     fraction of a clean INPUT.  Without either, pixels that are exactly 0 in every channel are
     taken as missing (the convention of the DIP inpainting images).
     """
-    from .imaging.io import read_image
-    from .imaging.operators import Inpainting
+    from ..imaging.io import read_image
+    from ..imaging.operators import Inpainting
 
     if mask is not None and missing is not None:
         raise InputError("give --mask or --missing, not both")
@@ -989,7 +934,7 @@ def superres(
     """
     import torch.nn.functional as F
 
-    from .imaging.operators import Downsampling
+    from ..imaging.operators import Downsampling
 
     if scale < 2:
         raise InputError(f"--scale must be at least 2, got {scale}")
@@ -1039,7 +984,7 @@ def deblur(
     ] = 0.0,
 ) -> Setup:
     """Deblur (circular convolution with a known kernel)."""
-    from .imaging.operators import Blur, GaussianNoise
+    from ..imaging.operators import Blur, GaussianNoise
 
     k = parse_kernel(kernel)
     sd = _noise_sigma(sigma)
@@ -1087,7 +1032,7 @@ def mri(
     import numpy as np
     import torch
 
-    from .imaging.operators import MRI, GaussianNoise
+    from ..imaging.operators import MRI, GaussianNoise
 
     sd = _noise_sigma(sigma)
     notes: list[str] = []
@@ -1192,7 +1137,7 @@ def ct(
     import numpy as np
     import torch
 
-    from .imaging.operators import CTRadon
+    from ..imaging.operators import CTRadon
 
     if angles is not None and angles < 1:
         raise InputError("--angles must be at least 1")
@@ -1259,7 +1204,7 @@ def fit(c: Common) -> Setup:
 
     INPUT is its own reference, so PSNR / SSIM measure the fit.
     """
-    from .imaging.operators import Denoising, Noise
+    from ..imaging.operators import Denoising, Noise
 
     path, source, _ = _source(c)
     x, box, full = _load(c, path)

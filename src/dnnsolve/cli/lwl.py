@@ -27,19 +27,15 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .core.device import device_name, resolve_device
-from .core.errors import DnnsolveError, InputError
-from .core.result import Result
+from ..core.device import device_name, resolve_device
+from ..core.errors import InputError
+from ..core.result import Result
+from .common import EXIT_INTERRUPTED, err, guarded, out
 
 __all__ = ["autoencode_command", "classify_command", "nmf_command"]
 
-EXIT_INPUT = 2
-EXIT_INTERRUPTED = 130
-out = Console()
-err = Console(stderr=True)
 
 Beta = Annotated[float | None, typer.Option("--beta", help="RRR step beta (0, 2]")]
 Omega = Annotated[float | None, typer.Option("--omega", help="weight norm Omega")]
@@ -69,18 +65,6 @@ def _finish(result: Result, output: Path | None, quiet: bool, rows: list[tuple[s
     if result.stop_reason == "interrupted":
         err.print("interrupted: the result so far was written")
         raise typer.Exit(EXIT_INTERRUPTED)
-
-
-def _guard(fn):
-    """Run ``fn``; user errors become one line on stderr and exit code 2."""
-    try:
-        fn()
-    except DnnsolveError as exc:
-        err.print(f"error: {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_INPUT) from None
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _positive(value: float | int | None, flag: str) -> None:
@@ -151,9 +135,9 @@ def nmf_command(
     """Exact non-negative matrix factorization X = Z W^T by RRR (LWL §4)."""
 
     def run() -> None:
-        from .rrr.lwl.data import LEDM_RANKS
-        from .rrr.lwl.data import ledm as make_ledm
-        from .rrr.lwl.nmf import DEFAULT_BETA, rrr_nmf
+        from ..rrr.lwl.data import LEDM_RANKS
+        from ..rrr.lwl.data import ledm as make_ledm
+        from ..rrr.lwl.nmf import DEFAULT_BETA, rrr_nmf
 
         if ledm is not None and matrix is not None:
             raise InputError("give --ledm or --matrix, not both")
@@ -247,11 +231,11 @@ def nmf_command(
             ],
         )
 
-    _guard(run)
+    guarded(run)
 
 
 def _classify_data(data: str, depth: int, n_train: int | None, seed: int):
-    from .rrr.lwl.data import digits_data, majority_circuit_data
+    from ..rrr.lwl.data import digits_data, majority_circuit_data
 
     if data == "majority":
         return majority_circuit_data(depth, 13, n_train or 4096, seed=seed), f"majority{depth}"
@@ -282,7 +266,7 @@ def classify_command(
     """Train a ReLU classifier by RRR (no loss) and report its test error (LWL §5)."""
 
     def run() -> None:
-        from .rrr.lwl.train import LWLConfig, train_classifier
+        from ..rrr.lwl.train import LWLConfig, train_classifier
 
         try:
             widths = [int(h) for h in hidden.split(",") if h.strip()]
@@ -349,7 +333,7 @@ def classify_command(
             ],
         )
 
-    _guard(run)
+    guarded(run)
 
 
 def autoencode_command(
@@ -368,7 +352,7 @@ def autoencode_command(
     """Learn a strict binary encoding of one-hot vectors by RRR (LWL §6.3.1)."""
 
     def run() -> None:
-        from .rrr.lwl.train import LWLConfig, train_autoencoder
+        from ..rrr.lwl.train import LWLConfig, train_autoencoder
 
         cfg = LWLConfig(
             beta=0.5 if beta is None else beta,
@@ -423,4 +407,4 @@ def autoencode_command(
             ],
         )
 
-    _guard(run)
+    guarded(run)

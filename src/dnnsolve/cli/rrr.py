@@ -17,16 +17,14 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .core.errors import DnnsolveError, InputError
-from .core.result import Result
+from ..core.errors import DnnsolveError, InputError
+from ..core.result import Result
+from .common import EXIT_INPUT, EXIT_INTERRUPTED, err, out
 
 __all__ = ["rrr_app"]
 
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 rrr_app = typer.Typer(
     help="Solve constraint problems with the RRR (relaxed-reflect-reflect) projection method.",
@@ -35,8 +33,6 @@ rrr_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-out = Console()
-err = Console(stderr=True)
 
 Restarts = Annotated[int, typer.Option("--restarts", "-r", help="Random starts run as one batch.")]
 Beta = Annotated[
@@ -85,7 +81,7 @@ def _progress_callback(label: str, max_iter: int, quiet: bool):
 
 def _run(label: str, problem, opts: dict) -> None:
     """Solve, save, summarize, exit with the right code."""
-    from .rrr.constraints import solve
+    from ..rrr.constraints import solve
 
     progress, callback = _progress_callback(label, opts["max_iter"], opts["quiet"])
     try:
@@ -136,7 +132,7 @@ def _run(label: str, problem, opts: dict) -> None:
 
 def _fail(message: str) -> None:
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_USAGE)
+    raise typer.Exit(EXIT_INPUT)
 
 
 def _summary(result: Result, label: str, problem) -> Table:
@@ -197,8 +193,8 @@ def color_command(
     quiet: Quiet = False,
 ) -> None:
     """K-colour a graph: edge-end replicas with distinct one-hot colours, vertex consensus."""
-    from .io.graphs import read_graph
-    from .rrr.constraints import ColoringRRR
+    from ..io.graphs import read_graph
+    from ..rrr.constraints import ColoringRRR
 
     o = _opts(
         restarts=restarts,
@@ -250,7 +246,7 @@ def sudoku_command(
     quiet: Quiet = False,
 ) -> None:
     """Complete a Sudoku (or, with --latin, a Latin square) with one-hot replicas + consensus."""
-    from .rrr.constraints import LatinRRR, parse_grid
+    from ..rrr.constraints import LatinRRR, parse_grid
 
     o = _opts(
         restarts=restarts,
@@ -325,7 +321,7 @@ def bits_command(
     quiet: Quiet = False,
 ) -> None:
     """Bit retrieval: recover x in {±1}^N from its periodic autocorrelation."""
-    from .rrr.constraints import BitRetrievalRRR, autocorrelation, random_bits
+    from ..rrr.constraints import BitRetrievalRRR, autocorrelation, random_bits
 
     o = _opts(
         restarts=restarts,

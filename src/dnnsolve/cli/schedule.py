@@ -13,16 +13,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .core.errors import DnnsolveError, InputError
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-_err = Console(stderr=True)
-_out = Console()
+from ..core.errors import DnnsolveError, InputError
+from .common import EXIT_INPUT, EXIT_INTERRUPTED, err, out
 
 
 def schedule_command(
@@ -69,19 +63,19 @@ def schedule_command(
     try:
         _schedule(**locals())
     except DnnsolveError as exc:
-        _err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INPUT) from None
 
 
 def _schedule(
     file, stages, method, objective, memory_weight, capacity, strict, restarts, steps,
     time_limit, lr, seed, device, fmt, output, report, quiet,
 ) -> None:  # fmt: skip
-    from .core.callbacks import RichProgress
-    from .methods import get_method, solve
-    from .schedule.baselines import BASELINES
-    from .schedule.graph import read_task_graph
-    from .schedule.report import write_schedule_figure
+    from ..core.callbacks import RichProgress
+    from ..methods import get_method, solve
+    from ..schedule.baselines import BASELINES
+    from ..schedule.graph import read_task_graph
+    from ..schedule.report import write_schedule_figure
 
     m = get_method("schedule", method)
     if restarts is not None and restarts < 1:
@@ -102,7 +96,7 @@ def _schedule(
     }
     config = {"restarts": restarts, "steps": steps, "time_limit": time_limit, "lr": lr}
     callbacks = (
-        [] if quiet or m.name in BASELINES else [RichProgress(f"schedule/{m.name}", console=_err)]
+        [] if quiet or m.name in BASELINES else [RichProgress(f"schedule/{m.name}", console=err)]
     )
     result = solve(
         "schedule",
@@ -145,7 +139,7 @@ def _schedule(
             "yes" if sol["legal"] else "no",
             f"{result.time_s:.2f}",
         )
-        _out.print(table)
+        out.print(table)
     if result.stop_reason == "interrupted":
         raise typer.Exit(EXIT_INTERRUPTED)
     if not result.feasible:

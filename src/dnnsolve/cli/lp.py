@@ -22,18 +22,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .core.errors import InputError
+from ..core.errors import InputError
+from .common import EXIT_INTERRUPTED, EXIT_UNKNOWN, err, out
 
 __all__ = ["lp_command", "qp_command"]
-
-EXIT_INTERRUPTED = 130
-EXIT_NOT_OPTIMAL = 1
-out = Console()
-err = Console(stderr=True)
 
 
 def _fmt(v: Any, spec: str = ".3e") -> str:
@@ -43,7 +38,7 @@ def _fmt(v: Any, spec: str = ".3e") -> str:
 
 
 def _run(kind: str, file: Path, method: str, options: dict[str, Any], **o: Any) -> None:
-    from .lp import LP_METHODS, QP_METHODS, read_lp, solve_lp
+    from ..lp import LP_METHODS, QP_METHODS, read_lp, solve_lp
 
     methods = QP_METHODS if kind == "qp" else LP_METHODS
     if method not in methods:
@@ -131,7 +126,7 @@ def _run(kind: str, file: Path, method: str, options: dict[str, Any], **o: Any) 
             "unbounded": "the problem is unbounded (certificate found)",
         }.get(status, f"stopped by a limit ({status}) before reaching the tolerance")
         err.print(f"{lp.name}: {why}{where}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_NOT_OPTIMAL)
+        raise typer.Exit(EXIT_UNKNOWN)
 
 
 _METHOD_HELP_LP = "pdhg (restarted PDHG), energy (penalty network), projection, highs."

@@ -1,7 +1,8 @@
-"""The ``dnnsolve`` command line.
+"""The ``dnnsolve`` command line: the app, the ``solve`` commands of the registered problems,
+``demo``, ``bench``, ``methods``, ``version``, and the entry point :func:`main`.
 
-Every user-facing failure (bad file, bad option, unavailable device, divergence)
-ends with a one-line ``error: ...`` on stderr and exit code 2.
+Every failure ends in one line on stderr and the exit code of :mod:`dnnsolve.cli.common`:
+2 for bad input (file, option, unavailable device), 3 for an internal error.
 """
 
 from __future__ import annotations
@@ -14,21 +15,30 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .cli_batch import batch_command, batch_suite_command
-from .cli_image import image_app
-from .cli_lp import lp_command, qp_command
-from .cli_lwl import autoencode_command, classify_command, nmf_command
-from .cli_pde import pde_command
-from .cli_rrr import rrr_app
-from .cli_schedule import schedule_command
-from .core.errors import DnnsolveError, InputError
-
-EXIT_UNKNOWN = 1  # an incomplete method found no answer (e.g. SAT status unknown)
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # the shell convention for Ctrl-C
+from ..core.errors import DnnsolveError, InputError
+from .batch import batch_command, batch_suite_command
+from .common import (
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    THREADS_HELP,
+    err,
+    exit_code_of,
+    out,
+    parse_floats,
+    parse_pairs,
+    result_table,
+    set_threads,
+)
+from .image import image_app
+from .lp import lp_command, qp_command
+from .lwl import autoencode_command, classify_command, nmf_command
+from .pde import pde_command
+from .rrr import rrr_app
+from .schedule import schedule_command
 
 app = typer.Typer(
     name="dnnsolve",
@@ -37,6 +47,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Print the traceback of an error (before the command).")
+    ] = False,
+) -> None:
+    """Solve optimization problems with dataless neural networks."""
+
+
 solve_app = typer.Typer(
     help="Solve one instance: dnnsolve solve PROBLEM FILE \\[OPTIONS].", no_args_is_help=True
 )
@@ -45,88 +66,6 @@ app.add_typer(image_app, name="image", help="Reconstruct an image with an untrai
 app.add_typer(
     rrr_app, name="rrr", help="Solve constraint problems and train networks with RRR projections."
 )
-
-out = Console()
-err = Console(stderr=True)
-
-
-def _parse_floats(text: str | None, what: str) -> float | list[float] | None:
-    """``"0.1"`` → 0.1, ``"0.1,0.2"`` → population [0.1, 0.2]."""
-    if text is None:
-        return None
-    try:
-        vals = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError as exc:
-        raise InputError(
-            f"{what} must be a number or a comma-separated list, got {text!r}"
-        ) from exc
-    if not vals:
-        raise InputError(f"{what} is empty")
-    return vals[0] if len(vals) == 1 else vals
-
-
-def _parse_pairs(pairs: list[str] | None, what: str, numeric: bool = False) -> dict[str, Any]:
-    """``["gamma=900", "conv=sage"]`` → {"gamma": 900.0, "conv": "sage"}.
-
-    With ``numeric`` every value must be a number or a comma-separated list of them.
-    """
-    result: dict[str, Any] = {}
-    for item in pairs or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise InputError(f"{what} must look like key=value, got {item!r}")
-        try:
-            parsed: Any = _parse_floats(value, f"{what} {key}")
-        except InputError:
-            if numeric:
-                raise
-            parsed = value
-        if (
-            isinstance(parsed, float)
-            and parsed.is_integer()
-            and "." not in value
-            and "e" not in value
-        ):
-            parsed = int(parsed)
-        result[key.strip()] = parsed
-    return result
-
-
-_THREADS_HELP = (
-    "CPU threads for torch (default: torch's choice). 1 is often fastest on a busy or "
-    "small machine: the solvers issue many tiny kernels."
-)
-
-
-def _set_threads(threads: int | None) -> None:
-    if threads is None:
-        return
-    if threads < 1:
-        raise InputError("--threads must be at least 1")
-    import torch
-
-    torch.set_num_threads(threads)
-
-
-def _result_table(rows: list[dict], title: str | None = None) -> Table:
-    table = Table(title=title)
-    cols = list(dict.fromkeys(k for row in rows for k in row))  # union, first-seen order
-    for col in cols:
-        left = col in ("instance", "method", "problem", "status", "found by")
-        table.add_column(col, justify="left" if left else "right")
-    for row in rows:
-        table.add_row(*[_fmt(row.get(c)) for c in cols])
-    return table
-
-
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float):
-        return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"
-    return str(v)
 
 
 def _summary_row(result) -> dict:
@@ -164,10 +103,10 @@ def _run_solve(
     quiet: bool,
     threads: int | None = None,
 ) -> None:
-    from .core.callbacks import RichProgress
-    from .methods import get_method, solve
+    from ..core.callbacks import RichProgress
+    from ..methods import get_method, solve
 
-    _set_threads(threads)
+    set_threads(threads)
     m = get_method(problem, method)
     if not file.exists():
         raise InputError(f"no such file: {file}")
@@ -183,9 +122,9 @@ def _run_solve(
         "steps": steps,
         "time_limit": time_limit,
         "seed": seed,
-        "lr": _parse_floats(lr, "--lr"),
+        "lr": parse_floats(lr, "--lr"),
     }
-    hp = _parse_pairs(hparam, "--hparam", numeric=True)
+    hp = parse_pairs(hparam, "--hparam", numeric=True)
     if hp:
         config["hparams"] = hp
     if no_polish:
@@ -208,7 +147,7 @@ def _run_solve(
         else:
             result.save(output)
     if not quiet and str(output) != "-":
-        out.print(_result_table([_summary_row(result)]))
+        out.print(result_table([_summary_row(result)]))
         if output is not None:
             err.print(f"result written to {output}")
     status = result.extra.get("status")
@@ -258,7 +197,7 @@ def _make_solve_command(problem: str, summary: str, formats: str, extras: tuple[
     """A ``dnnsolve solve PROBLEM`` command: the common options plus ``extras``."""
 
     def command(**kw: Any) -> None:
-        options = _parse_pairs(kw.pop("option"), "--option")
+        options = parse_pairs(kw.pop("option"), "--option")
         for name in extras:
             value = kw.pop(name)
             if value is not None and value is not False:
@@ -382,7 +321,7 @@ def _make_solve_command(problem: str, summary: str, formats: str, extras: tuple[
             "threads",
             P.KEYWORD_ONLY,
             default=None,
-            annotation=Annotated[int | None, typer.Option(help=_THREADS_HELP)],
+            annotation=Annotated[int | None, typer.Option(help=THREADS_HELP)],
         ),
         P(
             "quiet",
@@ -406,7 +345,7 @@ def _make_solve_command(problem: str, summary: str, formats: str, extras: tuple[
 
 
 def _register_solve_commands() -> None:
-    from .methods import problem_info, problems
+    from ..methods import problem_info, problems
 
     for name in problems():
         info = problem_info(name)
@@ -425,7 +364,7 @@ solve_app.command("schedule")(schedule_command)
 @app.command("methods")
 def methods_cmd() -> None:
     """List problems and their methods."""
-    from .methods import _DEFAULT, methods, problems
+    from ..methods import _DEFAULT, methods, problems
 
     table = Table(title="dnnsolve methods")
     table.add_column("problem")
@@ -450,9 +389,9 @@ def demo(
     """Solve the bundled examples (MaxCut, MIS, colouring, SAT) and compare with their optima;
     denoise a bundled image crop with a Deep Decoder; solve the heat equation with a PINN, the
     bundled LP, Sudoku and task graph."""
-    from .core.callbacks import RichProgress
-    from .data import EXAMPLES, example_path
-    from .methods import solve
+    from ..core.callbacks import RichProgress
+    from ..data import EXAMPLES, example_path
+    from ..methods import solve
 
     rows, results = [], []
     for name, info in EXAMPLES.items():
@@ -470,15 +409,15 @@ def demo(
         r.instance = name
         results.append(r.to_dict(history=False))
         rows.append({"problem": problem, **_summary_row(r)})
-    out.print(_result_table(rows, title="dnnsolve demo (bundled examples with proven optima)"))
+    out.print(result_table(rows, title="dnnsolve demo (bundled examples with proven optima)"))
     image_rows = _demo_images(device, seed, quiet)
     results += [r.to_dict(history=False) for r in image_rows.pop("results")]
-    out.print(_result_table(image_rows["rows"], title="images (bundled, simulated noise)"))
+    out.print(result_table(image_rows["rows"], title="images (bundled, simulated noise)"))
     more = _demo_more(device, seed)
     results += [r.to_dict(history=False) for r in more.pop("results")]
-    out.print(_result_table(more["rows"], title="PDE, LP, RRR and scheduling (bundled inputs)"))
+    out.print(result_table(more["rows"], title="PDE, LP, RRR and scheduling (bundled inputs)"))
     if output is not None:
-        from .core.result import atomic_write_text
+        from ..core.result import atomic_write_text
 
         atomic_write_text(output, json.dumps(results, indent=2) + "\n")
 
@@ -487,8 +426,8 @@ def _demo_images(device: str, seed: int, quiet: bool) -> dict:
     """Denoise a 128x128 crop of a bundled image (sigma = 25) with a Deep Decoder."""
     import torch
 
-    from .core.callbacks import RichProgress
-    from .imaging import Denoising, GaussianNoise, example_image, psnr, read_image, reconstruct
+    from ..core.callbacks import RichProgress
+    from ..imaging import Denoising, GaussianNoise, example_image, psnr, read_image, reconstruct
 
     clean = read_image(example_image("astronaut"))[..., 64:192, 64:192].contiguous()
     noisy = Denoising(GaussianNoise(25 / 255)).measure(clean, torch.Generator().manual_seed(seed))
@@ -521,14 +460,14 @@ def _demo_more(device: str, seed: int) -> dict:
     """The other families on bundled inputs, each with an independent check beside it."""
     import numpy as np
 
-    from .data import example_path
-    from .lp import solve_lp
-    from .methods import solve
-    from .pde import solve_pde
-    from .rrr.constraints import LatinRRR, parse_grid
-    from .rrr.constraints import solve as rrr_solve
-    from .schedule.baselines import list_schedule
-    from .schedule.graph import read_task_graph
+    from ..data import example_path
+    from ..lp import solve_lp
+    from ..methods import solve
+    from ..pde import solve_pde
+    from ..rrr.constraints import LatinRRR, parse_grid
+    from ..rrr.constraints import solve as rrr_solve
+    from ..schedule.baselines import list_schedule
+    from ..schedule.graph import read_task_graph
 
     rows, results = [], []
     # the heat equation's recipe (3×20 float64, exact conditions, Adam + SSBroyden), on a
@@ -567,7 +506,7 @@ def _demo_more(device: str, seed: int) -> dict:
 
 
 def _suite_names() -> str:
-    from .bench import SUITES
+    from ..bench import SUITES
 
     return ", ".join(SUITES)
 
@@ -609,7 +548,7 @@ def bench(
         Path | None,
         typer.Option(help="Continue an interrupted run from its JSON file (same options)."),
     ] = None,
-    threads: Annotated[int | None, typer.Option(help=_THREADS_HELP)] = None,
+    threads: Annotated[int | None, typer.Option(help=THREADS_HELP)] = None,
     option: Annotated[
         list[str] | None,
         typer.Option(
@@ -634,9 +573,9 @@ def bench(
     Both files are updated after every instance, so an interrupted run keeps its
     finished instances and ``--resume FILE`` continues it.
     """
-    from .bench import run_suite
+    from ..bench import run_suite
 
-    _set_threads(threads)
+    set_threads(threads)
     if time_limit is not None and time_limit <= 0:
         raise InputError("--time-limit must be positive")
     if limit is not None and limit < 1:
@@ -658,7 +597,7 @@ def bench(
         command="dnnsolve " + " ".join(sys.argv[1:]),
         cpsat=exact,
         max_n=max_n,
-        options=_parse_pairs(option, "--option") or None,
+        options=parse_pairs(option, "--option") or None,
         resume=resume,
         ablation=ablation,
     )
@@ -672,7 +611,7 @@ def version() -> None:
     """Print the dnnsolve and torch versions."""
     import torch
 
-    from . import __version__
+    from .. import __version__
 
     out.print(
         json.dumps(
@@ -690,24 +629,16 @@ app.command("bench-batch")(batch_suite_command)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning known errors into one line and exit code 2."""
+    """Entry point: run the app; every failure ends in one line and its exit code
+    (:mod:`dnnsolve.cli.common`), the traceback only with ``--debug``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args[: next((k for k, a in enumerate(args) if not a.startswith("-")), 0)]
     try:
-        app(args=argv, prog_name="dnnsolve")
+        app(args=args, prog_name="dnnsolve")
     except SystemExit as exc:  # click's own exit: help, usage errors (2), success
         code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
-    except DnnsolveError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        return EXIT_INTERRUPTED
-    except (ValueError, TypeError, OSError, MemoryError) as exc:
-        # invalid values that reached the library (e.g. SolverConfig checks), unreadable files
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        return EXIT_USAGE
-    return 0
+        return code if isinstance(code, int) else (0 if code is None else EXIT_INPUT)
+    except BaseException as exc:
+        return exit_code_of(exc, debug)
+    return EXIT_OK
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -15,17 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from .core.errors import InputError
+from ..core.errors import InputError
+from .common import EXIT_INTERRUPTED, EXIT_UNKNOWN, err, out, parse_floats
 
 __all__ = ["batch_command", "batch_suite_command"]
-
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
-
-out = Console()
-err = Console(stderr=True)
 
 
 def _number(text: str, what: str) -> float:
@@ -35,18 +29,8 @@ def _number(text: str, what: str) -> float:
         raise InputError(f"{what} must be a number, got {text!r}") from None
 
 
-def _floats(text: str | None, what: str) -> float | list[float] | None:
-    """``"0.1"`` → 0.1; ``"0.1,0.2"`` → a per-restart population [0.1, 0.2]."""
-    if text is None:
-        return None
-    vals = [_number(v, what) for v in text.split(",") if v.strip()]
-    if not vals:
-        raise InputError(f"{what} is empty")
-    return vals[0] if len(vals) == 1 else vals
-
-
 def _pairs(items: list[str] | None, what: str, numeric: bool) -> dict[str, Any]:
-    from .batch.tasks import _parse_value
+    from ..batch.tasks import _parse_value
 
     res: dict[str, Any] = {}
     for item in items or []:
@@ -54,7 +38,7 @@ def _pairs(items: list[str] | None, what: str, numeric: bool) -> dict[str, Any]:
         if not sep or not key.strip():
             raise InputError(f"{what} must look like key=value, got {item!r}")
         if numeric:
-            parsed: Any = _floats(value, f"{what} {key}")
+            parsed: Any = parse_floats(value, f"{what} {key}")
             if isinstance(parsed, float) and parsed.is_integer() and "." not in value:
                 parsed = int(parsed)
         else:
@@ -65,7 +49,7 @@ def _pairs(items: list[str] | None, what: str, numeric: bool) -> dict[str, Any]:
 
 def _finish(report, title: str, quiet: bool) -> None:
     """Print the summary table and a one-line account; exit 1 / 130 as the docstring says."""
-    from .batch.summary import summarize, summary_table
+    from ..batch.summary import summarize, summary_table
 
     rows = summarize(report.records)
     if not quiet and rows:
@@ -90,7 +74,7 @@ def _finish(report, title: str, quiet: bool) -> None:
         err.print(f"interrupted: {done} task(s) not run; continue with --resume")
         raise typer.Exit(EXIT_INTERRUPTED)
     if c["failed"]:
-        raise typer.Exit(EXIT_FAILED)
+        raise typer.Exit(EXIT_UNKNOWN)
 
 
 _BACKEND_HELP = (
@@ -169,8 +153,8 @@ def batch_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Solve many instances as tasks, locally or on a Ray cluster; results stream to --out."""
-    from .batch import make_tasks, parse_grid, run_batch
-    from .methods import get_method
+    from ..batch import make_tasks, parse_grid, run_batch
+    from ..methods import get_method
 
     if steps is not None and steps < 0:
         raise InputError("--steps must be non-negative")
@@ -189,7 +173,7 @@ def batch_command(
         "steps": steps,
         "restarts": restarts,
         "time_limit": time_limit,
-        "lr": _floats(lr, "--lr"),
+        "lr": parse_floats(lr, "--lr"),
         "hparams": _pairs(hparam, "--hparam", numeric=True),
         "options": _pairs(option, "--option", numeric=False),
         "format": fmt,
@@ -253,7 +237,7 @@ def batch_suite_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Run a benchmark suite as batch tasks (instances × seeds [× methods]), locally or on Ray."""
-    from .batch.suites import run_suite_batched
+    from ..batch.suites import run_suite_batched
 
     seed_list = [int(_number(s, "--seeds")) for s in seeds.split(",") if s.strip()]
     if not seed_list:

@@ -35,21 +35,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .core.callbacks import RichProgress
-from .core.errors import DnnsolveError, InputError, NumericalError
+from ..core.callbacks import RichProgress
+from ..core.errors import DnnsolveError, InputError, NumericalError
+from .common import (
+    EXIT_INTERRUPTED,
+    err,
+    out,
+    parse_lr,
+    parse_net_options,
+    parse_pairs,
+    set_threads,
+)
 
 __all__ = ["pde_command"]
 
-EXIT_INTERRUPTED = 130
 METHODS = ("pinn", "deep-ritz")
 QN_LABELS = {"lbfgs": "L-BFGS", "bfgs": "BFGS", "ssbfgs": "SSBFGS", "ssbroyden": "SSBroyden"}
 DTYPES = ("float32", "float64")
-
-out = Console()
-err = Console(stderr=True)
 
 
 class _PhaseProgress(RichProgress):
@@ -84,9 +88,9 @@ class _PhaseProgress(RichProgress):
 
 
 def _list_table() -> Table:
-    from .pde import PDE_PROBLEMS
-    from .pde.geometry import TimeDomain
-    from .pde.report import axis_labels
+    from ..pde import PDE_PROBLEMS
+    from ..pde.geometry import TimeDomain
+    from ..pde.report import axis_labels
 
     table = Table(title="dnnsolve pde: built-in problems")
     table.add_column("problem", style="bold", no_wrap=True)
@@ -118,9 +122,8 @@ def _check_count(value: int | None, flag: str, minimum: int) -> None:
 
 def _parse_weights(pairs: list[str] | None) -> dict[str, Any]:
     """``--weight name=value`` items → loss weights (a comma list is a per-restart population)."""
-    from .cli import _parse_pairs
 
-    weights = _parse_pairs(pairs, "--weight", numeric=True)
+    weights = parse_pairs(pairs, "--weight", numeric=True)
     for key, val in weights.items():
         vals = val if isinstance(val, list) else [val]
         if not all(math.isfinite(v) and v >= 0 for v in vals):
@@ -326,7 +329,7 @@ def pde_command(
 
     Writes DIR/result.json, DIR/solution.npz and DIR/{solution,reference,error,history}.png.
     """
-    from .pde import PDE_PROBLEMS
+    from ..pde import PDE_PROBLEMS
 
     if list_ or problem == "list":
         out.print(_list_table())
@@ -375,20 +378,18 @@ def pde_command(
 
 def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: Any) -> None:
     """Check every option, solve, write the files, print the summary."""
-    from .cli import _set_threads
-    from .cli_image import _parse_lr, parse_net_options
-    from .core.device import resolve_device
-    from .core.result import atomic_write_bytes
-    from .pde import builtin, solve_pde
-    from .pde.geometry import TimeDomain
-    from .pde.networks import NETWORKS, build_network
-    from .pde.report import axis_labels, tensor_grid, write_figures
-    from .pde.sampling import METHODS as SAMPLERS
+    from ..core.device import resolve_device
+    from ..core.result import atomic_write_bytes
+    from ..pde import builtin, solve_pde
+    from ..pde.geometry import TimeDomain
+    from ..pde.networks import NETWORKS, build_network
+    from ..pde.report import axis_labels, tensor_grid, write_figures
+    from ..pde.sampling import METHODS as SAMPLERS
 
     # every check before any training, so that a typo costs nothing
-    _set_threads(threads)
-    from .core.quasi_newton import QN_METHODS
-    from .pde.recipes import recipe_for
+    set_threads(threads)
+    from ..core.quasi_newton import QN_METHODS
+    from ..pde.recipes import recipe_for
 
     rec = recipe_for(problem, o["recipe"])
     if o["method"] is not None and o["method"] not in METHODS:
@@ -415,7 +416,7 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
     _check_count(o["causal_chunks"], "--causal-chunks", 1)
     _check_count(o["rar_every"], "--rar-every", 0)
     _check_count(o["rar_points"], "--rar-points", 0)
-    from .pde.weighting import BALANCING
+    from ..pde.weighting import BALANCING
 
     if o["balance"] not in BALANCING:
         raise InputError(f"--balance must be one of {', '.join(BALANCING)}, got {o['balance']!r}")
@@ -427,7 +428,7 @@ def _run(problem: str, *, out_dir: Path, quiet: bool, threads: int | None, **o: 
         raise InputError(f"--budget must be positive (inf: none), got {o['time_limit']}")
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("--out must be a folder, not a file", path=str(out_dir))
-    lr = _parse_lr(o["lr"])
+    lr = parse_lr(o["lr"])
     weights = _parse_weights(o["weight"])
     options = parse_net_options(o["net_option"])
     dev = resolve_device(o["device"])
