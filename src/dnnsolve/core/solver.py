@@ -29,6 +29,7 @@ from .problem import Problem
 from .quasi_newton import QN_METHODS, DenseQuasiNewton
 from .result import Result
 from .schedules import Schedule
+from .seeding import fresh_seed, isolated_global_rng
 
 #: most memory the dense quasi-Newton matrices of all restarts may take
 DENSE_QN_BYTES = 4 * 2**30
@@ -179,8 +180,10 @@ class Solver:
     ) -> Result:
         """Optimize ``param`` on ``problem``; ``monitors`` watch every step (early stopping,
         output averaging) and may choose the returned iterate."""
+        seed = self.config.seed if self.config.seed is not None else fresh_seed()
         try:
-            return self._solve(problem, param, method, extra or {}, list(monitors))
+            with isolated_global_rng(seed, next(param.parameters()).device):
+                return self._solve(problem, param, method, extra or {}, list(monitors), seed)
         except BaseException as exc:
             self._emit("on_error", exc)
             if isinstance(exc, torch.cuda.OutOfMemoryError):  # pragma: no cover - needs a GPU
@@ -200,6 +203,7 @@ class Solver:
         method: str,
         extra: dict,
         monitors: list[Monitor],
+        seed: int,
     ) -> Result:
         cfg = self.config
         t_start = time.perf_counter()
@@ -208,9 +212,7 @@ class Solver:
         if cfg.restarts != B:
             raise ValueError(f"parameterization has {B} restarts, config asks for {cfg.restarts}")
         gen = torch.Generator(device=dev)
-        seed = cfg.seed if cfg.seed is not None else int(torch.seed() % 2**31)
         gen.manual_seed(seed)
-        torch.manual_seed(seed)
 
         # population of learning rates and loss hyper-parameters
         hp_values = {**problem.hparams, **cfg.hparams}

@@ -21,6 +21,7 @@ from torch import nn
 
 from ..core.errors import InputError
 from ..core.parameterization import Parameterization
+from ..core.seeding import fresh_seed
 from ..core.stacked import StackedModules
 
 __all__ = ["NetworkImage"]
@@ -100,7 +101,7 @@ class NetworkImage(Parameterization):
     def reset_(self, mask: torch.Tensor, generator: torch.Generator | None = None) -> None:
         idx = torch.nonzero(mask, as_tuple=False).flatten().tolist()
         if generator is None:
-            seed = int(torch.seed() % 2**62)
+            seed = fresh_seed(62)
         else:
             seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device))
         gen = torch.Generator().manual_seed(seed)

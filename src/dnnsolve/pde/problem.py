@@ -31,6 +31,7 @@ import torch
 from ..core.errors import InputError
 from ..core.parameterization import Parameterization
 from ..core.problem import Evaluation, Problem
+from ..core.seeding import fresh_seed
 from ..core.stacked import StackedModules
 from . import autograd as ag
 from .geometry import Geometry, TimeDomain
@@ -315,7 +316,7 @@ class FieldNetwork(Parameterization):
         seed = (
             int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device))
             if generator is not None
-            else int(torch.seed() % 2**62)
+            else fresh_seed(62)
         )
         self.nets.reinit_(idx, torch.Generator().manual_seed(seed))
 
