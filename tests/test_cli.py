@@ -280,3 +280,66 @@ def test_bad_input_stays_exit_2_with_debug(tmp_path, capsys):
     assert main(["--debug", "solve", "maxcut", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" in err and "bad.gset" in err
+
+
+# the answer each family must give on a graph with no vertices: (objective, empty solution)
+EMPTY_ANSWERS = {
+    "maxcut": (0.0, []),
+    "mis": (0.0, []),
+    "clique": (0.0, []),
+    "vertex-cover": (0.0, []),
+    "color": (0.0, {"colors": 0, "coloring": {}}),
+    "k-coloring": (0.0, {"k": 1, "colors": {}}),
+    "domset": (0.0, []),
+    "total-domset": (0.0, []),
+    "connected-domset": (0.0, []),
+    "disjunctive-domset": (0.0, []),
+    "liars-domset": (0.0, []),
+    "ve-domset": (0.0, []),
+    "dissociation": (0.0, []),
+}
+
+
+@pytest.mark.parametrize("header", ["0 0\n", "p edge 0 0\n"], ids=["gset", "dimacs"])
+@pytest.mark.parametrize("problem", sorted(EMPTY_ANSWERS))
+def test_graph_without_vertices_gives_the_empty_answer(tmp_path, problem, header, capsys):
+    path = tmp_path / ("none.gset" if header[0] == "0" else "none.col")
+    path.write_text(header)
+    extra = ["--colors", "1"] if problem == "k-coloring" else []
+    rc = main(["solve", problem, str(path), *extra, "--device", "cpu", "--steps", "5", "-o", "-"])
+    cap = capsys.readouterr()
+    assert rc == 0, cap.err
+    assert "Traceback" not in cap.err and "error" not in cap.err
+    data = json.loads(cap.out)
+    objective, solution = EMPTY_ANSWERS[problem]
+    assert (data["objective"], data["solution"], data["feasible"]) == (objective, solution, True)
+
+
+def test_unavailable_device_is_one_line_bad_input(petersen, capsys):
+    import torch
+
+    if torch.backends.mps.is_available():
+        pytest.skip("MPS present")
+    for device, message in [
+        ("mps", "error: MPS (Apple GPU) was requested but is not available on this machine"),
+        ("tpu", "error: unknown device 'tpu' (use cpu, cuda, cuda:N, mps or auto)"),
+        ("xpu", "error: unsupported device type 'xpu'"),
+    ]:
+        rc = main(["solve", "maxcut", str(petersen), "--device", device, "-q"])
+        err = capsys.readouterr().err
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert rc == 2 and len(lines) == 1 and lines[0].startswith(message), err
+        assert "Traceback" not in err
+
+
+def test_absurd_header_is_one_line_naming_file_and_line(tmp_path, capsys):
+    path = tmp_path / "huge.col"
+    path.write_text("c a tiny file\np edge 100000000000 1\ne 1 2\n")
+    rc = main(["solve", "mis", str(path), "--device", "cpu", "-q"])
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert rc == 2 and "Traceback" not in err and len(lines) == 1
+    assert lines[0] == (
+        f"error: {path}:2: header claims 100000000000 vertices: at most 3037000499 are "
+        "supported (64-bit indices)"
+    )

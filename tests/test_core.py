@@ -298,6 +298,22 @@ def test_device_resolution():
             resolve_device("cuda")
 
 
+@pytest.mark.parametrize("name", ["mps", "mps:0", "tpu", "xpu", "cuda:x", "  "])
+def test_unavailable_or_unknown_device_is_bad_input(name):
+    """An unknown device, or one this machine lacks, is an InputError (also a DeviceError)."""
+    if name.startswith("mps") and torch.backends.mps.is_available():
+        pytest.skip("MPS present")
+    with pytest.raises(InputError) as info:
+        resolve_device(name)
+    assert isinstance(info.value, DeviceError)
+    msg = str(info.value)
+    assert "\n" not in msg and ("use --device cpu" in msg or "use cpu, cuda" in msg), msg
+    if name.startswith("mps"):
+        assert msg == (
+            "MPS (Apple GPU) was requested but is not available on this machine; use --device cpu"
+        )
+
+
 def test_graph_validation_and_merge():
     g = Graph.from_edges(3, [(0, 1), (1, 0), (1, 2)], [1.0, 2.0, -1.0])
     assert g.m == 2 and g.weight.tolist() == [3.0, -1.0]

@@ -307,3 +307,61 @@ def test_cli_malformed_input_exit_2(tmp_path, capsys):
     iso.write_text("3 1\n1 2 1\n")
     assert main(["solve", "total-domset", str(iso), "--device", "cpu", "--quiet"]) == 2
     assert "isolated" in capsys.readouterr().err
+
+
+def test_connected_repair_seed_is_drawn_on_the_generators_device(monkeypatch):
+    """The connected-domset repair seeds a CPU generator from the solver's generator (on the
+    GPU in CUDA runs): the draw must use that generator's device, not torch's CPU default."""
+    from dnnsolve.problems.domination import _cpu_gen
+
+    seen: list[dict] = []
+    real = torch.randint
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "randint", spy)
+    gen = torch.Generator().manual_seed(7)
+    g = _cpu_gen(gen)
+    assert len(seen) == 1 and seen[0]["generator"] is gen
+    assert torch.device(seen[0]["device"]) == gen.device
+    # same stream as before on the CPU: a seeded run still reproduces
+    expect = int(real(0, 2**31 - 1, (1,), generator=torch.Generator().manual_seed(7)))
+    assert g.device.type == "cpu" and g.initial_seed() == expect
+    assert _cpu_gen(None).initial_seed() == 0
+
+
+def test_graph_without_vertices_connected_domset():
+    """As NetworkX's connected_dominating_set: the empty set answers the null graph."""
+    null = Graph.from_edges(0, [])
+    assert CHECKS["connected-domset"](null, np.zeros(0)) == (0.0, True)
+    assert CHECKS["connected-domset"](Graph.from_edges(2, [(0, 1)]), [0, 0]) == (0.0, False)
+    empty = torch.zeros((3, 0), dtype=torch.bool)
+    src = torch.zeros(0, dtype=torch.int64)
+    assert induced_connected(src, src, empty).tolist() == [True, True, True]
+    prob = CoveringProblem(null, "connected-domset")
+    ev = prob.evaluate(empty)
+    assert ev.feasible.tolist() == [True] * 3 and ev.objective.tolist() == [0.0] * 3
+    r = solve("connected-domset", null, device="cpu", steps=5, restarts=2)
+    assert (r.solution, r.objective, r.feasible) == ([], 0.0, True)
+
+
+def test_unsolvable_file_error_names_the_file(tmp_path):
+    from dnnsolve.io import read_graph
+
+    f = tmp_path / "two.col"
+    f.write_text("p edge 4 2\ne 1 2\ne 3 4\n")
+    g = read_graph(f)
+    for kind, why in [
+        ("liars-domset", "edge 1-2 is a component of its own"),
+        ("connected-domset", "the graph has 2 components"),
+    ]:
+        with pytest.raises(InputError) as info:
+            CoveringProblem(g, kind)
+        assert info.value.path == str(f) and str(info.value).startswith(f"{f}: {why}")
+    f2 = tmp_path / "iso.gset"
+    f2.write_text("3 1\n1 2 1\n")
+    with pytest.raises(InputError) as info:
+        CoveringProblem(read_graph(f2), "total-domset")
+    assert str(info.value) == f"{f2}: vertex 3 is isolated: the graph has no total dominating set"

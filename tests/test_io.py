@@ -361,3 +361,113 @@ def test_example_maxcut_optimum_reproved():
     solver.parameters.max_time_in_seconds = 30
     assert solver.Solve(model) == cp_model.OPTIMAL
     assert round(solver.ObjectiveValue()) == EXAMPLES["maxcut_example"]["optimum"]
+
+
+# ---------------------------------------------------------------- header counts
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("z.gset", "0 0\n"), ("z.col", "c none\np edge 0 0\n"), ("i.gset", "4 0\n")],
+)
+def test_graphs_without_edges_read_as_such(tmp_path, name, text):
+    g = read_graph(_write(tmp_path, name, text))
+    n = int(text.split()[-2])
+    assert (g.n, g.m) == (n, 0) and g.ids.tolist() == list(range(1, n + 1))
+
+
+HUGE = [
+    # (file name, content, reader): headers claiming 10^12 vertices in a tiny file
+    ("huge.gset", "1000000000000 1\n1 2 1\n", read_graph),
+    ("huge.col", "c tiny\np edge 1000000000000 1\ne 1 2\n", read_graph),
+    ("huge.txt", "1000000000000 1\n1 2\n", "hypop"),
+    ("huge.hgr", "1 1000000000000\n1 2\n", "hmetis"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "reader"), HUGE, ids=[h[0] for h in HUGE])
+def test_absurd_vertex_count_is_rejected_before_allocating(tmp_path, name, text, reader):
+    import tracemalloc
+
+    from dnnsolve.io import read_hypergraph
+
+    p = _write(tmp_path, name, text)
+    read = reader if callable(reader) else lambda q: read_hypergraph(q, format=reader)
+    head = 2 if text.startswith("c ") else 1
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError) as info:
+            read(p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.path == str(p) and info.value.line == head
+    assert str(info.value) == (
+        f"{p}:{head}: header claims 1000000000000 vertices: at most 3037000499 are supported "
+        "(64-bit indices)"
+    )
+    assert peak < 50 * 2**20  # nothing of size n was allocated
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fmt"),
+    [
+        ("big.gset", "30000000 1\n1 2 1\n", None),
+        ("big.col", "p edge 30000000 1\ne 1 2\n", None),
+        ("big.txt", "30000000 1\n1 2\n", "hypop"),
+        ("big.hgr", "1 30000000\n1 2\n", "hmetis"),
+    ],
+)
+def test_vertex_count_beyond_the_machine_memory_is_rejected(tmp_path, monkeypatch, name, text, fmt):
+    """3·10⁷ vertices are honest, but their ids (240 MB) do not fit a 128 MiB machine."""
+    import tracemalloc
+
+    import dnnsolve.io._text as text_mod
+    from dnnsolve.io import read_hypergraph
+
+    monkeypatch.setattr(text_mod, "machine_memory", lambda: 128 * 2**20)
+    p = _write(tmp_path, name, text)
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError) as info:
+            read_graph(p) if fmt is None else read_hypergraph(p, format=fmt)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    msg = str(info.value)
+    assert msg.startswith(f"{p}:1: header claims 30000000 vertices: their arrays alone need ")
+    assert msg.endswith("more than this machine's 0.125 GiB of memory"), msg
+    assert peak < 50 * 2**20
+
+
+def test_honest_isolated_vertices_are_kept(tmp_path):
+    """Vertices without edges are legal: n far above the edges is read, not rejected."""
+    g = read_graph(_write(tmp_path, "iso.gset", "100000 1\n1 2 1\n"))
+    assert (g.n, g.m) == (100000, 1) and g.degrees()[2:].max() == 0
+    d = read_graph(_write(tmp_path, "iso.col", "p edge 100000 1\ne 7 9\n"))
+    assert (d.n, d.m) == (100000, 1)
+
+
+def test_dimacs_edge_count_is_checked_before_allocating(tmp_path):
+    import tracemalloc
+
+    p = _write(tmp_path, "m.col", "p edge 20000000 999999999999\ne 1 2\n")
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError) as info:
+            read_graph(p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (
+        str(info.value) == f"{p}:1: header says m=999999999999 edges but the file has 1 'e' lines"
+    )
+    assert peak < 50 * 2**20  # the 20 000 000 vertex ids were never built
+
+
+def test_graph_refuses_more_vertices_than_its_keys_index():
+    from dnnsolve.graph import MAX_VERTICES
+
+    assert MAX_VERTICES**2 <= 2**63 - 1 < (MAX_VERTICES + 1) ** 2
+    with pytest.raises(InputError, match="at most 3037000499"):
+        Graph.from_edges(MAX_VERTICES + 1, [(0, 1)])

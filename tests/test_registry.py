@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
+from pathlib import Path
 
 import pytest
+import torch
 import typer
 from typer.testing import CliRunner
 
@@ -111,3 +114,133 @@ def test_cli_status_unknown_exits_1(toy, tmp_path):
 def test_every_registered_problem_has_a_cli_command():
     names = {c.name for c in cli_app.solve_app.registered_commands}
     assert set(M.problems()) <= names
+
+
+# ---------------------------------------------------------------- every graph family
+
+GRAPH_FAMILIES = [
+    "clique",
+    "color",
+    "connected-domset",
+    "disjunctive-domset",
+    "dissociation",
+    "domset",
+    "k-coloring",
+    "liars-domset",
+    "maxcut",
+    "mis",
+    "total-domset",
+    "ve-domset",
+    "vertex-cover",
+]
+QUICK = {"device": "cpu", "steps": 10, "restarts": 2, "seed": 0}
+
+
+def _options(problem: str) -> dict:
+    return {"k": 1} if problem == "k-coloring" else {}
+
+
+def test_graph_family_list_is_complete():
+    assert set(M.problems()) - set(GRAPH_FAMILIES) == {"hypermaxcut", "maxsat", "sat", "schedule"}
+
+
+@pytest.mark.parametrize(
+    ("problem", "method"), [(p, m) for p in GRAPH_FAMILIES for m in sorted(M.methods(p))]
+)
+def test_graph_without_vertices_has_the_empty_answer(problem, method):
+    r = M.solve(problem, Graph.from_edges(0, []), method, options=_options(problem), **QUICK)
+    assert r.objective == 0.0 and r.feasible
+    empty = {"color": {"colors": 0, "coloring": {}}, "k-coloring": {"k": 1, "colors": {}}}
+    assert r.solution == empty.get(problem, [])
+    assert r.solution_array is None or len(r.solution_array) == 0
+
+
+def _isolated_check(problem: str, n: int, r) -> None:
+    """The optimum on n isolated vertices, checked from the definitions."""
+    ids = list(range(1, n + 1))
+    if problem in ("mis", "dissociation", "domset", "disjunctive-domset"):
+        # independent / degree ≤ 1 (max), or every isolated vertex must be in D (min)
+        assert sorted(r.solution) == ids and r.objective == n
+    elif problem in ("vertex-cover", "ve-domset", "maxcut"):
+        # nothing to cover / no edge to dominate: the empty set; no edge to cut: 0
+        assert r.objective == 0.0
+        assert set(r.solution) <= set(ids) and (problem == "maxcut" or r.solution == [])
+    elif problem == "clique":
+        assert len(r.solution) == 1 and r.solution[0] in ids and r.objective == 1.0
+    elif problem == "color":
+        assert r.objective == 1.0 and set(r.solution["coloring"].values()) == {1}
+        assert sorted(r.solution["coloring"]) == ids
+    elif problem == "k-coloring":
+        assert r.objective == 0.0 and set(r.solution["colors"].values()) == {1}
+    elif problem == "connected-domset":  # n = 1 here: the vertex itself
+        assert r.solution == [1] and r.objective == 1.0
+    else:  # pragma: no cover
+        raise AssertionError(problem)
+    assert r.feasible
+
+
+@pytest.mark.parametrize("problem", GRAPH_FAMILIES)
+def test_graph_with_vertices_but_no_edges_has_the_trivial_optimum(tmp_path, problem):
+    f = tmp_path / "iso.col"
+    f.write_text("p edge 5 0\n")
+    if problem in ("total-domset", "liars-domset", "connected-domset"):
+        # no total / liar's dominating set exists with an isolated vertex; five components
+        # have no connected dominating set: one-line InputError naming the file
+        why = "5 components" if problem == "connected-domset" else "vertex 1 is isolated"
+        with pytest.raises(InputError, match=why) as info:
+            M.solve(problem, f, **QUICK)
+        assert info.value.path == str(f) and "\n" not in str(info.value)
+        if problem != "connected-domset":
+            return
+        f.write_text("p edge 1 0\n")
+        n = 1
+    else:
+        n = 5
+    r = M.solve(problem, f, options=_options(problem), **QUICK)
+    _isolated_check(problem, n, r)
+
+
+def test_every_seeded_draw_uses_the_generators_device(monkeypatch):
+    """Each torch draw with ``generator=`` in the graph families names ``device=`` equal to
+    the generator's device: without it torch draws on the CPU and rejects a CUDA generator
+    (the connected-domset repair, random colouring starts). Checked here with CPU
+    generators: a missing ``device=`` fails, whatever the device."""
+    calls: list[tuple[str, dict]] = []
+    for name in ("rand", "randn", "randint", "randperm"):
+        real = getattr(torch, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            if kwargs.get("generator") is not None:
+                caller = sys._getframe(1)
+                where = f"{Path(caller.f_code.co_filename).name}:{caller.f_lineno} torch.{_name}"
+                calls.append((where, kwargs))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(torch, name, spy)
+    petersen = Graph.from_edges(
+        10,
+        [(i, (i + 1) % 5) for i in range(5)]
+        + [(i, i + 5) for i in range(5)]
+        + [(5 + i, 5 + (i + 2) % 5) for i in range(5)],
+    )
+    for problem in GRAPH_FAMILIES:
+        opts = {"k": 3} if problem == "k-coloring" else {}
+        if problem == "color":
+            opts = {"init": "random"}  # random starting colourings
+        before = len(calls)
+        r = M.solve(problem, petersen, options=opts, **QUICK)
+        assert r.feasible, problem
+        assert len(calls) > before, problem  # the family does draw with its generator
+    bad = sorted({where for where, kw in calls if kw.get("device") is None})
+    assert not bad, bad
+    for _, kw in calls:
+        assert torch.device(kw["device"]) == kw["generator"].device
+
+
+@pytest.mark.parametrize(("name", "text"), [("h.txt", "0 0\n"), ("h.hgr", "0 0\n")])
+def test_hypergraph_without_vertices_has_the_empty_answer(tmp_path, name, text):
+    f = tmp_path / name
+    f.write_text(text)
+    for method in sorted(M.methods("hypermaxcut")):
+        r = M.solve("hypermaxcut", f, method, **QUICK)
+        assert (r.solution, r.objective, r.feasible) == ([], 0.0, True)

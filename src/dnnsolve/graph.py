@@ -17,6 +17,10 @@ import torch
 
 from .core.errors import InputError
 
+#: most vertices a :class:`Graph` can hold: edges are keyed ``u·n + v`` in int64
+#: (deduplication here, CSR ordering in :class:`TorchGraph`), so n² must fit in 2⁶³ − 1
+MAX_VERTICES = math.isqrt(2**63 - 1)
+
 
 @dataclass
 class Graph:
@@ -68,6 +72,8 @@ class Graph:
             raise InputError(f"{len(e)} edges but {len(w)} weights")
         if n < 0:
             raise InputError("number of vertices must be non-negative")
+        if n > MAX_VERTICES:
+            raise InputError(f"{n} vertices: a graph holds at most {MAX_VERTICES}")
         if len(e) and (e.min() < 0 or e.max() >= n):
             raise InputError(f"edge endpoint out of range [0, {n})")
         loops = e[:, 0] == e[:, 1]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import difflib
 import os
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from .core.callbacks import Callback
@@ -21,6 +23,7 @@ from .core.errors import InputError
 from .core.parameterization import Parameterization
 from .core.problem import Problem
 from .core.result import Result
+from .core.seeding import fresh_seed, isolated_global_rng
 from .core.solver import Solver, SolverConfig
 
 
@@ -192,14 +195,13 @@ def solve(
     dev = resolve_device(device)
     obj = load_instance(instance, problem=problem, format=format)
     gen = torch.Generator(device=dev)
-    seed = cfg.seed if cfg.seed is not None else int(torch.seed() % 2**31)
-    cfg.seed = seed
-    gen.manual_seed(seed)
-    torch.manual_seed(seed)
+    cfg.seed = cfg.seed if cfg.seed is not None else fresh_seed()
+    gen.manual_seed(cfg.seed)
     ctx = BuildContext(cfg.restarts, dev, gen, dict(options or {}), reference)
     info = problem_info(problem)
     run = info.runner or run_method
-    return run(m, obj, ctx, cfg, callbacks)
+    with isolated_global_rng(cfg.seed, dev):  # network initialization draws from it
+        return run(m, obj, ctx, cfg, callbacks)
 
 
 def run_method(
@@ -209,10 +211,60 @@ def run_method(
     config: SolverConfig,
     callbacks: Sequence[Callback] = (),
 ) -> Result:
-    """The default runner: build problem and parameterization, run the :class:`Solver` once."""
+    """The default runner: build problem and parameterization, run the :class:`Solver` once.
+
+    An instance without variables (a graph with no vertices) has one answer, the empty
+    one: it is verified and returned without training (:func:`empty_result`).
+    """
     prob, param = method.build(instance, ctx)
+    if prob.n_vars == 0:
+        return empty_result(prob, method.name, ctx, config, callbacks)
     solver = Solver(config, callbacks)
     return solver.solve(prob, param, method=method.name, extra={"options": ctx.options})
+
+
+def empty_result(
+    prob: Problem,
+    method: str,
+    ctx: BuildContext,
+    config: SolverConfig,
+    callbacks: Sequence[Callback] = (),
+) -> Result:
+    """The verified result of an instance with no variables: the empty solution.
+
+    Its objective and feasibility come from the problem's own verifier, as for any
+    solve (e.g. the empty set of a graph with no vertices is independent, a clique, a
+    cover and dominating, with size 0; a cut of weight 0).
+    """
+    from .core.device import device_name
+
+    for cb in callbacks:
+        cb.on_start(config, prob)
+    t0 = time.perf_counter()
+    sol = np.zeros(0, dtype=np.int64)
+    objective, feasible = prob.verify(sol)
+    result = Result(
+        problem=prob.name,
+        instance=prob.instance,
+        method=method,
+        objective=objective,
+        feasible=feasible,
+        solution=prob.solution_output(sol),
+        time_s=time.perf_counter() - t0,
+        device=device_name(ctx.device),
+        seed=config.seed,
+        sense=prob.sense,
+        reference=prob.reference(),
+        found_by="trivial",
+        stop_reason="empty",
+        steps=0,
+        restarts=0,
+        extra={"config": asdict(config), "options": ctx.options},
+    )
+    result.solution_array = sol
+    for cb in callbacks:
+        cb.on_end(result)
+    return result
 
 
 def load_instance(instance: Any, problem: str | None = None, format: str | None = None):

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import torch
 
-from .errors import DeviceError
+from .errors import DeviceError, InputError
+
+
+class DeviceRequestError(DeviceError, InputError):
+    """An unknown or unavailable ``device`` argument: bad input (an :class:`InputError`, so
+    the CLI reports it on one line with the exit code of bad input) and a
+    :class:`DeviceError`, which is what callers caught before."""
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """Turn ``"auto" | "cpu" | "cuda" | "cuda:1"`` into a :class:`torch.device`.
+    """Turn ``"auto" | "cpu" | "cuda" | "cuda:1" | "mps"`` into a :class:`torch.device`.
 
-    ``"auto"`` picks CUDA when available, else CPU. Asking for CUDA on a machine
-    without it raises :class:`DeviceError` instead of failing later.
+    ``"auto"`` picks CUDA when available, else CPU. An unknown device, or one this
+    machine does not have (CUDA without a GPU, a missing ``cuda:N``, MPS off Apple
+    silicon), raises :class:`DeviceRequestError` here instead of failing later.
 
     >>> resolve_device("cpu")
     device(type='cpu')
@@ -19,24 +31,40 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     if isinstance(device, torch.device):
         dev = device
     else:
+        if device is not None and not isinstance(device, str):
+            raise DeviceRequestError(
+                f"device must be a string or torch.device, got {type(device).__name__}"
+            )
         name = (device or "auto").strip().lower()
         if name == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         try:
             dev = torch.device(name)
-        except RuntimeError as exc:
-            raise DeviceError(f"unknown device {device!r} (use cpu, cuda, cuda:N or auto)") from exc
+        except RuntimeError:
+            raise DeviceRequestError(
+                f"unknown device {device!r} (use cpu, cuda, cuda:N, mps or auto)"
+            ) from None
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            raise DeviceError(
+            raise DeviceRequestError(
                 "CUDA was requested but no CUDA device is available; use --device cpu"
             )
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise DeviceError(
+            raise DeviceRequestError(
                 f"device {dev} does not exist ({torch.cuda.device_count()} CUDA device(s) visible)"
             )
-    elif dev.type not in ("cpu", "mps"):
-        raise DeviceError(f"unsupported device type {dev.type!r}")
+    elif dev.type == "mps":
+        if not _mps_available():
+            raise DeviceRequestError(
+                "MPS (Apple GPU) was requested but is not available on this machine; "
+                "use --device cpu"
+            )
+        if dev.index not in (None, 0):
+            raise DeviceRequestError(f"device {dev} does not exist (MPS has one device, mps:0)")
+    elif dev.type != "cpu":
+        raise DeviceRequestError(
+            f"unsupported device type {dev.type!r} (use cpu, cuda, cuda:N, mps or auto)"
+        )
     return dev
 
 

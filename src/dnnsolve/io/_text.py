@@ -126,3 +126,41 @@ def check_range(
         raise InputError(
             f"{what} {int(values[k])} out of range [{lo}, {hi}]", str(path), rows[k][0]
         )
+
+
+def machine_memory() -> int | None:
+    """Total physical memory in bytes, or None where the OS does not report it."""
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return pages * size if pages > 0 and size > 0 else None
+
+
+def _gib(nbytes: int) -> str:
+    return f"{nbytes / 2**30:.3g} GiB"
+
+
+def check_vertex_count(
+    n: int, limit: int, bytes_per_vertex: int, path: Path, line: int, what: str = "vertices"
+) -> None:
+    """Reject a header's vertex count that cannot be real, before anything of size n exists.
+
+    Vertices without edges are legal, so n is not compared with the edges; it is
+    compared with what the data types can index (``limit``) and with the machine's
+    memory: the reader's own per-vertex arrays take ``bytes_per_vertex`` each.
+    """
+    if n > limit:
+        raise InputError(
+            f"header claims {n} {what}: at most {limit} are supported (64-bit indices)",
+            str(path),
+            line,
+        )
+    need, have = n * bytes_per_vertex, machine_memory()
+    if have is not None and need > have:
+        raise InputError(
+            f"header claims {n} {what}: their arrays alone need {_gib(need)}, more than "
+            f"this machine's {_gib(have)} of memory",
+            str(path),
+            line,
+        )

@@ -14,10 +14,11 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.result import atomic_write_text
-from ..graph import Graph
+from ..graph import MAX_VERTICES, Graph
 from ._text import (
     Row,
     check_range,
+    check_vertex_count,
     data_rows,
     float_column,
     int_column,
@@ -154,6 +155,10 @@ def _edges_from_columns(
     return u - 1, v - 1, w
 
 
+#: bytes per vertex of the arrays a reader allocates (int64 ids; float64 vertex weights)
+_ID_BYTES = 8
+
+
 def _parse_gset(path: Path, text: str) -> Graph:
     rows = data_rows(text, ("#", "%"))
     if not rows:
@@ -172,6 +177,7 @@ def _parse_gset(path: Path, text: str) -> Graph:
             str(path),
             where,
         )
+    check_vertex_count(n, MAX_VERTICES, _ID_BYTES, path, head_line)
     _check_widths(body, 2, 3, path, "Gset edge")
     u, v, w = _edges_from_columns(body, n, path, 0, 2, "edge")
     g = Graph.from_edges(n, np.stack([u, v], 1), w, ids=np.arange(1, n + 1), merge="sum")
@@ -206,6 +212,14 @@ def _parse_dimacs(path: Path, text: str) -> Graph:
             raise InputError("second 'p' line", str(path), r[0])
         else:
             raise InputError(f"unknown DIMACS line type {r[1][0]!r}", str(path), r[0])
+    # both conventions for m (edge lines or unique edges) are at most the 'e' lines present
+    if m > len(erows):
+        raise InputError(
+            f"header says m={m} edges but the file has {len(erows)} 'e' lines",
+            str(path),
+            head_line,
+        )
+    check_vertex_count(n, MAX_VERTICES, _ID_BYTES * (2 if nrows else 1), path, head_line)
     _check_widths(erows, 3, 4, path, "DIMACS 'e'")
     u, v, w = _edges_from_columns(erows, n, path, 1, 3, "edge")
     node_weight = None
@@ -225,7 +239,7 @@ def _parse_dimacs(path: Path, text: str) -> Graph:
     )
     # m may count edge lines or unique edges (both conventions exist)
     if m not in (len(erows), g.m):
-        where = erows[m][0] if len(erows) > m else head_line
+        where = erows[m][0]  # m < len(erows): checked above
         raise InputError(
             f"header says m={m} edges but the file has {len(erows)} 'e' lines",
             str(path),

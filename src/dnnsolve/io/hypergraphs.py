@@ -22,8 +22,9 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.result import atomic_write_text
+from ..graph import MAX_VERTICES
 from ..hypergraph import Hypergraph, hypergraph_from_edge_lists
-from ._text import Row, data_rows, plain_suffix, read_text, stem
+from ._text import Row, check_vertex_count, data_rows, plain_suffix, read_text, stem
 
 HYPERGRAPH_FORMATS = ("hypop", "hmetis")
 
@@ -150,9 +151,17 @@ def _vertex_lists(
     return ptr, verts, sizes
 
 
+def _check_n(path: Path, head_line: int, n: int, m: int, weighted: bool) -> None:
+    """The header's n against the index types (incidences are keyed edge·n + vertex in
+    int64) and the memory of the reader's per-vertex arrays, before any exist."""
+    limit = min(MAX_VERTICES, (2**63 - 1) // max(m, 1))
+    check_vertex_count(n, limit, 16 if weighted else 8, path, head_line)
+
+
 def _parse_hypop(path: Path, rows: list[Row]) -> Hypergraph:
     n, m = _header(path, rows[0], 2, 2, "HypOp")
     body = rows[1:]
+    _check_n(path, rows[0][0], n, len(body), False)
     # HypOp's own reader ignores m (its APS file says 1647 and has 1584 lines): keep all lines
     ptr, verts, _ = _vertex_lists(path, body, n, 0)
     hg = Hypergraph(n, ptr, verts, np.ones(len(body)), ids=np.arange(1, n + 1))
@@ -171,6 +180,7 @@ def _parse_hmetis(path: Path, rows: list[Row]) -> Hypergraph:
     edge_w, vertex_w = fmt in (1, 11), fmt in (10, 11)
     want = m + (n if vertex_w else 0)
     _check_count(path, rows[1:], want, head_line, "data lines (hyperedges + vertex weights)")
+    _check_n(path, head_line, n, m, vertex_w)
     erows = rows[1 : 1 + m]
     weights = np.ones(m)
     if edge_w:

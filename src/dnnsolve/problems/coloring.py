@@ -147,7 +147,10 @@ class GraphColoring(Problem):
         random colourings."""
         dev = self.tg.src.device
         if self.init == "random":
-            z = torch.randint(0, self.q, (self.pop_size, self.graph.n), generator=generator)
+            gdev = generator.device if generator is not None else dev  # draw where gen lives
+            z = torch.randint(
+                0, self.q, (self.pop_size, self.graph.n), generator=generator, device=gdev
+            )
         else:
             col = self.dsatur_colors if self.dsatur_colors is not None else None
             if col is None:

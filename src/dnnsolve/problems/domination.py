@@ -63,7 +63,7 @@ from ..core.problem import Evaluation, Problem
 from ..graph import Graph
 from ..methods import BuildContext, register, register_problem
 from ..search import domination as kernels
-from ..search._common import one_thread
+from ..search._common import draw_seed, one_thread
 from .domination_check import CHECKS
 
 _HPARAMS: dict[str, dict[str, float]] = {
@@ -216,29 +216,34 @@ def build_covering(kind: str, graph: Graph, device: torch.device | str = "cpu"):
 
 def _check_instance(kind: str, graph: Graph) -> None:
     """Reject graphs on which the problem has no solution (one-line InputError)."""
+    where = graph.meta.get("path")  # the file the graph came from, if any
     deg = graph.degrees()
     isolated = np.flatnonzero(deg == 0)
     if kind == "total-domset" and len(isolated):
         vid = graph.vertex_ids(isolated[:1])[0]
-        raise InputError(f"vertex {vid} is isolated: the graph has no total dominating set")
+        raise InputError(f"vertex {vid} is isolated: the graph has no total dominating set", where)
     if kind == "liars-domset":
         if len(isolated):
             vid = graph.vertex_ids(isolated[:1])[0]
-            raise InputError(f"vertex {vid} is isolated: the graph has no liar's dominating set")
+            raise InputError(
+                f"vertex {vid} is isolated: the graph has no liar's dominating set", where
+            )
         # a component that is a single edge: both ends of degree 1, adjacent
         lone = (deg[graph.src] == 1) & (deg[graph.dst] == 1)
         if lone.any():
             e = int(np.argmax(lone))
             u, v = graph.vertex_ids([graph.src[e], graph.dst[e]])
             raise InputError(
-                f"edge {u}-{v} is a component of its own: the graph has no liar's dominating set"
+                f"edge {u}-{v} is a component of its own: the graph has no liar's dominating set",
+                where,
             )
     if kind == "connected-domset" and graph.n:
         comps = sp.csgraph.connected_components(_adjacency(graph), directed=False)[0]
         if comps > 1:
             raise InputError(
                 f"the graph has {comps} components: a connected dominating set needs a "
-                "connected graph"
+                "connected graph",
+                where,
             )
 
 
@@ -250,7 +255,9 @@ def induced_connected(
 ) -> torch.Tensor:
     """(B,) bool: the chosen vertices of each row induce a non-empty connected subgraph.
 
-    Min-label propagation over the induced edges, batched.
+    Min-label propagation over the induced edges, batched. On a graph with no vertices
+    the only (empty) row counts as connected, as in
+    :func:`~dnnsolve.problems.domination_check.check_connected_domset`.
 
     >>> s, d = torch.tensor([0, 1, 2]), torch.tensor([1, 2, 3])
     >>> induced_connected(s, d, torch.tensor([[1, 1, 1, 0], [1, 0, 1, 1]]).bool()).tolist()
@@ -258,6 +265,8 @@ def induced_connected(
     """
     z = z.bool()
     B, n = z.shape
+    if n == 0:
+        return torch.ones(B, dtype=torch.bool, device=z.device)
     big = n + 1
     idx = torch.arange(n, device=z.device).expand(B, n)
     lab = torch.where(z, idx, torch.full_like(idx, big))
@@ -426,7 +435,8 @@ class CoveringProblem(Problem):
         out = np.empty_like(rows)
         for b in range(rows.shape[0]):
             d = self._connector.connect(rows[b])
-            perm = torch.randperm(self.graph.n, generator=_cpu_gen(generator)).numpy()
+            g = _cpu_gen(generator)
+            perm = torch.randperm(self.graph.n, generator=g, device=g.device).numpy()
             out[b] = self._connector.prune(d, perm)
         return torch.as_tensor(out, device=y.device)
 
@@ -520,9 +530,8 @@ class CoveringProblem(Problem):
 
 
 def _cpu_gen(generator: torch.Generator | None) -> torch.Generator:
-    g = torch.Generator()
-    seed = 0 if generator is None else int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
-    return g.manual_seed(seed)
+    """A CPU generator seeded from ``generator`` (which may live on a GPU)."""
+    return torch.Generator().manual_seed(draw_seed(generator, 2**31 - 1))
 
 
 # ---------------------------------------------------------------- registration

@@ -80,13 +80,18 @@ def _components_connected(nb: list[set[int]], d: np.ndarray) -> bool:
 def check_connected_domset(graph: Graph, solution) -> tuple[float, bool]:
     """D is dominating and induces a connected subgraph (non-empty); objective |D|.
 
+    On a graph with no vertices the empty set is the answer (as NetworkX's
+    ``connected_dominating_set`` returns): nothing to dominate, nothing to connect.
+
     >>> g = Graph.from_edges(5, [(0, 1), (1, 2), (2, 3), (3, 4)])
     >>> check_connected_domset(g, [0, 1, 0, 1, 0]), check_connected_domset(g, [0, 1, 1, 1, 0])
     ((2.0, False), (3.0, True))
+    >>> check_connected_domset(Graph.from_edges(0, []), [])
+    (0.0, True)
     """
     size, ok = check_domset(graph, solution)
-    if not ok:
-        return size, False
+    if not ok or graph.n == 0:
+        return size, ok
     d = _mask(graph, solution)
     assert d is not None
     return size, _components_connected(_neighbours(graph), d)

@@ -50,8 +50,21 @@ def device_generator(gen: torch.Generator | None, dev: torch.device | str) -> to
     """
     if gen is not None and gen.device.type == torch.device(dev).type:
         return gen
-    seed = 0 if gen is None else int(torch.randint(2**31, (1,), generator=gen))
-    return torch.Generator(device=dev).manual_seed(seed)
+    return torch.Generator(device=dev).manual_seed(draw_seed(gen))
+
+
+def draw_seed(gen: torch.Generator | None, high: int = 2**31) -> int:
+    """A seed in ``[0, high)`` drawn from ``gen`` (0 without one).
+
+    The draw happens on the generator's own device: ``torch.randint`` without
+    ``device=`` draws on the CPU and rejects a CUDA generator.
+
+    >>> draw_seed(torch.Generator().manual_seed(0), 100), draw_seed(None)
+    (44, 0)
+    """
+    if gen is None:
+        return 0
+    return int(torch.randint(high, (1,), generator=gen, device=gen.device))
 
 
 def gain_tolerance(weight: torch.Tensor, size: int) -> float:
