@@ -18,6 +18,7 @@ import math
 import multiprocessing as mp
 import random
 import time
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -211,15 +212,27 @@ def probsat(
 
 
 def maxsat_cost(wcnf: WCNF, assignment) -> tuple[float, bool]:
-    """``(falsified soft weight, all hard clauses satisfied)`` by a plain loop."""
+    """``(falsified soft weight, all hard clauses satisfied)`` by a plain loop.
+
+    The falsified weights are added exactly (Python ints / fractions) and rounded once,
+    so weights near 1e308 cannot overflow a partial sum; a cost beyond float64 is inf.
+
+    >>> f = WCNF(2, [[1], [2], [-2]], np.array([1e308, 1e308, 1.0]), np.zeros(3, bool))
+    >>> maxsat_cost(f, [1, 0]), maxsat_cost(f, [0, 0])
+    ((1e+308, True), (inf, True))
+    """
     a = [bool(v) for v in np.asarray(assignment).reshape(-1).tolist()]
-    cost, ok = 0.0, True
+    total, ok = 0, True
     for c, w, h in zip(wcnf.clauses, wcnf.weights.tolist(), wcnf.hard.tolist(), strict=True):
         if not any(a[abs(lit) - 1] == (lit > 0) for lit in c):
             if h:
                 ok = False
             else:
-                cost += w
+                total += int(w) if float(w).is_integer() else Fraction(w)
+    try:
+        cost = float(total)
+    except OverflowError:
+        cost = math.inf
     return cost, ok
 
 

@@ -12,13 +12,23 @@ Unlike DIMACS CNF (where a clause may span lines), each WCNF clause must sit on 
 and end with ``0``: a missing ``0`` would otherwise silently merge the next clause's
 weight into this clause's literals. Every malformed line raises
 :class:`~dnnsolve.core.errors.InputError` with its line number.
+
+Weights are positive numbers: integers (the format's own), or decimals (``2.5``, ``1e308``;
+a dnnsolve extension that :func:`write_wcnf` also writes). A soft weight must be a finite
+float64 (at most ~1.8e308); ``top`` may be any positive integer. Integer tokens are
+compared with ``top`` exactly, before the weights are stored as float64. Sums of
+weights (:attr:`WCNF.soft_total`, :meth:`WCNF.cost`) are computed without intermediate
+overflow (:func:`weight_sum`), so weights near 1e308 are fine; a cost that itself
+exceeds the float64 range is ``inf``.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +55,7 @@ class WCNF:
     clauses: list[list[int]]
     weights: np.ndarray
     hard: np.ndarray
-    top: float | None = None
+    top: int | float | None = None
     name: str = "wcnf"
     meta: dict = field(default_factory=dict)
 
@@ -86,37 +96,88 @@ class WCNF:
     @property
     def soft_total(self) -> float:
         """Sum of the soft weights (the cost of falsifying every soft clause)."""
-        return float(self.weights[~self.hard].sum())
+        return weight_sum(self.weights[~self.hard])
 
     def cost(self, assignment) -> float | None:
         """Falsified soft weight of a 0/1 assignment of x1..xn; None if a hard clause fails.
 
-        A plain clause-by-clause Python loop (shares no code with the solver's kernels).
+        A plain clause-by-clause Python loop (shares no code with the solver's kernels);
+        the falsified weights are summed by :func:`weight_sum` (correctly rounded, no
+        intermediate overflow).
         """
         a = np.asarray(assignment).astype(bool).reshape(-1)
         if len(a) != self.n_vars:
             raise InputError(f"assignment has {len(a)} values for {self.n_vars} variables")
-        total = 0.0
+        falsified = []
         for c, w, h in zip(self.clauses, self.weights.tolist(), self.hard.tolist(), strict=True):
             if any(a[abs(lit) - 1] == (lit > 0) for lit in c):
                 continue
             if h:
                 return None
-            total += w
-        return total
+            falsified.append(w)
+        return weight_sum(falsified)
 
 
-def _number(tok: str, where: str, lineno: int) -> float:
+def weight_sum(values) -> float:
+    """Correctly rounded sum of finite float64 values, without intermediate overflow.
+
+    The values are scaled by a power of two (exact) so that no partial sum can overflow,
+    summed by :func:`math.fsum` and scaled back; a sum beyond the float64 range is ±inf.
+
+    >>> weight_sum([1e308, 1e308, -1e308]), weight_sum([1e308, 1e308]), weight_sum([])
+    (1e+308, inf, 0.0)
+    """
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    if v.size == 0:
+        return 0.0
+    # |v| < 2^e, so |sum| < 2^(e + bit_length(n)) ≤ 2^1020 after scaling by 2^-k
+    e = math.frexp(float(np.abs(v).max()))[1]
+    k = max(0, e + v.size.bit_length() - 1020)
+    s = math.fsum(np.ldexp(v, -k).tolist()) if k else math.fsum(v.tolist())
     try:
-        v = float(int(tok))
-    except ValueError:
+        return math.ldexp(s, k)
+    except OverflowError:
+        return math.copysign(math.inf, s)
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _number(tok: str, where: str, lineno: int, what: str = "weight") -> int | float:
+    """A positive weight (or ``top``) token, exactly: an int for an integer token, else a
+    finite float. Python's own spellings (``nan``, ``inf``, ``1_000``) are not numbers here.
+    """
+    if _INTEGER.fullmatch(tok):
         try:
-            v = float(tok)
-        except ValueError:
-            raise InputError(f"weight {tok!r} is not a number", where, lineno) from None
-    if not math.isfinite(v) or v <= 0:
-        raise InputError(f"weight {tok!r} must be a positive number", where, lineno)
+            v: int | float = int(tok)
+        except ValueError:  # beyond Python's digit limit for int()
+            raise InputError(f"{what} {tok[:20]}... has too many digits", where, lineno) from None
+    elif _DECIMAL.fullmatch(tok):
+        v = float(tok)
+        if not math.isfinite(v):
+            raise InputError(
+                f"{what} {tok!r} is beyond the float64 range (at most ~1.8e308)", where, lineno
+            )
+    elif tok.lstrip("+-").lower() in ("nan", "inf", "infinity"):
+        raise InputError(f"{what} {tok!r} must be a finite positive number", where, lineno)
+    else:
+        raise InputError(f"{what} {tok!r} is not a number", where, lineno)
+    if v <= 0:
+        raise InputError(f"{what} {tok!r} must be a positive number", where, lineno)
     return v
+
+
+def _soft_weight(v: int | float, tok: str, where: str, lineno: int) -> float:
+    """A soft weight as float64 (the solver's tensors and the reported costs are float64)."""
+    try:
+        return float(v)
+    except OverflowError:
+        raise InputError(
+            f"soft weight {tok[:20]!r}... is beyond the float64 range (at most ~1.8e308)",
+            where,
+            lineno,
+        ) from None
 
 
 def read_wcnf(path: str | os.PathLike) -> WCNF:
@@ -135,7 +196,7 @@ def read_wcnf(path: str | os.PathLike) -> WCNF:
 
 def parse_wcnf(text: str, where: str = "<string>", name: str = "wcnf") -> WCNF:
     """Parse WCNF text (see :func:`read_wcnf`); ``where`` names the source in errors."""
-    header: tuple[int, int, float | None] | None = None
+    header: tuple[int, int, int | float | None] | None = None
     header_line = 0
     clauses: list[list[int]] = []
     weights: list[float] = []
@@ -162,7 +223,7 @@ def parse_wcnf(text: str, where: str = "<string>", name: str = "wcnf") -> WCNF:
                 raise InputError("header counts must be integers", where, lineno) from None
             if nv < 0 or nc < 0:
                 raise InputError("header counts must be non-negative", where, lineno)
-            top = _number(toks[4], where, lineno) if len(toks) == 5 else None
+            top = _number(toks[4], where, lineno, "top") if len(toks) == 5 else None
             header, header_line, dialect = (nv, nc, top), lineno, "classic"
             continue
         if toks[-1] != "0":
@@ -179,10 +240,10 @@ def parse_wcnf(text: str, where: str = "<string>", name: str = "wcnf") -> WCNF:
             dialect = "new"
             is_hard, w = True, 0.0
         else:
-            w = _number(toks[0], where, lineno)
-            is_hard = False
-            if header is not None and header[2] is not None and w >= header[2]:
-                is_hard = True
+            exact = _number(toks[0], where, lineno)
+            # the exact token value against top (no float64 rounding: 2^63 - 2 < 2^63 - 1)
+            is_hard = header is not None and header[2] is not None and exact >= header[2]
+            w = 0.0 if is_hard else _soft_weight(exact, toks[0], where, lineno)
             dialect = dialect or "new"
         lits: list[int] = []
         for tok in toks[1:-1]:
@@ -229,8 +290,9 @@ def write_wcnf(
 ) -> None:
     """Write ``wcnf`` atomically, in the 2022+ (``"new"``) or ``"classic"`` dialect.
 
-    Integral weights are written as integers. The classic dialect uses
-    ``top = soft_total + 1`` as the hard weight.
+    Integral weights are written as integers. The classic dialect uses the smallest
+    integer above the exact soft-weight sum as ``top`` (the hard weight; a Python int, so
+    it stays exact when the sum is beyond float64).
     """
     if dialect not in ("new", "classic"):
         raise ValueError("dialect must be 'new' or 'classic'")
@@ -239,11 +301,13 @@ def write_wcnf(
         return str(int(w)) if float(w).is_integer() else repr(float(w))
 
     lines = [f"c {line}" for line in (comment or wcnf.name).splitlines()]
-    top = wcnf.soft_total + 1.0
+    top = ""
     if dialect == "classic":
-        lines.append(f"p wcnf {wcnf.n_vars} {wcnf.n_clauses} {num(math.ceil(top))}")
+        soft = wcnf.weights[~wcnf.hard].tolist()
+        top = str(math.floor(sum(map(Fraction, soft), Fraction(0))) + 1)
+        lines.append(f"p wcnf {wcnf.n_vars} {wcnf.n_clauses} {top}")
     for c, w, h in zip(wcnf.clauses, wcnf.weights.tolist(), wcnf.hard.tolist(), strict=True):
-        head = ("h" if dialect == "new" else num(math.ceil(top))) if h else num(w)
+        head = ("h" if dialect == "new" else top) if h else num(w)
         lines.append(f"{head} " + " ".join(map(str, c)) + " 0")
     atomic_write_text(path, "\n".join(lines) + "\n")
 

@@ -22,7 +22,9 @@ import scipy.sparse as sp
 
 from ..core.errors import InputError
 from ..core.result import _jsonable, atomic_write_text
+from ..io._text import read_text
 from .model import LPData, make_lp
+from .textcheck import check_lp_text, check_mps_text
 
 __all__ = ["new_highs", "read_lp", "read_mps", "read_npz", "write_solution"]
 
@@ -134,17 +136,26 @@ def instance_name(path: str | os.PathLike) -> str:
 
 
 def read_mps(path: str | os.PathLike) -> LPData:
-    """Read an MPS / QPS file (free or fixed, optionally ``.gz``) with HiGHS.
+    """Read an MPS / QPS file (free or fixed, optionally ``.gz``; or a CPLEX ``.lp`` file)
+    with HiGHS.
 
-    Raises :class:`InputError` (one line) for a missing or unreadable file.
+    Raises :class:`InputError` (one line, naming the file) for a missing, unreadable or
+    malformed file; a bad number (NaN, an infinity where none is allowed, text that is
+    not a number) is caught by :mod:`.textcheck` first and also names its line.
     """
     p = Path(path)
     if not p.is_file():
         raise InputError("no such file", path=str(p))
+    low = p.name.lower()
+    is_lp = low.endswith((".lp", ".lp.gz"))
+    _, text = read_text(p)
+    if is_lp:
+        check_lp_text(text, str(p))
+    else:
+        check_mps_text(text, str(p))
     h = new_highs()
     import highspy
 
-    low = p.name.lower()
     tmpdir = None
     target = p
     if not (low.endswith((".mps", ".mps.gz", ".lp", ".lp.gz"))):
@@ -161,8 +172,14 @@ def read_mps(path: str | os.PathLike) -> LPData:
         if tmpdir is not None:
             tmpdir.cleanup()
     if status == highspy.HighsStatus.kError:
+        if is_lp:
+            check_lp_text(text, str(p), failed=True)
+            raise InputError("malformed LP file (HiGHS could not parse it)", path=str(p))
         raise InputError("malformed MPS/QPS file (HiGHS could not parse it)", path=str(p))
-    lp = _lp_from_highs(h, instance_name(p))
+    try:
+        lp = _lp_from_highs(h, instance_name(p))
+    except InputError as exc:  # make_lp's checks know no file
+        raise InputError(str(exc), path=str(p)) from None
     if lp.n == 0:
         raise InputError("the model has no columns (empty or malformed MPS file)", path=str(p))
     return lp
@@ -189,12 +206,17 @@ def read_npz(path: str | os.PathLike) -> LPData:
             return z[key]
         if f"{key}_data" in z:
             try:
-                return sp.csr_matrix(
+                M = sp.csr_matrix(
                     (z[f"{key}_data"], z[f"{key}_indices"], z[f"{key}_indptr"]),
-                    shape=tuple(z[f"{key}_shape"]),
+                    shape=tuple(int(k) for k in z[f"{key}_shape"]),
                 )
-            except (KeyError, ValueError) as exc:
-                raise InputError(f"bad CSR arrays for {key}: {exc}", path=str(p)) from None
+                M.check_format(full_check=True)  # column indices in range, indptr sorted
+                return M
+            except KeyError as exc:
+                raise InputError(f"bad CSR arrays for {key}: no array {exc}") from None
+            except (ValueError, TypeError, IndexError) as exc:
+                msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+                raise InputError(f"bad CSR arrays for {key}: {msg}") from None
         return None
 
     def vec(*keys):
@@ -212,10 +234,10 @@ def read_npz(path: str | os.PathLike) -> LPData:
             vec("col_lower", "lb"),
             vec("col_upper", "ub"),
             Q=mat("Q"),
-            offset=float(z.get("offset", 0.0)),
+            offset=z.get("offset", 0.0),
             name=instance_name(p),
         )
-    except InputError as exc:
+    except InputError as exc:  # make_lp and mat know no file
         raise InputError(str(exc), path=str(p)) from None
 
 

@@ -102,13 +102,20 @@ class LPData:
         return self
 
 
+def _real(v, nm: str, what: str) -> np.ndarray:
+    """``v`` as a float64 array; :class:`InputError` for text, objects or complex numbers."""
+    if np.iscomplexobj(v) or (sp.issparse(v) and np.iscomplexobj(v.data)):
+        raise InputError(f"{nm} must be {what} of real numbers, not complex")
+    try:
+        return np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{nm} must be {what}") from None
+
+
 def _vec(v, k: int, default: float, nm: str) -> np.ndarray:
     if v is None:
         return np.full(k, default, dtype=np.float64)
-    try:
-        a = np.asarray(v, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"{nm} must be numeric") from None
+    a = _real(v, nm, "numeric")
     if a.ndim == 0:
         a = np.full(k, float(a))
     return a.reshape(-1) if a.size == k else a
@@ -134,14 +141,12 @@ def make_lp(
     >>> lp.col_lower.tolist(), lp.row_upper.tolist()
     ([0.0, 0.0], [4.0])
     """
-    try:
-        cc = np.asarray(c, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        raise InputError("c must be a numeric vector") from None
+    cc = _real(c, "c", "a numeric vector").reshape(-1)
     n = cc.shape[0]
     if A is None:
         AA = sp.csr_matrix((0, n))
     else:
+        _real(A.data if sp.issparse(A) else A, "A", "a numeric matrix")
         try:
             AA = sp.csr_matrix(A, dtype=np.float64)
         except (TypeError, ValueError):
@@ -151,10 +156,14 @@ def make_lp(
     m = AA.shape[0]
     QQ = None
     if Q is not None:
+        _real(Q.data if sp.issparse(Q) else Q, "Q", "a numeric matrix")
         try:
             QQ = sp.csr_matrix(Q, dtype=np.float64)
         except (TypeError, ValueError):
             raise InputError("Q must be a numeric matrix") from None
+    off = _real(offset, "offset", "a number")
+    if off.size != 1:
+        raise InputError(f"offset must be one number, got shape {off.shape}")
     lp = LPData(
         c=cc,
         A=AA,
@@ -163,7 +172,7 @@ def make_lp(
         col_lower=_vec(col_lower, n, 0.0, "col_lower"),
         col_upper=_vec(col_upper, n, np.inf, "col_upper"),
         Q=QQ,
-        offset=float(offset),
+        offset=float(off.reshape(-1)[0]),
         name=name,
     )
     return lp.validate()

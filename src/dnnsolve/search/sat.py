@@ -22,6 +22,7 @@ number of kernels.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -206,7 +207,8 @@ def local_search(
     seconds, or (with ``stall_steps``) when the best cost of all walkers has not improved
     for that many steps. Returns ``(best, cost)``: each walker's best assignment (B, n) bool and its
     cost (B,) float64 — falsified clauses (SAT) or ``n_hard_falsified · (soft_total + 1)
-    + falsified soft weight`` (MaxSAT).
+    + falsified soft weight`` (MaxSAT). Huge weights (near 1e308) are walked on scaled by a
+    power of two (:func:`_weight_shift`), so a cost past the float64 range comes back inf.
 
     >>> ct = clause_tensors(3, [[1, 2], [-1, 2], [1, -2], [-1, -2, 3]])
     >>> best, cost = local_search(ct, torch.zeros(4, 3, dtype=torch.bool),
@@ -230,15 +232,20 @@ def local_search(
     D = ct.occ_clause.shape[1]
     occ_valid = ct.occ_clause < m  # (n+1, D)
     weighted = mode == "maxsat"
-    soft_total = float(ct.weight[~ct.hard].sum()) if m else 0.0
+    # weights near 1e308 would overflow soft_total (and every cost) to inf and make the
+    # costs NaN (0 · inf): the walk runs on weights scaled by 2^-shift (exact, 0 when the
+    # costs fit) and the returned costs are scaled back
+    shift = _weight_shift(ct) if weighted else 0
+    weight = ct.weight * 2.0**-shift if shift else ct.weight
+    soft_total = float(weight[~ct.hard].sum()) if m else 0.0
     hard_w = soft_total + 1.0
     if weighted:
-        w_eff = torch.where(ct.hard, torch.full_like(ct.weight, hard_w), ct.weight)
+        w_eff = torch.where(ct.hard, torch.full_like(weight, hard_w), weight)
         w_eff = torch.cat([w_eff, torch.zeros(1, dtype=w_eff.dtype, device=dev)])
         # selection weights (integers): a falsified hard clause is picked first with
         # probability ≥ 1 − 1/100 against every soft clause together
         sel_w = torch.where(ct.hard, torch.full_like(ct.cl_len, 100 * (m + 1)), 1)
-        goal = 0.0 if target is None else float(target)
+        goal = 0.0 if target is None else math.ldexp(float(target), -shift)
     else:
         variant, cb, eps = probsat_params(int(ct.cl_len.max()) if m else 3)
 
@@ -248,10 +255,13 @@ def local_search(
             return unsat.to(torch.float64) @ w_eff
         return unsat.sum(1).to(torch.float64)
 
+    def unscaled(c: torch.Tensor) -> torch.Tensor:
+        return c * 2.0**shift if shift else c  # a power of two: exact, inf past float64
+
     cost = exact_cost(nt)
     best, best_cost = a[:, :n].clone(), cost.clone()
     if m == 0 or max_steps <= 0:
-        return best, best_cost
+        return best, unscaled(best_cost)
     if weighted:
         sel_w = torch.cat([sel_w, torch.zeros(1, dtype=sel_w.dtype, device=dev)])
         w_occ = w_eff[ct.occ_clause]  # (n+1, D), 0 on padding
@@ -329,4 +339,23 @@ def local_search(
     better = cost < best_cost
     best = torch.where(better[:, None], a[:, :n], best)
     best_cost = torch.minimum(best_cost, cost)
-    return best, best_cost
+    return best, unscaled(best_cost)
+
+
+def _weight_shift(ct: ClauseTensors) -> int:
+    """Smallest k ≥ 0 with every MaxSAT walk cost of ``ct.weight · 2^-k`` finite.
+
+    A cost is at most (m + 1) · (soft_total + 1) ≤ (m + 1)² · max weight + m + 1.
+
+    >>> ct = clause_tensors(1, [[1], [-1]], np.array([1e308, 1e308]))
+    >>> _weight_shift(ct) > 0, _weight_shift(clause_tensors(1, [[1]], np.array([5.0])))
+    (True, 0)
+    """
+    if ct.m == 0:
+        return 0
+    soft = ct.weight[~ct.hard]
+    top = float(soft.abs().max()) if soft.numel() else 0.0
+    if top == 0.0:
+        return 0
+    e = math.frexp(top)[1]  # top < 2^e
+    return max(0, e + 2 * (ct.m + 2).bit_length() - 1000)
