@@ -641,4 +641,3 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as exc:
         return exit_code_of(exc, debug)
     return EXIT_OK
-
