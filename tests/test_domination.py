@@ -225,11 +225,11 @@ def test_k_coloring_evaluator_and_solve():
     assert p.verify(np.array([0, 1, 3])) == (0.0, False)  # colour out of range
     pet = nx.petersen_graph()
     r = solve("k-coloring", pet, options={"k": 3}, device="cpu", seed=0)
-    assert r.extra["status"] == "sat" and r.objective == 0.0
+    assert r.status == "sat" and r.objective == 0.0
     cols = [r.solution["colors"][str(v)] for v in range(10)]  # NetworkX labels 0..9
     assert all(cols[u] != cols[v] for u, v in pet.edges())
     r = solve("k-coloring", nx.complete_graph(4), options={"colors": 3}, device="cpu", seed=0)
-    assert r.extra["status"] == "unknown" and r.objective >= 1.0
+    assert r.status == "unknown" and r.objective >= 1.0
     assert cpsat_k_coloring(from_networkx(nx.complete_graph(4)), 3, 5).status == "infeasible"
 
 

@@ -44,7 +44,8 @@ def test_cli_lp_json(tmp_path):
     assert d["objective"] == pytest.approx(-2.0, abs=1e-6)
     assert np.allclose(x, [3.0, 1.0], atol=1e-5)
     ex = d["extra"]
-    assert ex["status"] == "optimal" and ex["primal_residual"] < 1e-8
+    assert d["status"] == "optimal" and ex["solver_status"] == "optimal"
+    assert ex["primal_residual"] < 1e-8
     assert ex["gap_to_reference"] < 1e-7 and d["reference"] == pytest.approx(-2.0)
     assert "dual_residual" in ex and "duality_gap" in ex
 
@@ -105,7 +106,8 @@ def test_cli_exit_1_when_not_optimal(tmp_path):
     r = CliRunner().invoke(app(), ["lp", str(bad), "--device", "cpu", "-q", "-o", str(out)])
     assert r.exit_code == 1, r.output
     assert "infeasible" in r.output
-    assert json.loads(out.read_text())["extra"]["status"] == "infeasible"  # still written
+    written = json.loads(out.read_text())  # still written
+    assert written["status"] == "infeasible" and written["extra"]["solver_status"] == "infeasible"
     r = CliRunner().invoke(app(), ["lp", str(write_tiny(tmp_path)), "--device", "cpu", "-q",
                                    "--max-iter", "3"])  # fmt: skip
     assert r.exit_code == 1 and "max_iter" in r.output, r.output

@@ -44,7 +44,7 @@ def test_pdhg_tiny_lp(backend):
     lp = tiny_lp()
     res = solve_lp(lp, tol=1e-9, device="cpu", reference=True, options={"backend": backend})
     obj, viol = numpy_check(lp, res.solution)
-    assert res.extra["status"] == "optimal" and res.feasible
+    assert res.status == "optimal" and res.feasible
     assert obj == pytest.approx(-2.8, abs=1e-7) and viol < 1e-7
     assert res.reference == pytest.approx(-2.8) and res.extra["gap_to_reference"] < 1e-7
     assert res.extra["dual_residual"] < 1e-7 and res.extra["duality_gap"] < 1e-7
@@ -64,7 +64,7 @@ def test_general_bounds_free_fixed_ranged():
     h = highs_solve(lp)
     res = solve_lp(lp, tol=1e-9, device="cpu")
     obj, viol = numpy_check(lp, res.solution)
-    assert res.extra["status"] == "optimal"
+    assert res.status == "optimal"
     assert obj == pytest.approx(h["objective"], abs=1e-6) and viol < 1e-6
 
 
@@ -106,7 +106,7 @@ def test_netlib_small_against_highs(name):
             ]
         ).max()
     )
-    assert res.extra["status"] == "optimal"
+    assert res.status == "optimal"
     assert abs(obj - h["objective"]) / max(1.0, abs(h["objective"])) <= 1e-6
     assert viol / scale <= 1e-6
 
@@ -116,7 +116,7 @@ def test_qp_pdhg_against_highs():
     h = highs_solve(qp)
     res = solve_qp(qp, tol=1e-8, device="cpu", time_limit=30)
     obj, viol = numpy_check(qp, res.solution)
-    assert res.extra["status"] == "optimal"
+    assert res.status == "optimal"
     assert obj == pytest.approx(h["objective"], rel=1e-5, abs=1e-6) and viol < 1e-5
 
 
@@ -125,7 +125,7 @@ def test_projection_network_qp():
     h = highs_solve(qp)
     res = solve_qp(qp, method="projection", tol=1e-6, device="cpu", time_limit=30)
     obj, viol = numpy_check(qp, res.solution)
-    assert res.extra["status"] == "optimal"
+    assert res.status == "optimal"
     assert abs(obj - h["objective"]) <= 1e-4 * max(1.0, abs(h["objective"])) and viol < 1e-4
 
 
@@ -144,7 +144,7 @@ def test_pdhg_cuda_matches_cpu():
     lp = tiny_lp()
     gpu = solve_lp(lp, tol=1e-9, device="cuda")
     obj, viol = numpy_check(lp, gpu.solution)
-    assert gpu.extra["status"] == "optimal" and gpu.device.startswith("cuda")
+    assert gpu.status == "optimal" and gpu.device.startswith("cuda")
     assert obj == pytest.approx(-2.8, abs=1e-7) and viol < 1e-7
     qp = random_qp(30, 1)
     res = solve_qp(qp, tol=1e-8, device="cuda", time_limit=60)

@@ -35,7 +35,7 @@ def toy(monkeypatch):
     def runner(method, inst, ctx, cfg, callbacks):
         seen["options"] = dict(ctx.options)
         result = M.run_method(method, inst, ctx, cfg, callbacks)
-        result.extra["status"] = ctx.options.get("status", "sat")
+        result.status = ctx.options.get("status", "sat")
         return result
 
     mis = M.get_method("mis")
@@ -54,7 +54,7 @@ def test_solve_uses_the_problems_loader_and_runner(toy):
         "toy", "anything", format="toyfmt", device="cpu", steps=20, restarts=2, options={"k": 1}
     )
     assert toy["format"] == "toyfmt" and toy["options"] == {"k": 1}
-    assert r.objective == 2.0 and r.feasible and r.extra["status"] == "sat"
+    assert r.objective == 2.0 and r.feasible and r.status == "sat"
     with pytest.raises(InputError, match="bad toy"):
         M.solve("toy", "bad", device="cpu")
     assert M.problem_info("toy").cli_options == ("colors",)
@@ -93,7 +93,8 @@ def test_cli_extra_options_reach_the_runner(toy, tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert toy["options"] == {"colors": 3, "status": "sat"}
-    assert json.loads(out.read_text())["extra"]["status"] == "sat"
+    written = json.loads(out.read_text())
+    assert written["status"] == "sat" and "status" not in written["extra"]
     # an extra option the problem did not declare is not accepted
     res = CliRunner().invoke(_app("toy", ()), [str(f), "--colors", "3", "-q"])
     assert res.exit_code == 2

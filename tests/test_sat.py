@@ -191,7 +191,8 @@ def test_evaluate_and_verify_agree_random():
     for b in range(64):
         a = z[b].numpy().astype(np.int8)
         assert ev_s.objective[b].item() == count_falsified(f.clauses, a)
-        assert sat_p.verify(a) == (float(count_falsified(f.clauses, a)), True)
+        bad = float(count_falsified(f.clauses, a))
+        assert sat_p.verify(a) == (bad, bad == 0)  # every clause is hard: only a model
         cost, ok = maxsat_cost(f, a)
         assert max_p.verify(a) == (cost, ok)
         assert bool(ev_m.feasible[b]) == ok
@@ -273,7 +274,7 @@ def _uf20() -> list:
 def test_solves_small_satisfiable_formulas(method):
     for f in _uf20()[: 3 if method == "relaxed" else 1]:
         r = solve("sat", f, method=method, device="cpu", steps=40, restarts=8, seed=0)
-        assert r.extra["status"] == "sat" and r.extra["checked"]
+        assert r.status == "sat" and r.extra["checked"]
         a = np.array([lit > 0 for lit in r.solution], dtype=np.int8)
         assert [abs(v) for v in r.solution] == list(range(1, f.n_vars + 1))
         assert f.satisfied(a) and r.objective == 0.0 and r.feasible
@@ -282,23 +283,23 @@ def test_solves_small_satisfiable_formulas(method):
 def test_planted_instance_solved_and_checked():
     f, _ = planted_3sat(100, 400, 11)
     r = solve("sat", f, device="cpu", seed=1)
-    assert r.extra["status"] == "sat"
+    assert r.status == "sat"
     assert count_falsified(f.clauses, np.array([v > 0 for v in r.solution])) == 0
 
 
 def test_unsat_formula_unknown_then_exact():
     r = solve("sat", ALL8, device="cpu", steps=20, restarts=4, polish=False)
-    assert r.extra["status"] == "unknown" and r.objective >= 1
+    assert r.status == "unknown" and r.objective >= 1 and not r.feasible  # a clause is false
     r2 = solve(
         "sat", ALL8, device="cpu", steps=20, restarts=4, polish=False, options={"exact": True}
     )
-    assert r2.extra["status"] == "unsat" and r2.found_by == "cadical" and r2.solution is None
+    assert r2.status == "unsat" and r2.found_by == "cadical" and r2.solution is None
 
 
 def test_exact_on_satisfiable_keeps_network_model():
     f, _ = planted_3sat(30, 120, 4)
     r = solve("sat", f, device="cpu", options={"exact": True}, seed=0)
-    assert r.extra["status"] == "sat"
+    assert r.status == "sat"
     assert r.found_by in ("network", "local_search", "baseline", "baseline+local_search")
 
 
@@ -310,22 +311,22 @@ def test_maxsat_reaches_proven_optimum(seed):
     if opt is None:
         assert ref.status == "infeasible"
         r = solve("maxsat", f, device="cpu", steps=30, restarts=8, options={"exact": True})
-        assert r.extra["status"] == "unsat"
+        assert r.status == "unsat"
         return
     assert ref.objective == opt
     r = solve("maxsat", f, device="cpu", steps=60, restarts=8, seed=seed)
     assert r.feasible and r.objective == pytest.approx(opt)
     a = np.array([v > 0 for v in r.solution])
     assert maxsat_cost(f, a) == (r.objective, True)
-    assert r.extra["status"] in ("feasible", "optimal")
+    assert r.status in ("feasible", "optimal")
     r2 = solve("maxsat", f, device="cpu", steps=10, restarts=4, options={"exact": True})
-    assert r2.extra["status"] == "optimal" and r2.objective == pytest.approx(opt)
+    assert r2.status == "optimal" and r2.objective == pytest.approx(opt)
 
 
 def test_maxsat_unweighted_cnf_equals_unsat_core_bound():
     # ALL8 as unweighted MaxSAT: every assignment falsifies exactly one clause
     r = solve("maxsat", ALL8, device="cpu", steps=20, restarts=4, seed=0)
-    assert r.objective == 1.0 and r.feasible and r.extra["status"] == "feasible"
+    assert r.objective == 1.0 and r.feasible and r.status == "feasible"
 
 
 # ---------------------------------------------------------------- baselines
@@ -351,7 +352,7 @@ def test_cli_exit_codes(tmp_path, capsys):
     rc = main(["solve", "sat", str(sat_path), "--device", "cpu", "-q", "-o", str(out)])
     assert rc == 0
     res = json.loads(out.read_text())
-    assert res["extra"]["status"] == "sat"
+    assert res["status"] == "sat"
     assert f.satisfied(np.array([v > 0 for v in res["solution"]]))
     unsat_path = tmp_path / "unsat.cnf"
     write_cnf(ALL8, unsat_path)
@@ -368,6 +369,6 @@ def test_cli_exit_codes(tmp_path, capsys):
     good = _write(tmp_path, "g.wcnf", "h 1 2 0\n3 -1 0\n1 -2 0\n")
     rc = main(["solve", "maxsat", str(good), "--device", "cpu", "-q", "--exact", "-o", str(out)])
     res = json.loads(out.read_text())
-    assert rc == 0 and res["objective"] == 1.0 and res["extra"]["status"] == "optimal"
+    assert rc == 0 and res["objective"] == 1.0 and res["status"] == "optimal"
     infeasible = _write(tmp_path, "inf.wcnf", "h 1 0\nh -1 0\n2 1 0\n")
     assert main(["solve", "maxsat", str(infeasible), "--device", "cpu", "-q"]) == 1

@@ -1,9 +1,11 @@
 """What a worker does with one task: solve it and return a JSON-ready record, never raise.
 
 A record is the ``Result`` dict that ``dnnsolve solve --output`` writes plus ``task_id``,
-``input``, ``label``, ``config``, ``status`` (``"ok"`` / ``"failed"``), ``error``,
-``attempts``, ``worker`` (host:pid) and ``wall_s``. A failed record also says whether trying
-again could help (``retryable``: not for bad input, which fails the same way every time).
+``input``, ``label``, ``config``, ``status`` (the task's: ``"ok"`` / ``"failed"``), ``error``,
+``attempts``, ``worker`` (host:pid) and ``wall_s``; the result's own ``status`` (``optimal``,
+``sat``, ``unknown``, ...; see :class:`~dnnsolve.core.result.Result`) is ``result_status``
+(None in a failed record). A failed record also says whether trying again could help
+(``retryable``: not for bad input, which fails the same way every time).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def failed_record(task: dict, attempt: int, error: str, retryable: bool, **extra
         "method": cfg.get("method"),
         "objective": None,
         "feasible": False,
+        "result_status": None,
         "seed": cfg.get("seed"),
         "task_id": task["task_id"],
         "input": task["input"],
@@ -75,8 +78,8 @@ def execute_task(task: dict, attempt: int = 1, device: str = "cpu", history: boo
     >>> from dnnsolve.data import example_path
     >>> t = make_tasks("mis", [example_path("mis_example")], {"steps": 20, "restarts": 2})[0]
     >>> rec = execute_task(t.to_dict(), history=False)
-    >>> rec["status"], rec["feasible"], rec["reference"]
-    ('ok', True, 24)
+    >>> rec["status"], rec["result_status"], rec["feasible"], rec["reference"]
+    ('ok', 'feasible', True, 24)
     >>> bad = dict(t.to_dict(), input="/no/such/file.dimacs")
     >>> r = execute_task(bad)
     >>> r["status"], r["retryable"], r["error"].startswith("InputError")
@@ -119,6 +122,7 @@ def execute_task(task: dict, attempt: int = 1, device: str = "cpu", history: boo
         if result.stop_reason == "interrupted":  # Ctrl-C reached the worker: not a result
             raise KeyboardInterrupt
         record = result.to_dict(history=history)
+        record["result_status"] = record.pop("status")  # "status" is the task's (ok / failed)
         record.update(_base(task, attempt, t0), status="ok", error=None)
         return record
     except KeyboardInterrupt:

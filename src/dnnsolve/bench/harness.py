@@ -7,7 +7,9 @@ the harness selects instances, runs them with progress, measures memory and
 writes the JSON and Markdown files after every instance (``--resume``).
 
 Every row comes from :func:`dnnsolve.solve` through :meth:`SuiteContext.run` and
-reports only the verified ``Result.objective`` / ``Result.feasible``; a suite may
+reports only the verified ``Result.objective`` / ``Result.feasible`` (``objective`` only for
+a feasible answer; an infeasible one's, e.g. SAT's falsified clauses, is
+``infeasible_objective``) and ``Result.status`` as ``result_status``; a suite may
 re-check the returned solution once more with an independent function (column
 ``recheck``).
 """
@@ -457,6 +459,7 @@ def _run_method(
         return {
             "objective": None,
             "feasible": False,
+            "result_status": None,
             "time_s": None,
             "wall_s": time.perf_counter() - t0,
             "error": f"{type(exc).__name__}: {exc}",
@@ -472,6 +475,8 @@ def _run_method(
     return {
         "objective": objective,
         "feasible": bool(r.feasible),
+        "result_status": r.status,
+        "infeasible_objective": None if r.feasible else r.objective,
         "time_s": r.time_s,
         "wall_s": wall,
         "recheck": None

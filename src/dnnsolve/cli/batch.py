@@ -2,7 +2,8 @@
 
 Each instance (× each ``--grid`` point) is a task; each finished task appends one JSON line
 to ``--out`` (the ``solve --output`` schema plus ``task_id``, ``status``, ``error``,
-``attempts``, ``worker``, ``wall_s``). ``--resume`` continues a file, skipping the tasks it
+``attempts``, ``worker``, ``wall_s``; the task's ``status`` is ``ok`` / ``failed``, the
+result's own status is ``result_status``). ``--resume`` continues a file, skipping the tasks it
 holds. ``dnnsolve bench-batch SUITE`` runs a benchmark suite through the same path.
 
 Exit codes: 0 every task succeeded; 1 some tasks failed (their records say why); 2 bad input

@@ -4,14 +4,15 @@ FILE is an MPS or QPS file (free or fixed format, optionally ``.gz``; read by Hi
 ``.npz`` with arrays ``c``, ``A``, ``row_lower``/``row_upper``, ``col_lower``/``col_upper``,
 ``Q``, ``offset`` (see :func:`dnnsolve.lp.read_npz`). ``--output`` writes the JSON result
 atomically: objective, ``x``, the dual ``y`` (when the method has one), the recomputed relative
-primal residual, dual residual and duality gap, the status (optimal / infeasible / unbounded /
-max_iter / time_limit / interrupted) and, with ``--reference``, HiGHS's objective, time and the
-relative gap to it.
+primal residual, dual residual and duality gap, ``status`` (``optimal``, ``feasible``,
+``infeasible`` or ``unknown``; see :func:`dnnsolve.lp.result_status`), the solver's own word in
+``extra.solver_status`` (optimal / infeasible / unbounded / max_iter / time_limit /
+interrupted) and, with ``--reference``, HiGHS's objective, time and the relative gap to it.
 
-Exit codes: 0 solved to the tolerance; 1 no optimal point: the problem was found infeasible or
-unbounded, or a limit (``--max-iter``, ``--time-limit``) stopped the method first (one line on
-stderr says which; the JSON is still written); 2 bad input (one line on stderr); 130 Ctrl-C (the
-best point so far is still written).
+Exit codes: 0 solved to the tolerance (status ``optimal``); 1 no optimal point: the problem was
+found infeasible or unbounded, a limit (``--max-iter``, ``--time-limit``) stopped the method
+first, or the point misses ``--feas-tol`` (one line on stderr says which; the JSON is still
+written); 2 bad input (one line on stderr); 130 Ctrl-C (the best point so far is still written).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def _run(kind: str, file: Path, method: str, options: dict[str, Any], **o: Any) 
         rows = [
             ("method", method),
             ("size", f"{ex['n']} columns, {ex['m']} rows, {ex['nnz']} nonzeros"),
-            ("status", ex["status"]),
+            ("status", _status_text(result.status, ex["solver_status"])),
             ("objective", _fmt(result.objective, ".10g")),
             ("primal residual (rel.)", _fmt(ex["primal_residual"])),
             ("max violation", _fmt(ex["primal_violation"])),
@@ -113,20 +114,33 @@ def _run(kind: str, file: Path, method: str, options: dict[str, Any], **o: Any) 
         for a, b in rows:
             table.add_row(a, b)
         out.print(table)
-    if ex["status"] == "interrupted":
+    solver_status = ex["solver_status"]
+    if solver_status == "interrupted":
         err.print(
             "interrupted: the best point so far was kept" + (f" in {output}" if output else "")
         )
         raise typer.Exit(EXIT_INTERRUPTED)
-    status = ex["status"]
-    if status != "optimal":
+    if result.status != "optimal":
         where = f" (result written to {output})" if output is not None and not to_stdout else ""
         why = {
             "infeasible": "the problem is infeasible (certificate found)",
             "unbounded": "the problem is unbounded (certificate found)",
-        }.get(status, f"stopped by a limit ({status}) before reaching the tolerance")
+            "optimal": (
+                f"the tolerance was met but the primal residual {_fmt(ex['primal_residual'])} "
+                f"exceeds --feas-tol {o['feas_tol']:g}"
+            ),
+        }.get(solver_status, f"stopped by a limit ({solver_status}) before reaching the tolerance")
         err.print(f"{lp.name}: {why}{where}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_UNKNOWN)
+
+
+def _status_text(status: str, solver_status: str) -> str:
+    """``optimal``, or ``unknown (max_iter)`` when the solver's word says more.
+
+    >>> _status_text("optimal", "optimal"), _status_text("unknown", "max_iter")
+    ('optimal', 'unknown (max_iter)')
+    """
+    return status if solver_status == status else f"{status} ({solver_status})"
 
 
 _METHOD_HELP_LP = "pdhg (restarted PDHG), energy (penalty network), projection, highs."

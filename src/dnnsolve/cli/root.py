@@ -69,11 +69,10 @@ app.add_typer(
 
 
 def _summary_row(result) -> dict:
-    status = result.extra.get("status")
     return {
         "instance": result.instance,
         "method": result.method,
-        **({"status": status} if status is not None else {}),
+        "status": result.status,
         "objective": result.objective,
         "feasible": result.feasible,
         "reference": result.reference,
@@ -150,7 +149,7 @@ def _run_solve(
         out.print(result_table([_summary_row(result)]))
         if output is not None:
             err.print(f"result written to {output}")
-    status = result.extra.get("status")
+    status = result.status
     if status == "unknown":
         err.print(
             f"status unknown: no solution found for {file.name} within the budget "
@@ -482,7 +481,7 @@ def _demo_more(device: str, seed: int) -> dict:
                   reference=True)  # fmt: skip
     gap = lp.extra.get("gap_to_reference")
     rows.append({"problem": "lp", "instance": "lp_example.mps", "method": "pdhg",
-                 "result": f"{lp.objective:.6g} ({lp.extra['status']})",
+                 "result": f"{lp.objective:.6g} ({lp.status})",
                  "check": f"HiGHS {lp.reference:.6g}, gap {gap:.1e}" if gap is not None else "–",
                  "time_s": round(lp.time_s, 2)})  # fmt: skip
     results.append(lp)

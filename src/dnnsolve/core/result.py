@@ -49,6 +49,17 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+#: the values of :attr:`Result.status`
+STATUSES = ("optimal", "sat", "unsat", "unknown", "feasible", "infeasible")
+
+
+class _Derived(str):
+    """A status derived from ``feasible`` (not set by the family): a plain string to readers
+    and in JSON, but handing it back (``dataclasses.replace``) keeps the status derived."""
+
+    __slots__ = ()
+
+
 @dataclass
 class Result:
     """Outcome of one solve.
@@ -67,6 +78,41 @@ class Result:
     monitor, e.g. ES-WMV, ended the run; ``extra["returned"]`` says which iterate is reported
     and why) or ``"lbfgs_diverged"`` (the L-BFGS phase met a non-finite loss; the last good
     parameters were restored).
+
+    ``feasible`` is whether ``solution`` satisfies every hard constraint of the problem as
+    posed (a SAT assignment that falsifies a clause is not feasible, even when it is reported
+    as the best one found). ``status`` says what the result means, one of :data:`STATUSES`:
+
+    * ``"optimal"`` — feasible and proven optimal (an exact solver, a bound met, an LP's
+      optimality conditions within the tolerance);
+    * ``"feasible"`` — feasible, optimality not proven;
+    * ``"sat"`` — a decision problem's answer (a model, a proper k-colouring), checked
+      against every constraint;
+    * ``"unsat"`` — proven that no assignment satisfies the hard constraints (CaDiCaL or RC2
+      with ``--exact``); ``solution`` is None;
+    * ``"unknown"`` — an incomplete method ended without a feasible answer and proved
+      nothing (the CLI exits 1); ``solution`` may be the best infeasible answer found;
+    * ``"infeasible"`` — no feasible answer: the reported one violates a hard constraint, or
+      the solver proved there is none (an LP's infeasibility certificate; the solver's own
+      word is in ``extra["solver_status"]``).
+
+    A family that sets nothing gets the default, derived from ``feasible`` when read:
+    ``"feasible"`` or ``"infeasible"``. Setting ``status = None`` returns to the default, and
+    ``dataclasses.replace(result, feasible=...)`` keeps a default status following ``feasible``.
+
+    >>> r = Result("mis", "g", "pcqo", 3.0, True, [1, 4], 0.1, "cpu", 0)
+    >>> r.status, r.to_dict()["status"]
+    ('feasible', 'feasible')
+    >>> r.feasible = False
+    >>> r.status
+    'infeasible'
+    >>> r.status = "unknown"
+    >>> r.status, Result.from_dict(json.loads(r.to_json())).status
+    ('unknown', 'unknown')
+    >>> import dataclasses
+    >>> r.status = None
+    >>> dataclasses.replace(r, feasible=True).status
+    'feasible'
     """
 
     problem: str
@@ -88,10 +134,25 @@ class Result:
     timings: dict = field(default_factory=dict)
     history: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    #: what the result means (see above); None (the default) derives it from ``feasible``
+    status: str | None = None
 
     #: the reported solution as the solver held it (NumPy); not serialized.  ``solution`` is its
     #: JSON form, which for large solutions (images) only describes it.
     solution_array = None  # not a dataclass field
+
+    def _get_status(self) -> str:
+        status = self.__dict__.get("_status")
+        if status is not None:
+            return status
+        return _Derived("feasible" if self.feasible else "infeasible")
+
+    def _set_status(self, value: str | None) -> None:
+        if isinstance(value, _Derived):
+            value = None  # dataclasses.replace / copies pass the default back: keep it derived
+        if value is not None and value not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)} or None, got {value!r}")
+        self.__dict__["_status"] = value
 
     @property
     def gap(self) -> float | None:
@@ -114,6 +175,7 @@ class Result:
 
     def to_dict(self, history: bool = True) -> dict:
         d = asdict(self)
+        d["status"] = str.__str__(self.status)  # a plain string, derived or not
         d["gap"] = self.gap
         d["ratio"] = self.ratio
         if not history:
@@ -128,8 +190,20 @@ class Result:
         atomic_write_text(path, self.to_json(history) + "\n")
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Result:
-        d = json.loads(Path(path).read_text())
-        d.pop("gap", None)
-        d.pop("ratio", None)
+    def from_dict(cls, d: dict) -> Result:
+        """The result of a :meth:`to_dict` (or a result JSON); ``status`` is kept as written.
+
+        A JSON written before ``status`` was a field has none: it is derived again."""
+        d = {k: v for k, v in d.items() if k not in ("gap", "ratio")}
         return cls(**d)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Result:
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+# ``status`` is a dataclass field (``Result(..., status="sat")``, ``to_dict``, ``repr``) read
+# and written through a property, so that an unset status follows ``feasible``.
+Result.status = property(  # type: ignore[assignment]
+    Result._get_status, Result._set_status, doc="What the result means; see :class:`Result`."
+)

@@ -15,8 +15,13 @@ from the returned ``x`` (and ``y``) by :func:`residuals`, never taken from the s
 >>> import numpy as np
 >>> lp = make_lp([-1.0, -1.0], [[1.0, 2.0], [3.0, 1.0]], [-np.inf, -np.inf], [4.0, 6.0])
 >>> res = solve_lp(lp, method="pdhg", tol=1e-9, device="cpu")
->>> res.extra["status"], round(res.objective, 6), res.feasible
-('optimal', -2.8, True)
+>>> res.status, res.extra["solver_status"], round(res.objective, 6), res.feasible
+('optimal', 'optimal', -2.8, True)
+
+``Result.status`` maps the solver's word (kept in ``extra["solver_status"]``: ``optimal``,
+``infeasible``, ``unbounded``, ``infeasible_or_unbounded``, ``max_iter``, ``time_limit``,
+``interrupted``, ``diverged``, or OSQP's and HiGHS's own words) and the recomputed
+feasibility onto the common values (see :func:`result_status`).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ __all__ = [
     "read_mps",
     "read_npz",
     "residuals",
+    "result_status",
     "solve_lp",
     "solve_qp",
     "write_solution",
@@ -55,6 +61,26 @@ QP_METHODS = ("pdhg", "projection", "energy", "osqp", "highs")
 
 #: default iteration budgets per method (``max_iter=None``)
 _DEFAULT_ITERS = {"pdhg": 1_000_000, "projection": 1_000_000, "energy": 20_000}
+
+
+def result_status(solver_status: str, feasible: bool) -> str:
+    """``Result.status`` of an LP / QP solve from the solver's status and ``feasible`` (the
+    recomputed relative primal residual within ``feas_tol``).
+
+    ``optimal`` when the solver met its tolerance at a feasible point; ``infeasible`` when it
+    found an infeasibility certificate, or claims a tolerance met at a point that misses
+    ``feas_tol``; otherwise (a limit, Ctrl-C, an unboundedness ray, divergence) ``feasible``
+    or ``unknown`` by the point's feasibility.
+
+    >>> [result_status(s, f) for s, f in [("optimal", True), ("optimal", False),
+    ...  ("infeasible", False), ("max_iter", True), ("time_limit", False), ("unbounded", False)]]
+    ['optimal', 'infeasible', 'infeasible', 'feasible', 'unknown', 'unknown']
+    """
+    if solver_status == "infeasible":
+        return "infeasible"
+    if solver_status == "optimal":
+        return "optimal" if feasible else "infeasible"
+    return "feasible" if feasible else "unknown"
 
 
 def _load(problem: LPData | str | os.PathLike) -> LPData:
@@ -218,7 +244,7 @@ def solve_lp(
     )
     extra.update(
         {
-            "status": status,
+            "solver_status": status,
             "primal_residual": res["primal_residual"],
             "primal_violation": res["primal_violation"],
             "dual_residual": res.get("dual_residual"),
@@ -275,6 +301,7 @@ def solve_lp(
         },
         history=hist,
         extra=extra,
+        status=result_status(status, feasible),
     )
 
 

@@ -13,13 +13,14 @@ p ∈ [0, 1]^{n×k}:
 
 Decoding is argmax; the exact evaluator counts conflicting edges (objective,
 minimized; 0 means solved, the solver stops there); the polish is a batched
-min-conflicts tabu walk. ``Result.extra["status"]`` is ``"sat"`` when a proper
-colouring was found, else ``"unknown"`` (the CLI then exits 1).
+min-conflicts tabu walk. ``Result.status`` is ``"sat"`` when a proper colouring was found,
+else ``"unknown"`` with ``feasible`` false (a conflicting edge breaks a hard constraint; the
+CLI then exits 1).
 
 >>> import networkx as nx
 >>> from dnnsolve import solve
 >>> r = solve("k-coloring", nx.cycle_graph(5), options={"k": 3}, device="cpu", seed=0)
->>> r.objective, r.extra["status"]
+>>> r.objective, r.status
 (0.0, 'sat')
 """
 
@@ -158,7 +159,8 @@ def _run(
     colours_option(ctx.options)
     result = run_method(method, instance, ctx, config, callbacks)
     solved = result.feasible and result.objective == 0.0
-    result.extra["status"] = "sat" if solved else "unknown"
+    result.status = "sat" if solved else "unknown"
+    result.feasible = bool(solved)
     return result
 
 

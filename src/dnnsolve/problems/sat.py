@@ -23,9 +23,13 @@ to their original mean. The weights are a (B, m) buffer of the problem.
 
 Decoding rounds at ½; :meth:`local_search` runs batched probSAT (SAT) / weighted
 WalkSAT (MaxSAT) walkers from the decoded assignments (:mod:`dnnsolve.search.sat`).
-The method is incomplete: a model is reported (status ``"sat"``) only after a
-clause-by-clause check; otherwise the status is ``"unknown"`` unless ``--exact`` hands
-the formula to CaDiCaL (SAT) or RC2 (MaxSAT).
+The method is incomplete: a model is reported (``Result.status`` ``"sat"``, ``feasible``)
+only after a clause-by-clause check; otherwise the best assignment found is reported with
+``feasible`` false, its falsified clauses as the objective and status ``"unknown"``, unless
+``--exact`` hands the formula to CaDiCaL (``"sat"`` or ``"unsat"``). MaxSAT reports
+``"optimal"`` (nothing falsified, or RC2's optimum), ``"feasible"`` (every hard clause true),
+``"unknown"`` (a hard clause falsified: not feasible) or ``"unsat"`` (RC2: the hard clauses
+cannot all hold).
 """
 
 from __future__ import annotations
@@ -46,12 +50,35 @@ from ..core.problem import Evaluation, Problem
 from ..core.result import Result
 from ..core.solver import SolverConfig
 from ..io.cnf import CNF, read_cnf
-from ..io.wcnf import WCNF, detect_sat_format, read_wcnf
+from ..io.wcnf import WCNF, detect_sat_format, read_wcnf, weight_sum
 from ..methods import BuildContext, Method, register, register_problem, run_method
 from ..params.clause_graph import ClauseGraphNetwork
 from ..search import sat as kernels
 
 _EPS = 1e-12
+
+
+def _unit_mean(weights: np.ndarray, soft: np.ndarray) -> np.ndarray:
+    """``weights / mean(soft weights)`` without overflowing on weights near 1e308.
+
+    The loss only needs relative weights: dividing by the maximum first keeps the mean
+    finite (a plain mean of 1e308s is inf, which zeroed every loss weight).
+
+    >>> _unit_mean(np.array([1e308, 1e308, 5e307, 0.0]), np.array([True, True, True, False]))
+    array([1.2, 1.2, 0.6, 0. ])
+    """
+    w = np.asarray(weights, np.float64)
+    if not soft.any():
+        return w.copy()
+    with np.errstate(over="ignore"):
+        mean = float(w[soft].mean())
+    if np.isfinite(mean) and mean > 0:
+        return w / mean
+    top = float(w[soft].max())
+    if top <= 0:
+        return w.copy()
+    rel = w / top
+    return rel / float(rel[soft].mean())
 
 
 class _ClauseProblem(Problem):
@@ -94,10 +121,8 @@ class _ClauseProblem(Problem):
         self.ct = kernels.clause_tensors(
             self.n_vars, kept, self._v_w[keep], self._v_hard[keep], dev
         )
-        base = self._v_w[keep].copy()
         soft = ~self._v_hard[keep]
-        mean_soft = float(base[soft].mean()) if soft.any() else 1.0
-        base = base / max(mean_soft, 1e-300)
+        base = _unit_mean(self._v_w[keep], soft)
         self._soft_mask = torch.as_tensor(soft, device=dev)
         self._base_w = torch.as_tensor(np.where(soft, base, 0.0), dtype=torch.float32, device=dev)
         self._hard_scale = float(base[soft].max()) if soft.any() else 1.0
@@ -185,7 +210,7 @@ class _ClauseProblem(Problem):
             return 0.0, 0.0
         true_lit = a[self._v_var] == self._v_pos
         sat = np.logical_or.reduceat(true_lit, self._v_start)
-        soft = float(self._v_w[~sat & ~self._v_hard].sum())
+        soft = weight_sum(self._v_w[~sat & ~self._v_hard])  # no overflow on 1e308 weights
         hard = float((~sat & self._v_hard).sum())
         return soft, hard
 
@@ -227,7 +252,7 @@ class Satisfiability(_ClauseProblem):
 
     >>> p = Satisfiability(CNF(2, [[1, -2], [2]]))
     >>> p.verify(np.array([1, 1])), p.verify(np.array([0, 1]))
-    ((0.0, True), (1.0, True))
+    ((0.0, True), (1.0, False))
     >>> p.solution_output(np.array([1, 0]))
     [1, -2]
     """
@@ -275,10 +300,12 @@ class Satisfiability(_ClauseProblem):
         return z.float()
 
     def verify(self, solution: np.ndarray) -> tuple[float, bool]:
+        """(falsified clauses, feasible): every clause is a hard constraint of SAT, so only a
+        model is feasible (training still ranks assignments by the falsified count)."""
         r = self._check(solution)
         if r is None:
             return float("nan"), False
-        return r[0], True
+        return r[0], bool(r[0] == 0.0)
 
     def reference(self) -> float | None:
         return 0.0
@@ -322,6 +349,9 @@ class MaxSat(_ClauseProblem):
 
     def evaluate(self, z: torch.Tensor) -> Evaluation:
         soft, hard = self._counts(z)
+        # a falsified weight past float64 (weights near 1e308) ranks as the largest float
+        # instead of inf, which would score it as infeasible; verify reports it as inf
+        soft = soft.clamp_max(torch.finfo(torch.float64).max)
         return Evaluation(soft, hard == 0)
 
     def verify(self, solution: np.ndarray) -> tuple[float, bool]:
@@ -403,14 +433,20 @@ def _sat_runner(
     config: SolverConfig,
     callbacks: Sequence[Callback] = (),
 ) -> Result:
-    """Run the dataless solver; report ``sat`` only for a model checked clause by clause."""
+    """Run the dataless solver; report ``sat`` only for a model checked clause by clause.
+
+    Every clause is a hard constraint: an assignment that falsifies one is not feasible. It is
+    still reported as the best one found (objective = its falsified clauses), with status
+    ``unknown``, or ``unsat`` when ``--exact`` proves the formula unsatisfiable.
+    """
     from ..baselines.sat import cadical, count_falsified
 
     t0 = time.perf_counter()
     result = run_method(method, cnf, ctx, config, callbacks)
     a = _assignment(result.solution, cnf.n_vars)
     model_ok = a is not None and count_falsified(cnf.clauses, a) == 0 and cnf.satisfied(a)
-    result.extra["status"] = "sat" if model_ok else "unknown"
+    result.status = "sat" if model_ok else "unknown"
+    result.feasible = bool(model_ok)
     result.extra["checked"] = bool(model_ok)
     if not model_ok and ctx.options.get("exact"):
         left = None
@@ -423,12 +459,12 @@ def _sat_runner(
             result.solution = _literals(c.solution)
             result.objective, result.feasible = 0.0, True
             result.found_by = "cadical"
-            result.extra["status"] = "sat"
+            result.status = "sat"
             result.extra["checked"] = True
         elif c.status == "unsat":
             result.solution, result.objective, result.feasible = None, None, False
             result.found_by = "cadical"
-            result.extra["status"] = "unsat"
+            result.status = "unsat"
     return result
 
 
@@ -445,20 +481,23 @@ def _maxsat_runner(
     result = run_method(method, wcnf, ctx, config, callbacks)
     a = _assignment(result.solution, wcnf.n_vars)
     cost, ok = maxsat_cost(wcnf, a) if a is not None else (float("nan"), False)
-    ok = ok and abs(cost - float(result.objective)) < 1e-6 * max(1.0, abs(cost))
+    obj = float("nan") if result.objective is None else float(result.objective)
+    # equal (a cost beyond float64 is inf in both checks) or within rounding
+    ok = ok and (cost == obj or abs(cost - obj) < 1e-6 * max(1.0, abs(cost)))
     if not ok:
-        status = "unknown"
+        status = "unknown"  # a hard clause falsified (or an unreadable answer): not feasible
     elif cost == 0.0:
         status = "optimal"  # nothing falsified: no assignment does better
     else:
         status = "feasible"
-    result.extra["status"] = status
+    result.status = status
+    result.feasible = bool(ok)
     if ctx.options.get("exact") and status != "optimal":
         r = rc2(wcnf)
         result.extra["exact"] = {"solver": "rc2", "status": r.status, "time_s": r.time_s}
         result.time_s += r.time_s
         if r.status == "infeasible":
-            result.extra["status"] = "unsat"
+            result.status = "unsat"
             result.solution, result.objective, result.feasible = None, None, False
             result.found_by = "rc2"
         elif r.feasible:
@@ -466,7 +505,7 @@ def _maxsat_runner(
                 result.solution = _literals(r.solution)
                 result.objective, result.feasible = r.objective, True
                 result.found_by = "rc2"
-            result.extra["status"] = "optimal"
+            result.status = "optimal"
     return result
 
 

@@ -147,7 +147,6 @@ def run_schedule(
         stop_reason=run.status,
         restarts=1,
         extra={
-            "status": None,
             "solver_status": run.status,
             "bound": run.bound,
             "stages": prob.stages,
@@ -155,6 +154,8 @@ def run_schedule(
             "config": dataclasses.asdict(config),
         },
     )
+    if feasible and run.status.lower() == "optimal":
+        res.status = "optimal"  # CP-SAT / HiGHS proved it; otherwise feasible / infeasible
     if run.stages is None:
         res.extra["infeasible_reason"] = f"{method.name} found no schedule ({run.status})"
     res.solution_array = sol

@@ -52,10 +52,15 @@ def solver_rows(
     ablation: bool,
     method: str | None = None,
     options: dict | None = None,
+    score_infeasible: bool = False,
 ) -> list[dict]:
     """Rows of a family solved through the core solver: the default run, the classical
     heuristic alone (``baseline``) and, with ``ablation``, the other
-    :data:`~dnnsolve.bench.harness.ABLATION_VARIANTS`, all at ``ctx.time_limit``."""
+    :data:`~dnnsolve.bench.harness.ABLATION_VARIANTS`, all at ``ctx.time_limit``.
+
+    ``score_infeasible`` also reports an infeasible answer's verified objective (SAT: an
+    assignment's falsified clauses, the figure the variants are compared on); ``feasible``
+    and ``status`` still say whether it is a model."""
     from ...methods import get_method
 
     name = get_method(problem, method).name
@@ -66,12 +71,16 @@ def solver_rows(
     rows = []
     for variant, config in variants.items():
         r = plain.run(problem, instance, name, recheck=recheck, options=options, config=config)
+        objective = r["objective"]
+        if objective is None and score_infeasible:
+            objective = r.get("infeasible_objective")
         rows.append(
             {
                 "variant": variant,
-                "objective": r["objective"],
+                "objective": objective,
                 "sense": sense,
                 "feasible": r["feasible"],
+                "status": r.get("result_status"),
                 "time_s": r["time_s"],
                 "found_by": r.get("found_by"),
                 "recheck": r.get("recheck"),

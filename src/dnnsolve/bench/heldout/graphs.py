@@ -264,4 +264,5 @@ def rows(inst: Instance, loaded: Any, ctx: SuiteContext, ablation: bool) -> list
         sense=SENSE.get(problem, "max"),
         recheck=RECHECKS[problem](loaded),
         ablation=ablation,
+        score_infeasible=problem == "sat",  # the falsified clauses of an unsolved formula
     )

@@ -37,11 +37,11 @@ TARGET_GAP = 1e-6
 TARGET_PRIMAL = 1e-6
 
 COLUMNS = (
-    "instance", "method", "status", "objective", "reference", "rel_gap", "primal_residual",
+    "instance", "method", "status", "solver_status", "objective", "reference", "rel_gap", "primal_residual",
     "dual_residual", "duality_gap", "iterations", "time_s", "ref_time_s", "meets_target",
 )  # fmt: skip
 QP_COLUMNS = (
-    "instance", "method", "status", "objective", "reference", "rel_gap", "primal_residual",
+    "instance", "method", "status", "solver_status", "objective", "reference", "rel_gap", "primal_residual",
     "dual_residual", "time_s", "osqp_rel_gap", "osqp_primal_residual", "osqp_time_s",
     "ref_time_s", "meets_target",
 )  # fmt: skip
@@ -121,7 +121,8 @@ def _method_row(lp, method: str, ctx: SuiteContext, opts: dict, ref: float | Non
     ex = r.extra
     gap = _gap(r.objective, ref)
     return {
-        "status": ex["status"],
+        "status": r.status,
+        "solver_status": ex["solver_status"],
         "objective": r.objective,
         "feasible": r.feasible,
         "rel_gap": gap,
@@ -194,7 +195,7 @@ def _summarize(rows: list[dict]) -> dict:
             "with_reference": len(with_ref),
             "meets_target": sum(bool(r.get("meets_target")) for r in rs),
             "optimal_status": sum(r.get("status") == "optimal" for r in rs),
-            "time_limit": sum(r.get("status") == "time_limit" for r in rs),
+            "time_limit": sum(r.get("solver_status") == "time_limit" for r in rs),
             "median_rel_gap": _median([r.get("rel_gap") for r in rs]),
             "total_time_s": _sum([r.get("time_s") for r in rs]),
             "mean_time_s": _mean([r.get("time_s") for r in rs]),

@@ -90,14 +90,14 @@ def _rows(inst: Instance, cnf: CNF, chosen: dict, ctx: SuiteContext) -> list[dic
     rows = []
     for meth in chosen["sat"]:
         out = ctx.run("sat", cnf, meth, reference=0.0, recheck=_recheck(cnf))
-        obj = out["objective"]
-        solved = obj == 0.0 and out.get("recheck") is True
+        obj = out["objective"]  # a model's 0; None for an assignment that falsifies clauses
+        solved = out.get("result_status") == "sat" and obj == 0.0 and out.get("recheck") is True
         rows.append(
             {
                 **base,
                 "method": meth,
                 "status": "sat" if solved else ("error" if out["error"] else "unknown"),
-                "unsat_clauses": obj,
+                "unsat_clauses": obj if obj is not None else out.get("infeasible_objective"),
                 **out,
             }
         )
