@@ -297,3 +297,12 @@ def test_suite_through_batch_path(tmp_path):
     res = CliRunner(env={"COLUMNS": "200"}).invoke(app, [*args, "--workers", "0", "--resume"])
     assert res.exit_code == 0, res.output
     assert "1 skipped" in res.output and "| maxcut | 100 | 150 | relaxed |" in res.output
+
+
+def test_an_unavailable_device_fails_once_without_retries():
+    # DeviceRequestError is an InputError subclass: the same on every attempt, so no retry
+    # and no traceback in the record (the name test alone missed subclasses)
+    task = make_tasks("mis", [example_path("mis_example")], {"steps": 5, "restarts": 2})[0]
+    rec = execute_task(task.to_dict(), device="mps", history=False)
+    assert rec["status"] == "failed" and rec["retryable"] is False
+    assert rec["traceback"] is None and "MPS" in rec["error"]

@@ -17,6 +17,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import InputError
+
 __all__ = ["NON_RETRYABLE", "execute_task", "failed_record", "worker_name"]
 
 #: exception type names that fail the same way on every attempt (bad input or options)
@@ -105,8 +107,6 @@ def execute_task(task: dict, attempt: int = 1, device: str = "cpu", history: boo
             raise TypeError(f"unknown solver setting(s): {', '.join(sorted(unknown))}")
         path = Path(task["input"])
         if not path.is_file():
-            from ..core.errors import InputError
-
             raise InputError(f"no such file: {path}")
         result = solve(
             task["problem"],
@@ -128,13 +128,14 @@ def execute_task(task: dict, attempt: int = 1, device: str = "cpu", history: boo
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # a worker reports, it never dies of a task
-        name = type(exc).__name__
+        # every InputError subclass (an unavailable device too) fails the same way each time
+        final = isinstance(exc, InputError) or type(exc).__name__ in NON_RETRYABLE
         return failed_record(
             task,
             attempt,
             _error_text(exc),
-            retryable=name not in NON_RETRYABLE,
+            retryable=not final,
             worker=worker_name(),
             wall_s=time.perf_counter() - t0,
-            traceback=None if name in NON_RETRYABLE else traceback.format_exc(limit=5),
+            traceback=None if final else traceback.format_exc(limit=5),
         )

@@ -27,6 +27,9 @@ EXIT_INTERRUPTED = 130  # the shell convention for Ctrl-C
 out = Console()
 err = Console(stderr=True)
 
+#: the help text of every --device option
+DEVICE_HELP = "cpu, cuda, cuda:N, mps or auto."
+
 
 def error_line(exc: BaseException) -> None:
     """Print ``error: …`` for a user error, on one line."""

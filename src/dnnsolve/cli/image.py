@@ -41,7 +41,15 @@ from rich.table import Table
 from ..core.errors import InputError, NumericalError
 from ..imaging.data import EXAMPLES
 from ..imaging.methods import IMAGE_METHODS
-from .common import EXIT_INTERRUPTED, err, out, parse_lr, parse_net_options, set_threads
+from .common import (
+    DEVICE_HELP,
+    EXIT_INTERRUPTED,
+    err,
+    out,
+    parse_lr,
+    parse_net_options,
+    set_threads,
+)
 
 if typing.TYPE_CHECKING:
     import torch
@@ -678,7 +686,7 @@ _COMMON: list[inspect.Parameter] = [
             ),
         ],
     ),
-    _opt("device", "auto", Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")]),
+    _opt("device", "auto", Annotated[str, typer.Option(help=DEVICE_HELP)]),
     _opt("seed", 0, Annotated[int, typer.Option(help="Random seed (network, input, simulation).")]),
     _opt(
         "time_limit",

@@ -27,7 +27,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..core.errors import InputError
-from .common import EXIT_INTERRUPTED, EXIT_UNKNOWN, err, out
+from .common import DEVICE_HELP, EXIT_INTERRUPTED, EXIT_UNKNOWN, err, out
 
 __all__ = ["lp_command", "qp_command"]
 
@@ -170,7 +170,7 @@ def lp_command(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Wall-clock limit in seconds.")
     ] = None,
-    device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")] = "auto",
+    device: Annotated[str, typer.Option(help=DEVICE_HELP)] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed (energy network restarts).")] = 0,
     reference: Annotated[
         bool,
@@ -205,7 +205,7 @@ def qp_command(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Wall-clock limit in seconds.")
     ] = None,
-    device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")] = "auto",
+    device: Annotated[str, typer.Option(help=DEVICE_HELP)] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed (energy network restarts).")] = 0,
     reference: Annotated[
         bool,

@@ -32,7 +32,7 @@ from rich.table import Table
 from ..core.device import device_name, resolve_device
 from ..core.errors import InputError
 from ..core.result import Result
-from .common import EXIT_INTERRUPTED, err, guarded, out
+from .common import DEVICE_HELP, EXIT_INTERRUPTED, err, guarded, out
 
 __all__ = ["autoencode_command", "classify_command", "nmf_command"]
 
@@ -41,7 +41,7 @@ Beta = Annotated[float | None, typer.Option("--beta", help="RRR step beta (0, 2]
 Omega = Annotated[float | None, typer.Option("--omega", help="weight norm Omega")]
 Restarts = Annotated[int, typer.Option("--restarts", help="independent restarts (batched)")]
 Seed = Annotated[int, typer.Option("--seed", help="random seed")]
-Device = Annotated[str, typer.Option("--device", help="cpu, cuda, cuda:N or auto")]
+Device = Annotated[str, typer.Option("--device", help=DEVICE_HELP)]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="write the result JSON")]
 TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="seconds")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no summary table")]

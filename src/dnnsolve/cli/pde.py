@@ -40,6 +40,7 @@ from rich.table import Table
 from ..core.callbacks import RichProgress
 from ..core.errors import DnnsolveError, InputError, NumericalError
 from .common import (
+    DEVICE_HELP,
     EXIT_INTERRUPTED,
     err,
     out,
@@ -296,7 +297,7 @@ def pde_command(
         typer.Option(help="Stop a phase after this many checks without improvement."),
     ] = None,
     dtype: Annotated[str | None, typer.Option(help="float32 or float64 (recipe: float64).")] = None,
-    device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")] = "auto",
+    device: Annotated[str, typer.Option(help=DEVICE_HELP)] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed (network, points).")] = 0,
     time_limit: Annotated[
         float | None,

@@ -20,6 +20,7 @@ from rich.table import Table
 from ..core.errors import DnnsolveError, InputError
 from .batch import batch_command, batch_suite_command
 from .common import (
+    DEVICE_HELP,
     EXIT_INPUT,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -248,7 +249,7 @@ def _make_solve_command(problem: str, summary: str, formats: str, extras: tuple[
             "device",
             P.KEYWORD_ONLY,
             default="auto",
-            annotation=Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")],
+            annotation=Annotated[str, typer.Option(help=DEVICE_HELP)],
         ),
         P(
             "output",
@@ -378,7 +379,7 @@ def methods_cmd() -> None:
 
 @app.command("demo")
 def demo(
-    device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "auto",
+    device: Annotated[str, typer.Option(help=DEVICE_HELP)] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     output: Annotated[
@@ -517,7 +518,7 @@ def bench(
         Path | None,
         typer.Option(help="Datasets folder (default ../shared/datasets or $DNNSOLVE_DATA)."),
     ] = None,
-    device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "auto",
+    device: Annotated[str, typer.Option(help=DEVICE_HELP)] = "auto",
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for the JSON and Markdown files.")
     ] = Path("bench-out"),

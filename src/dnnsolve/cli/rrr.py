@@ -21,7 +21,7 @@ from rich.table import Table
 
 from ..core.errors import DnnsolveError, InputError
 from ..core.result import Result
-from .common import EXIT_INPUT, EXIT_INTERRUPTED, err, out
+from .common import DEVICE_HELP, EXIT_INPUT, EXIT_INTERRUPTED, err, out
 
 __all__ = ["rrr_app"]
 
@@ -48,7 +48,7 @@ MaxIter = Annotated[int, typer.Option("--max-iter", help="Iteration limit per re
 Tol = Annotated[float, typer.Option(help="Stop a restart when its gap falls below this.")]
 TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Wall-clock limit (s).")]
 Seed = Annotated[int, typer.Option(help="Seed of the random starts.")]
-Device = Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")]
+Device = Annotated[str, typer.Option(help=DEVICE_HELP)]
 Output = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the result as JSON to this file.")
 ]

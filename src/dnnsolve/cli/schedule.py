@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from ..core.errors import DnnsolveError, InputError
-from .common import EXIT_INPUT, EXIT_INTERRUPTED, err, out
+from .common import DEVICE_HELP, EXIT_INPUT, EXIT_INTERRUPTED, err, out
 
 
 def schedule_command(
@@ -47,7 +47,7 @@ def schedule_command(
     ] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")] = "auto",
+    device: Annotated[str, typer.Option(help=DEVICE_HELP)] = "auto",
     fmt: Annotated[
         str | None, typer.Option("--format", help="Force a reader: gml, graphml, el.")
     ] = None,

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from ..core.parameterization import Parameterization
+from ..core.seeding import fresh_seed
 from .graph import TaskGraph
 from .problem import LevelStructure
 
@@ -96,7 +97,7 @@ class ConstrainedGumbel(Parameterization):
             gdev = generator.device
             seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator, device=gdev))
         else:
-            seed = int(torch.seed() % (2**31 - 1))
+            seed = fresh_seed()
         self._gen.manual_seed(seed)
         self.reset_(torch.ones(restarts, dtype=torch.bool, device=dev), generator)
 

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ...core.errors import InputError
+from ...core.seeding import isolated_global_rng
 from .nmf import nmf_residual
 
 
@@ -44,7 +45,16 @@ def gradient_classifier(
     """
     if optimizer not in ("adam", "sgd"):
         raise InputError(f"optimizer must be adam or sgd, got {optimizer!r}")
-    torch.manual_seed(int(seed))
+    # the initialization and the shuffles draw from torch's global generator, seeded here and
+    # given back to the caller afterwards
+    with isolated_global_rng(int(seed), device):
+        return _train_classifier(x_train, y_train, hidden, x_test, y_test, optimizer, lr, batch,
+                                 epochs, device, time_limit)  # fmt: skip
+
+
+def _train_classifier(
+    x_train, y_train, hidden, x_test, y_test, optimizer, lr, batch, epochs, device, time_limit
+) -> dict:
     xtr = torch.as_tensor(np.asarray(x_train), dtype=torch.float32, device=device)
     ytr = torch.as_tensor(np.asarray(y_train), dtype=torch.long, device=device)
     nc = int(ytr.max()) + 1 if y_test is None else int(max(ytr.max(), int(np.max(y_test)))) + 1
