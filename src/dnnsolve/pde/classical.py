@@ -480,7 +480,9 @@ def poisson_lshape_reference(n: int = 640) -> Reference:
     ``[−1, 1]² \\ [0, 1]²``) by the 5-point finite-difference solver on an ``(n+1)²`` grid,
     NaN in the removed quadrant. The re-entrant corner limits the observed order to about 4/3:
     successive differences are 1.9e-3, 7.1e-4, 2.9e-4, 1.2e-4 (relative L2, ``n = 80 → 1280``),
-    so the default ``n = 640`` (about 2 s) is within about ``2e-4`` of the limit.
+    so the default ``n = 640`` (about 2 s) is within about ``2e-4`` of the limit. The built-in
+    problem's reference (:func:`dnnsolve.pde.builtins.lshape_values`) extrapolates this grid and
+    the one of ``n/2`` to about 1e-5.
     """
     ref, _ = fd_poisson_lshape(n=n)
     return ref
