@@ -15,9 +15,10 @@
 (True, True)
 """
 
+from .check import check_schedule
 from .generators import random_layered_dag
 from .graph import TaskGraph, from_networkx, read_task_graph, write_task_graph
-from .problem import SchedulingProblem, check_schedule
+from .problem import SchedulingProblem
 
 __all__ = [
     "SchedulingProblem",

@@ -9,7 +9,7 @@ communication term ``Σ_e c_e·[s_u <= k < s_v]`` summed over boundaries k equal
 needed. Latency mode minimizes ``L >= s_i`` under ``Σ_i m_i x_{i,d} <= C``.
 
 Every function returns a :class:`ScheduleRun`: stages (or None), its objective
-re-checked by :func:`~dnnsolve.schedule.problem.check_schedule`, legality, the
+re-checked by :func:`~dnnsolve.schedule.check.check_schedule`, legality, the
 solver status and the wall time.
 """
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import InputError
+from .check import check_schedule
 from .graph import TaskGraph
-from .problem import check_schedule
 
 
 @dataclass

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..core.result import atomic_write_bytes
+from .check import check_schedule
 from .graph import TaskGraph
-from .problem import check_schedule
 
 
 def schedule_figure_png(
