@@ -15,9 +15,9 @@ from dnnsolve import solve
 from dnnsolve.baselines.cover_clique import clique_value, cpsat_clique, greedy_clique
 from dnnsolve.bench.generators import erdos_renyi
 from dnnsolve.cli import main
-from dnnsolve.graph import Graph
+from dnnsolve.graph import Graph, complement_graph
 from dnnsolve.io import from_networkx
-from dnnsolve.problems.clique import MaxClique, complement_graph
+from dnnsolve.problems.clique import MaxClique
 from dnnsolve.problems.mis import MaxIndependentSet
 from dnnsolve.search import clique as kernels
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 from .core.errors import InputError
@@ -299,3 +300,54 @@ class EdgeIndex:
             vals, "max", lengths=self.lengths, axis=0, unsafe=True, initial=-math.inf
         )
         return out.T
+
+
+# ------------------------------------------------------------------ complement
+
+#: the complement is built only when it has at most this many edges
+COMPLEMENT_MAX_EDGES = 2_000_000
+
+
+def complement_edges(graph: Graph) -> int:
+    """Number of edges of the complement: n(n−1)/2 − m."""
+    return graph.n * (graph.n - 1) // 2 - graph.m
+
+
+def complement_graph(graph: Graph, max_edges: int = COMPLEMENT_MAX_EDGES) -> Graph:
+    """The complement Ḡ (same vertices, weights, ids), built in row blocks.
+
+    Raises ValueError when Ḡ would have more than ``max_edges`` edges.
+
+    >>> complement_graph(Graph.from_edges(4, [(0, 1), (1, 2), (2, 3)])).src.tolist()
+    [0, 0, 1]
+    """
+    n = graph.n
+    if complement_edges(graph) > max_edges:
+        raise ValueError(
+            f"the complement of a graph with n={n}, m={graph.m} has "
+            f"{complement_edges(graph)} edges (> {max_edges}); use the implicit mode"
+        )
+    rows = np.concatenate([graph.src, graph.dst])
+    cols = np.concatenate([graph.dst, graph.src])
+    adj = sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, n))
+    us, vs = [], []
+    block = max(1, min(n, 4_000_000 // max(n, 1)))
+    col = np.arange(n)
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        dense = adj[lo:hi].toarray()
+        r = np.arange(lo, hi)[:, None]
+        u, v = np.nonzero(~dense & (col[None, :] > r))
+        us.append(u + lo)
+        vs.append(v)
+    src = np.concatenate(us) if us else np.zeros(0, dtype=np.int64)
+    dst = np.concatenate(vs) if vs else np.zeros(0, dtype=np.int64)
+    return Graph(
+        n,
+        src.astype(np.int64),
+        dst.astype(np.int64),
+        np.ones(len(src)),
+        node_weight=graph.node_weight,
+        ids=graph.ids,
+        name=f"co-{graph.name}",
+    )

@@ -129,7 +129,7 @@ def greedy_vertex_cover(graph: Graph) -> BaselineResult:
 
 
 def _non_edges(graph: Graph) -> tuple[np.ndarray, np.ndarray]:
-    from ..problems.clique import complement_graph
+    from ..graph import complement_graph
 
     comp = complement_graph(graph, max_edges=CLIQUE_MAX_NON_EDGES)
     return comp.src, comp.dst

@@ -22,18 +22,14 @@ import time
 from collections.abc import Mapping
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 
 from ..baselines.cover_clique import greedy_clique
 from ..core.problem import Evaluation, Problem
-from ..graph import EdgeIndex, Graph
+from ..graph import COMPLEMENT_MAX_EDGES, EdgeIndex, Graph, complement_edges, complement_graph
 from ..methods import BuildContext, register_problem
 from ..search import clique as kernels
 from .mis import MaxIndependentSet, all_pairs_relu, register_mis_methods
-
-#: the complement is built only when it has at most this many edges
-COMPLEMENT_MAX_EDGES = 2_000_000
 
 # implicit-mode loss constants: at a clique indicator a vertex missing one member
 # is pushed out iff γ > w + γ'·(its neighbours in the clique), so γ ≈ a few × ω
@@ -42,11 +38,6 @@ _IMPLICIT_HPARAMS: dict[str, dict] = {
     "relu": {"gamma": 1.0},
     "qubo": {"penalty": 2.0},
 }
-
-
-def complement_edges(graph: Graph) -> int:
-    """Number of edges of the complement: n(n−1)/2 − m."""
-    return graph.n * (graph.n - 1) // 2 - graph.m
 
 
 def use_explicit_complement(graph: Graph) -> bool:
@@ -59,46 +50,6 @@ def use_explicit_complement(graph: Graph) -> bool:
     """
     comp = complement_edges(graph)
     return comp <= COMPLEMENT_MAX_EDGES and (graph.n <= 500 or comp <= 8 * graph.m)
-
-
-def complement_graph(graph: Graph, max_edges: int = COMPLEMENT_MAX_EDGES) -> Graph:
-    """The complement Ḡ (same vertices, weights, ids), built in row blocks.
-
-    Raises ValueError when Ḡ would have more than ``max_edges`` edges.
-
-    >>> complement_graph(Graph.from_edges(4, [(0, 1), (1, 2), (2, 3)])).src.tolist()
-    [0, 0, 1]
-    """
-    n = graph.n
-    if complement_edges(graph) > max_edges:
-        raise ValueError(
-            f"the complement of a graph with n={n}, m={graph.m} has "
-            f"{complement_edges(graph)} edges (> {max_edges}); use the implicit mode"
-        )
-    rows = np.concatenate([graph.src, graph.dst])
-    cols = np.concatenate([graph.dst, graph.src])
-    adj = sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, n))
-    us, vs = [], []
-    block = max(1, min(n, 4_000_000 // max(n, 1)))
-    col = np.arange(n)
-    for lo in range(0, n, block):
-        hi = min(n, lo + block)
-        dense = adj[lo:hi].toarray()
-        r = np.arange(lo, hi)[:, None]
-        u, v = np.nonzero(~dense & (col[None, :] > r))
-        us.append(u + lo)
-        vs.append(v)
-    src = np.concatenate(us) if us else np.zeros(0, dtype=np.int64)
-    dst = np.concatenate(vs) if vs else np.zeros(0, dtype=np.int64)
-    return Graph(
-        n,
-        src.astype(np.int64),
-        dst.astype(np.int64),
-        np.ones(len(src)),
-        node_weight=graph.node_weight,
-        ids=graph.ids,
-        name=f"co-{graph.name}",
-    )
 
 
 def complement_degree_init(graph: Graph) -> torch.Tensor:

@@ -57,7 +57,7 @@ _COVER_SCALE = [(10_000, 5.0), (100_000, 5.0)]
 
 
 def _complement(graph: Graph) -> Graph:
-    from ...problems.clique import complement_graph
+    from ...graph import complement_graph
 
     return complement_graph(graph)
 
