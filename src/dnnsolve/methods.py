@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .core.callbacks import Callback
-from .core.device import resolve_device
+from .core.device import device_name, resolve_device
 from .core.errors import InputError
 from .core.parameterization import Parameterization
 from .core.problem import Problem
@@ -236,8 +236,6 @@ def empty_result(
     solve (e.g. the empty set of a graph with no vertices is independent, a clique, a
     cover and dominating, with size 0; a cut of weight 0).
     """
-    from .core.device import device_name
-
     for cb in callbacks:
         cb.on_start(config, prob)
     t0 = time.perf_counter()

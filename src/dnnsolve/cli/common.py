@@ -41,14 +41,12 @@ def exit_code_of(exc: BaseException, debug: bool = False) -> int:
     if isinstance(exc, KeyboardInterrupt):
         err.print("interrupted")
         return EXIT_INTERRUPTED
-    if isinstance(exc, (DnnsolveError, ValueError, TypeError, OSError, MemoryError)):
-        # user errors, invalid values that reached the library, unreadable files, inputs too big
-        if debug:
-            err.print(traceback.format_exc(), highlight=False, soft_wrap=True)
-        error_line(exc)
-        return EXIT_INPUT
     if debug:
         err.print(traceback.format_exc(), highlight=False, soft_wrap=True)
+    if isinstance(exc, (DnnsolveError, ValueError, TypeError, OSError, MemoryError)):
+        # user errors, invalid values that reached the library, unreadable files, inputs too big
+        error_line(exc)
+        return EXIT_INPUT
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     at = f" (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})" if where else ""
     err.print(
