@@ -114,7 +114,9 @@ def test_inputs_globs_manifests_and_stable_ids(tmp_path):
     with pytest.raises(InputError, match="no file matches"):
         make_tasks("mis", [str(tmp_path / "*.col")])
     with pytest.raises(InputError, match="unknown --grid key"):
-        parse_grid(["gamma=1,2"])
+        parse_grid(["gamma-x=1,2"])
+    with pytest.raises(InputError, match=r"unknown grid key.*for mis: gamma"):
+        make_tasks("mis", [str(a)], {}, parse_grid(["gamma=1,2"]))
     with pytest.raises(InputError, match="file"):
         (tmp_path / "bad.jsonl").write_text('{"seed": 1}\n')
         make_tasks("mis", [str(tmp_path / "bad.jsonl")])

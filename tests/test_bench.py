@@ -25,6 +25,7 @@ from dnnsolve.graph import Graph
 
 # the package re-exports a function named `methods`, so fetch the module itself
 M = importlib.import_module("dnnsolve.methods")
+F = importlib.import_module("dnnsolve.family")
 
 # ---------------------------------------------------------------- generators
 
@@ -194,7 +195,7 @@ def _fake_solve(fail_on: str):
 
 
 def test_gset_suite_records_errors_and_filters(data_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(M, "solve", _fake_solve("G15"))
+    monkeypatch.setattr(F, "solve", _fake_solve("G15"))
     rep = run_suite(
         "gset", data=data_dir, out=tmp_path, device="cpu", instances="G14-G15", progress=False
     )
@@ -234,7 +235,7 @@ def test_satlib_suite_with_fake_method(data_dir, tmp_path, monkeypatch):
         mis_methods = list(M.methods("mis"))
     except InputError:
         pytest.skip("no MIS method registered yet")
-    monkeypatch.setattr(M, "solve", _fake_solve(""))
+    monkeypatch.setattr(F, "solve", _fake_solve(""))
     rep = run_suite("satlib-mis", data=data_dir, out=tmp_path, methods=mis_methods[:1],
                     progress=False, device="cpu", time_limit=1.0)  # fmt: skip
     r = rep.rows[0]
@@ -247,7 +248,7 @@ def test_er_suite_cpsat_at_equal_time(tmp_path, monkeypatch):
         M.methods("mis")
     except InputError:
         pytest.skip("no MIS method registered yet")
-    monkeypatch.setattr(M, "solve", _fake_solve(""))
+    monkeypatch.setattr(F, "solve", _fake_solve(""))
     rep = run_suite("er", out=tmp_path, limit=1, progress=False, device="cpu", seed=3)
     (r,) = rep.rows
     g = er_suite_graph(0, seed=3)
@@ -291,7 +292,7 @@ def test_interrupted_run_keeps_finished_instances_and_resumes(data_dir, tmp_path
             raise KeyboardInterrupt
         return _fake_solve("")(problem, graph, method, **kw)
 
-    monkeypatch.setattr(M, "solve", interrupt_on_g15)
+    monkeypatch.setattr(F, "solve", interrupt_on_g15)
     kw = dict(data=data_dir, out=tmp_path, device="cpu", time_limit=1.0, progress=False)
     with pytest.raises(KeyboardInterrupt):
         run_suite("gset", **kw)
@@ -300,7 +301,7 @@ def test_interrupted_run_keeps_finished_instances_and_resumes(data_dir, tmp_path
     assert doc["complete"] is False and doc["done"] == ["G14"]
     assert [r["graph"] for r in doc["rows"]] == ["G14"] and partial.with_suffix(".md").exists()
 
-    monkeypatch.setattr(M, "solve", _fake_solve(""))
+    monkeypatch.setattr(F, "solve", _fake_solve(""))
     with pytest.raises(InputError, match="time_limit_s"):
         run_suite("gset", **{**kw, "time_limit": 2.0}, resume=partial)
     with pytest.raises(InputError, match="not 'er'"):

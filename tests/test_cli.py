@@ -119,7 +119,7 @@ def test_output_to_stdout_is_pure_json(petersen, capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["solve", "maxcut", "/nonexistent/file.txt"], "no such file"),
+        (["solve", "maxcut", "/nonexistent/file.txt"], "file not found"),
         (["solve", "maxcut", "{f}", "--restarts", "0"], "--restarts"),
         (["solve", "maxcut", "{f}", "--method", "relaxd"], "did you mean 'relaxed'"),
         (["solve", "maxcut", "{f}", "--lr", "fast"], "--lr"),

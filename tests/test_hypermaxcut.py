@@ -113,8 +113,8 @@ def test_flip_gains_and_incremental_state_are_exact():
     for _ in range(100):
         k = torch.randint(0, 40, (3, 1), generator=gen)
         st.flip(k, st.g[:, :40].gather(1, k))
-        assert torch.allclose(st.g[:, :40], flip_gains(th, st.zb()))
-        assert torch.allclose(st.cut.view(-1), cut_values(th, st.zb()))
+        assert torch.allclose(st.g[:, :40], flip_gains(th, st.sides()))
+        assert torch.allclose(st.cut.view(-1), cut_values(th, st.sides()))
 
 
 # ---------------------------------------------------------------- local search and optima

@@ -11,7 +11,7 @@ import pytest
 import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from dnnsolve.core.early_stopping import DivergenceGuard, ExponentialAverage, WindowedVariance
+from dnnsolve.core.early_stopping import ExponentialAverage, WindowedVariance
 from dnnsolve.core.errors import InputError
 from dnnsolve.imaging.data import EXAMPLES, example_image
 from dnnsolve.imaging.io import from_numpy, read_image, to_numpy, write_image
@@ -254,19 +254,26 @@ def test_windowed_variance_matches_direct_and_stops_after_patience():
     assert str(best_t) in es.reason
 
 
-def test_divergence_guard_spike_vs_noise():
-    rng = np.random.default_rng(0)
-    guard = DivergenceGuard()
-    losses = 0.1 * np.exp(-np.arange(500) / 200) * (1 + 0.3 * rng.standard_normal(500).clip(-1, 1))
-    assert not any(guard.update(float(v)) for v in losses)
-    assert guard.update(float(losses[-1]) * 20) and guard.backtracks == 1
-    assert guard.update(float("nan"))
-    assert not guard.update(float(losses[-1]))
-    net = torch.nn.Linear(2, 2)
-    opt = torch.optim.Adam(net.parameters())
-    guard.snapshot({"net": net.state_dict(), "opt": opt.state_dict()})
-    before = net.weight.detach().clone()
+def test_backtracking_restores_the_restart_whose_loss_jumps():
+    """The Solver's per-restart backtracking: a spike (×20) or a NaN in one restart sends it
+    back to its last accepted parameters; noise within the factor does not."""
+    from dnnsolve.core.parameterization import FreeVariables
+    from dnnsolve.core.training import Backtracking
+
+    param = FreeVariables(n=2, restarts=3, generator=torch.Generator().manual_seed(0))
+    opt = torch.optim.SGD(param.parameters(), lr=0.1)
+    opt.reset_ = lambda mask: None  # SGD has no moments to reset
+    guard = Backtracking(10**0.5, param)
+    for loss in ([1.0, 1.0, 1.0], [0.9, 1.5, 0.8]):  # within the factor: accepted
+        out = guard.judge(torch.tensor(loss), param)
+        assert guard.jump is None and torch.equal(out, torch.tensor(loss))
+    kept = [p.detach().clone() for p in param.parameters()]
+    out = guard.judge(torch.tensor([20.0, float("nan"), 0.7]), param)
+    assert guard.jump.tolist() == [True, True, False] and guard.count == 2
+    assert out.tolist() == [0.0, 0.0, pytest.approx(0.7)]  # jumped restarts add no gradient
     with torch.no_grad():
-        net.weight.add_(1.0)
-    net.load_state_dict(guard.restore()["net"])
-    assert torch.equal(net.weight, before)
+        for p in param.parameters():
+            p.add_(1.0)  # the optimizer's step moves every restart
+    guard.after_step(param)
+    for p, k in zip(param.parameters(), kept):
+        assert torch.equal(p[:2], k[:2]) and torch.equal(p[2], k[2] + 1.0)

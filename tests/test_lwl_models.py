@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pytest
 import torch
-import typer
 from typer.testing import CliRunner
 
-from dnnsolve.cli.lwl import autoencode_command, classify_command, nmf_command
+from dnnsolve.cli.rrr import rrr_app
 from dnnsolve.rrr.lwl.baselines import gradient_classifier, multiplicative_nmf
 from dnnsolve.rrr.lwl.data import eval_majority_circuit, ledm, majority_circuit_data
 from dnnsolve.rrr.lwl.nmf import rrr_nmf
@@ -115,11 +114,7 @@ def test_baselines_small():
 
 
 def _app():
-    app = typer.Typer()
-    app.command("nmf")(nmf_command)
-    app.command("classify")(classify_command)
-    app.command("autoencode")(autoencode_command)
-    return app
+    return rrr_app  # the commands of ``dnnsolve rrr`` (generated from the family specs)
 
 
 def test_cli_nmf_json_and_errors(tmp_path):

@@ -12,12 +12,11 @@ import time
 import numpy as np
 import pytest
 import torch
-import typer
 from typer.testing import CliRunner
 
 from dnnsolve.bench.harness import SuiteContext
 from dnnsolve.bench.heldout import nmf as held
-from dnnsolve.cli.lwl import nmf_command
+from dnnsolve.cli.rrr import rrr_app
 from dnnsolve.core.errors import InputError
 from dnnsolve.rrr.engine import RRR
 from dnnsolve.rrr.lwl.nmf import NMFDC, auto_omega, numba_available, polish_nmf, rrr_nmf
@@ -163,9 +162,7 @@ def test_heldout_rows_are_rechecked():
 def test_cli_nmf_defaults(tmp_path):
     x, _, _ = held.random_nmf(12, 10, 4, seed=1001)
     np.savetxt(tmp_path / "x.txt", x)
-    app = typer.Typer()
-    app.command("nmf")(nmf_command)
-    app.command("other")(lambda: None)
+    app = rrr_app  # the commands of ``dnnsolve rrr`` (generated from the family specs)
     out = tmp_path / "r.json"
     r = CliRunner().invoke(
         app, ["nmf", "--matrix", str(tmp_path / "x.txt"), "--rank", "4", "-o", str(out), "-q"]

@@ -148,14 +148,14 @@ def test_gains_match_brute_force_after_random_flips() -> None:
     for _ in range(40):
         k = torch.randint(0, g.n, (4, 1), generator=gen)
         st.flip(k, st.gains().gather(1, k).clone())
-        side = st.z().numpy()
+        side = st.sides().numpy()
         base = np_cut(g, side)
         assert np.allclose(st.cut.view(-1).numpy(), base)
         for i in range(g.n):
             flipped = side.copy()
             flipped[:, i] = ~flipped[:, i]
             assert np.allclose(st.gains()[:, i].numpy(), np_cut(g, flipped) - base)
-    assert torch.allclose(st.gains(), flip_gains(tg, st.z()))
+    assert torch.allclose(st.gains(), flip_gains(tg, st.sides()))
 
 
 # -- greedy ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from matplotlib.image import imread
 
 import dnnsolve.pde
 from dnnsolve.cli import main
-from dnnsolve.cli.pde import _PhaseProgress
+from dnnsolve.core.callbacks import RichProgress
 from dnnsolve.pde import PDE_PROBLEMS
 from dnnsolve.pde.report import tensor_grid, write_figures
 
@@ -224,7 +224,7 @@ def test_ctrl_c_writes_best_state_and_exits_130(tmp_path, monkeypatch, capsys):
         if len(calls) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(_PhaseProgress, "on_eval", interrupt)
+    monkeypatch.setattr(RichProgress, "on_eval", interrupt)
     out = tmp_path / "int"
     rc = _run("heat", "--adam-steps", 200, "--lbfgs-steps", 20, "--eval-every", 10, *SMALL,
               "--out", out)  # fmt: skip

@@ -1,4 +1,4 @@
-"""Family plug-in points: problem loaders, runners and per-problem CLI options."""
+"""The family contract: loaders, runners and options classes of the Solver-run families."""
 
 from __future__ import annotations
 
@@ -12,18 +12,23 @@ import torch
 import typer
 from typer.testing import CliRunner
 
+from dnnsolve import solve
 from dnnsolve.cli import root as cli_app
+from dnnsolve.cli.common import EXIT_UNKNOWN
+from dnnsolve.cli.generate import family_command
 from dnnsolve.core.errors import InputError
 from dnnsolve.graph import Graph
 
 # the package re-exports a function named `methods`, so fetch the module itself
 M = importlib.import_module("dnnsolve.methods")
+F = importlib.import_module("dnnsolve.family")
 
 
 @pytest.fixture
 def toy(monkeypatch):
-    """A throw-away problem "toy": MIS's default builder behind its own loader and runner."""
-    M._load_families()
+    """A throw-away family "toy": MIS's default builder behind its own loader, runner and
+    options class (with ``--colors``), registered through the family contract."""
+    F._load()
     seen: dict = {}
 
     def loader(instance, fmt):
@@ -43,73 +48,60 @@ def toy(monkeypatch):
         M._REGISTRY, "toy", {"m": M.Method("toy", "m", mis.build, "toy", dict(mis.defaults))}
     )
     monkeypatch.setitem(M._DEFAULT, "toy", "m")
-    monkeypatch.setitem(
-        M._PROBLEMS, "toy", M.ProblemInfo("toy", "Toy.", "toyfmt", loader, runner, ("colors",))
+    monkeypatch.setattr(F, "_FAMILIES", dict(F._FAMILIES))
+    M.register_problem(
+        "toy", "Toy.", formats="toyfmt", loader=loader, runner=runner, options=M.ColorsOptions
     )
     return seen
 
 
 def test_solve_uses_the_problems_loader_and_runner(toy):
-    r = M.solve(
+    r = solve(
         "toy", "anything", format="toyfmt", device="cpu", steps=20, restarts=2, options={"k": 1}
     )
     assert toy["format"] == "toyfmt" and toy["options"] == {"k": 1}
     assert r.objective == 2.0 and r.feasible and r.status == "sat"
     with pytest.raises(InputError, match="bad toy"):
-        M.solve("toy", "bad", device="cpu")
-    assert M.problem_info("toy").cli_options == ("colors",)
-    # problems that declare nothing still get an info record
-    assert M.problem_info("maxcut").loader is None
+        solve("toy", "bad", device="cpu")
     with pytest.raises(InputError, match="unknown problem"):
-        M.problem_info("nope")
+        F.get_family("nope")
+    # options are checked once, by the options class, naming the flag
+    with pytest.raises(InputError, match="--colors must be at least 1"):
+        solve("toy", "anything", colors=0)
+    with pytest.raises(InputError, match="unknown option 'colours'"):
+        solve("toy", "anything", colours=3)
+    # other SolverConfig fields are accepted as keywords
+    r = solve("toy", "anything", device="cpu", steps=20, restarts=2, eval_every=5)
+    assert r.extra["config"]["eval_every"] == 5
 
 
-def _app(problem: str, extras: tuple[str, ...]) -> typer.Typer:
+def _cli(args: list[str]) -> tuple[int, str]:
     app = typer.Typer()
-    app.command(problem)(cli_app._make_solve_command(problem, "Toy.", "toyfmt", extras))
-    return app
+    app.command("toy")(family_command(F.get_family("toy")))
+    app.command("other")(lambda: None)
+    res = CliRunner().invoke(app, ["toy", *args])
+    return res.exit_code, res.output
 
 
 def test_cli_extra_options_reach_the_runner(toy, tmp_path):
     f = tmp_path / "x.toy"
     f.write_text("whatever\n")
     out = tmp_path / "r.json"
-    res = CliRunner().invoke(
-        _app("toy", ("colors",)),
-        [
-            str(f),
-            "--colors",
-            "3",
-            "--option",
-            "status=sat",
-            "--device",
-            "cpu",
-            "--steps",
-            "20",
-            "-q",
-            "-o",
-            str(out),
-        ],
-    )
-    assert res.exit_code == 0, res.output
+    args = [str(f), "--colors", "3", "--option", "status=sat", "--device", "cpu"]
+    code, output = _cli([*args, "--steps", "20", "-q", "-o", str(out)])
+    assert code == 0, output
     assert toy["options"] == {"colors": 3, "status": "sat"}
     written = json.loads(out.read_text())
     assert written["status"] == "sat" and "status" not in written["extra"]
-    # an extra option the problem did not declare is not accepted
-    res = CliRunner().invoke(_app("toy", ()), [str(f), "--colors", "3", "-q"])
-    assert res.exit_code == 2
-    with pytest.raises(ValueError, match="unknown CLI option"):
-        cli_app._make_solve_command("toy", "Toy.", "toyfmt", ("nope",))
+    # an option the family does not declare is not accepted
+    assert _cli([str(f), "--colours", "3", "-q"])[0] == 2
 
 
 def test_cli_status_unknown_exits_1(toy, tmp_path):
     f = tmp_path / "x.toy"
     f.write_text("whatever\n")
-    res = CliRunner().invoke(
-        _app("toy", ()),
-        [str(f), "--option", "status=unknown", "--device", "cpu", "--steps", "20", "-q"],
-    )
-    assert res.exit_code == cli_app.EXIT_UNKNOWN == 1
+    args = [str(f), "--option", "status=unknown", "--device", "cpu", "--steps", "20", "-q"]
+    assert _cli(args)[0] == EXIT_UNKNOWN == 1
 
 
 def test_every_registered_problem_has_a_cli_command():
@@ -149,7 +141,7 @@ def test_graph_family_list_is_complete():
     ("problem", "method"), [(p, m) for p in GRAPH_FAMILIES for m in sorted(M.methods(p))]
 )
 def test_graph_without_vertices_has_the_empty_answer(problem, method):
-    r = M.solve(problem, Graph.from_edges(0, []), method, options=_options(problem), **QUICK)
+    r = solve(problem, Graph.from_edges(0, []), method, options=_options(problem), **QUICK)
     assert r.objective == 0.0 and r.feasible
     empty = {"color": {"colors": 0, "coloring": {}}, "k-coloring": {"k": 1, "colors": {}}}
     assert r.solution == empty.get(problem, [])
@@ -189,7 +181,7 @@ def test_graph_with_vertices_but_no_edges_has_the_trivial_optimum(tmp_path, prob
         # have no connected dominating set: one-line InputError naming the file
         why = "5 components" if problem == "connected-domset" else "vertex 1 is isolated"
         with pytest.raises(InputError, match=why) as info:
-            M.solve(problem, f, **QUICK)
+            solve(problem, f, **QUICK)
         assert info.value.path == str(f) and "\n" not in str(info.value)
         if problem != "connected-domset":
             return
@@ -197,7 +189,7 @@ def test_graph_with_vertices_but_no_edges_has_the_trivial_optimum(tmp_path, prob
         n = 1
     else:
         n = 5
-    r = M.solve(problem, f, options=_options(problem), **QUICK)
+    r = solve(problem, f, options=_options(problem), **QUICK)
     _isolated_check(problem, n, r)
 
 
@@ -229,7 +221,7 @@ def test_every_seeded_draw_uses_the_generators_device(monkeypatch):
         if problem == "color":
             opts = {"init": "random"}  # random starting colourings
         before = len(calls)
-        r = M.solve(problem, petersen, options=opts, **QUICK)
+        r = solve(problem, petersen, options=opts, **QUICK)
         assert r.feasible, problem
         assert len(calls) > before, problem  # the family does draw with its generator
     bad = sorted({where for where, kw in calls if kw.get("device") is None})
@@ -243,5 +235,5 @@ def test_hypergraph_without_vertices_has_the_empty_answer(tmp_path, name, text):
     f = tmp_path / name
     f.write_text(text)
     for method in sorted(M.methods("hypermaxcut")):
-        r = M.solve("hypermaxcut", f, method, **QUICK)
+        r = solve("hypermaxcut", f, method, **QUICK)
         assert (r.solution, r.objective, r.feasible) == ([], 0.0, True)

@@ -110,7 +110,7 @@ def test_cli_unsat_exit_1_unknown_then_0_unsat(cnf, tmp_path, capsys):
 
 
 def test_cli_summary_row_shows_status():
-    from dnnsolve.cli.root import _summary_row
+    from dnnsolve.cli.generate import summary_row as _summary_row
 
     r = solve("sat", CONTRADICTION, polish=False, **QUICK)
     row = _summary_row(r)

@@ -10,8 +10,6 @@ import networkx as nx
 import numpy as np
 import pytest
 import torch
-import typer
-from typer.testing import CliRunner
 
 from dnnsolve import solve
 from dnnsolve.core.errors import InputError
@@ -318,23 +316,25 @@ def test_result_json_has_stages_parts_and_legality():
 # ------------------------------------------------------------------ CLI and suite
 
 
-def _app():
-    from dnnsolve.cli.schedule import schedule_command
+class _Run:
+    """``dnnsolve solve …`` through the entry point: exit code and stderr + stdout."""
 
-    app = typer.Typer()
-    app.command("schedule")(schedule_command)
-    app.command("other")(lambda: None)
-    return app
+    def __init__(self, capsys, args):
+        from dnnsolve.cli import main
+
+        self.exit_code = main(["solve", *args])
+        cap = capsys.readouterr()
+        self.output = cap.err + cap.out
 
 
-def test_cli_writes_json_and_report(tmp_path):
+def test_cli_writes_json_and_report(tmp_path, capsys):
     g = random_layered_dag(50, "dense", seed=0)
     f = tmp_path / "g.gml"
     write_task_graph(g, f)
     out, png = tmp_path / "r.json", tmp_path / "r.png"
     args = ["schedule", str(f), "--stages", "4", "--steps", "20", "--restarts", "4",
             "--device", "cpu", "-o", str(out), "--report", str(png), "-q"]  # fmt: skip
-    res = CliRunner().invoke(_app(), args)
+    res = _Run(capsys, args)
     assert res.exit_code == 0, res.output
     d = json.loads(out.read_text())
     assert d["solution"]["num_stages"] == 4 and d["feasible"]
@@ -346,10 +346,10 @@ def test_cli_writes_json_and_report(tmp_path):
     "content,extra",
     [("a b\nb a\n", []), ("a b\n", ["--stages", "0"]), ("a b\n", ["--method", "nope"])],
 )
-def test_cli_bad_input_exit_2(tmp_path, content, extra):
+def test_cli_bad_input_exit_2(tmp_path, content, extra, capsys):
     f = tmp_path / "g.el"
     f.write_text(content)
-    res = CliRunner().invoke(_app(), ["schedule", str(f), *extra])
+    res = _Run(capsys, ["schedule", str(f), *extra])
     assert res.exit_code == 2
     assert res.output.strip().startswith("error:") and len(res.output.strip().splitlines()) == 1
 

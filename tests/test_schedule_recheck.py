@@ -150,7 +150,7 @@ def _suite_rows(monkeypatch, schedule: dict[str, int], baseline: dict[str, int])
         return ScheduleRun(name, s, rep["objective"], True, "feasible", 0.01)
 
     # dnnsolve.methods is also a function of the package: patch the module itself
-    monkeypatch.setattr(sys.modules["dnnsolve.methods"], "solve", fake_solve)
+    monkeypatch.setattr(sys.modules["dnnsolve.family"], "solve", fake_solve)
     monkeypatch.setattr(sched_baselines, "run_baseline", fake_baseline)
     ctx = SuiteContext(device=torch.device("cpu"), time_limit=1.0, seed=0, options={})
     rows = _rows(Instance("g", lambda: G), G, {"schedule": ["gumbel"]}, ctx)

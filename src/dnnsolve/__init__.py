@@ -23,8 +23,9 @@ from .core.parameterization import FreeVariables, Parameterization  # noqa: E402
 from .core.problem import Evaluation, Problem  # noqa: E402
 from .core.result import Result  # noqa: E402
 from .core.solver import Solver, SolverConfig  # noqa: E402
+from .family import Family, Options, families, get_family, solve  # noqa: E402
 from .graph import Graph  # noqa: E402
-from .methods import get_method, methods, problems, register, solve  # noqa: E402
+from .methods import get_method, methods, problems, register  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -33,10 +34,12 @@ __all__ = [
     "DeviceError",
     "DnnsolveError",
     "Evaluation",
+    "Family",
     "FreeVariables",
     "Graph",
     "InputError",
     "NumericalError",
+    "Options",
     "Parameterization",
     "Problem",
     "Result",
@@ -44,6 +47,8 @@ __all__ = [
     "Solver",
     "SolverConfig",
     "__version__",
+    "families",
+    "get_family",
     "get_method",
     "methods",
     "problems",

@@ -1,18 +1,20 @@
-"""Registry of methods: (problem, method name) → how to build problem + parameterization.
+"""The Solver-run families: their options, their methods and the runner they share.
 
-Each family registers its methods here with their default solver settings, so
-the API, the CLI and the benchmark harness all see the same list.
+A graph, SAT or scheduling family registers itself with :func:`register_problem` (a
+:class:`~dnnsolve.family.Family` whose options are :class:`SolverOptions`) and its methods
+with :func:`register`: (problem, method name) → how to build the problem and the
+parameterization, with the method's default solver settings. The API, the CLI, batch and
+bench see them through :mod:`dnnsolve.family`.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -25,6 +27,18 @@ from .core.problem import Problem
 from .core.result import Result
 from .core.seeding import fresh_seed, isolated_global_rng
 from .core.solver import Solver, SolverConfig
+from .family import (
+    Family,
+    Options,
+    at_least,
+    families,
+    get_family,
+    non_negative,
+    option,
+    parse_numbers,
+    parse_pairs,
+    register_family,
+)
 
 
 @dataclass
@@ -44,27 +58,6 @@ Runner = Callable[["Method", Any, BuildContext, SolverConfig, Sequence[Callback]
 
 
 @dataclass
-class ProblemInfo:
-    """What the API and the CLI know of a problem besides its methods.
-
-    ``loader(instance, format)`` turns a path or an in-memory object into the
-    instance the builders take (default: a :class:`~dnnsolve.graph.Graph` via
-    :mod:`dnnsolve.io`). ``runner`` replaces the default single solver run
-    (build, then :meth:`Solver.solve`), e.g. for an outer search over the
-    number of colours. ``cli_options`` names extra CLI options of
-    ``dnnsolve solve PROBLEM`` (``"colors"``, ``"exact"``) passed to builders
-    and runners in ``BuildContext.options``.
-    """
-
-    name: str
-    summary: str
-    formats: str = "gset, dimacs, edgelist"
-    loader: Loader | None = None
-    runner: Runner | None = None
-    cli_options: tuple[str, ...] = ()
-
-
-@dataclass
 class Method:
     problem: str
     name: str
@@ -73,9 +66,108 @@ class Method:
     defaults: dict = field(default_factory=dict)
 
 
+BASELINE = "baseline"
+_BASELINE_TEXT = "the problem's classical heuristic alone (no network, no polish)"
+
+
 _REGISTRY: dict[str, dict[str, Method]] = {}
 _DEFAULT: dict[str, str] = {}
-_PROBLEMS: dict[str, ProblemInfo] = {}
+
+
+def _numbers(text: Any) -> Any:
+    return parse_numbers(text, "--lr") if isinstance(text, str) else text
+
+
+@dataclass(kw_only=True)
+class SolverOptions(Options):
+    """The options of the families run by the :class:`Solver` (graphs, SAT, scheduling).
+
+    Keywords naming other :class:`SolverConfig` fields (``patience``, ``eval_every`` …) go
+    to ``config``; ``options`` go to the method's builder (e.g. ``{"conv": "sage"}``).
+    """
+
+    EXTRA: ClassVar[str | None] = "config"
+
+    restarts: int | None = option(None, "Batched restarts B.", check=at_least(1))
+    steps: int | None = option(None, "Gradient steps per restart.", check=non_negative)
+    lr: float | list[float] | None = option(
+        None,
+        "Learning rate, or a comma list for a per-restart population.",
+        parse=_numbers,
+        cli_type=str,
+    )
+    hparams: dict[str, Any] = option(
+        help="Loss hyper-parameter key=value (comma list = population).",
+        flag="--hparam",
+        parse=lambda items: parse_pairs(items, "--hparam", numeric=True),
+        cli_type=list[str],
+        factory=dict,
+    )
+    options: dict[str, Any] = option(
+        help="Method option key=value, e.g. conv=sage.",
+        flag="--option",
+        parse=lambda items: parse_pairs(items, "--option", lists=False),
+        cli_type=list[str],
+        factory=dict,
+    )
+    reference: float | None = option(
+        None,
+        "Known optimum / best-known value: reported with the gap; the run stops once it is "
+        "reached.",
+    )
+    polish: bool = option(True, "Local-search polish of the decoded answers.")
+    format: str | None = option(None, "Force a reader (see the formats above).")
+    config: dict[str, Any] = option(help="Other SolverConfig fields.", cli=False, factory=dict)
+
+    @classmethod
+    def accepts(cls, key: str) -> bool:
+        return key in CONFIG_FIELDS
+
+    def solver_settings(self) -> dict[str, Any]:
+        """The :class:`SolverConfig` fields these options set (unset ones keep the method's)."""
+        chosen = {"restarts": self.restarts, "steps": self.steps, "lr": self.lr}
+        chosen.update(time_limit=self.time_limit, seed=self.seed)
+        settings = {k: v for k, v in chosen.items() if v is not None}
+        if self.hparams:
+            settings["hparams"] = self.hparams
+        if not self.polish:
+            settings["polish"] = False
+        return {**self.config, **settings}
+
+    def builder_options(self) -> dict[str, Any]:
+        """What the method's builder and runner receive in ``BuildContext.options``."""
+        return dict(self.options)
+
+
+@dataclass(kw_only=True)
+class ColorsOptions(SolverOptions):
+    """Solver options with a number of colours q."""
+
+    colors: int | None = option(
+        None,
+        "Number of colours q to use (default: search for the smallest q it can colour "
+        "without conflicts).",
+        check=at_least(1),
+    )
+
+    def builder_options(self) -> dict[str, Any]:
+        extra = {} if self.colors is None else {"colors": self.colors}
+        return {**self.options, **extra}
+
+
+@dataclass(kw_only=True)
+class ExactOptions(SolverOptions):
+    """Solver options with a complete fallback."""
+
+    exact: bool = option(
+        False,
+        "If no answer is found, hand the instance to an exact solver (CaDiCaL for SAT, RC2 "
+        "for MaxSAT) for a complete answer.",
+    )
+
+    def builder_options(self) -> dict[str, Any]:
+        extra = {"exact": True} if self.exact else {}
+        return {**self.options, **extra}
 
 
 def register_problem(
@@ -85,18 +177,50 @@ def register_problem(
     formats: str = "gset, dimacs, edgelist",
     loader: Loader | None = None,
     runner: Runner | None = None,
-    cli_options: Sequence[str] = (),
-) -> ProblemInfo:
-    """Describe a problem for the CLI and the API (see :class:`ProblemInfo`)."""
-    info = ProblemInfo(name, summary, formats, loader, runner, tuple(cli_options))
-    _PROBLEMS[name] = info
-    return info
+    options: type[SolverOptions] = SolverOptions,
+    baseline: str = BASELINE,
+    example: tuple[str, dict[str, Any]] | None = None,
+    write: Callable[[Result, Options], list[str]] | None = None,
+    rows: Callable[[Result], list[tuple[str, str]]] | None = None,
+) -> Family:
+    """Register a Solver-run family (see :class:`~dnnsolve.family.Family`).
 
+    ``loader(instance, format)`` turns a path or an in-memory object into the instance the
+    builders take (default: a :class:`~dnnsolve.graph.Graph` via :mod:`dnnsolve.io`).
+    ``runner`` replaces the default single solver run (:func:`run_method`), e.g. for an
+    outer search over the number of colours. The classical ``baseline`` is a registered
+    method, or by default the problem's own heuristic (:func:`baseline_method`).
+    """
 
-def problem_info(problem: str) -> ProblemInfo:
-    """The :class:`ProblemInfo` of a registered problem (a plain graph problem if undeclared)."""
-    methods(problem)  # raises InputError for unknown problems
-    return _PROBLEMS.get(problem) or ProblemInfo(problem, problem)
+    def table() -> dict[str, str]:
+        descs = {n: m.description for n, m in methods(name).items()}
+        return {**descs, BASELINE: _BASELINE_TEXT} if baseline == BASELINE else descs
+
+    read_with = loader or load_graph
+
+    def read(instance: Any, opts: Options) -> Any:
+        return read_with(instance, getattr(opts, "format", None))
+
+    def run(instance: Any, opts: Options, callbacks: Sequence[Callback] = ()) -> Result:
+        assert isinstance(opts, SolverOptions)
+        return run_solver(name, instance, opts, callbacks, runner or run_method)
+
+    return register_family(
+        Family(
+            name=name,
+            summary=summary,
+            options=options,
+            read=read,
+            run=run,
+            methods=table,
+            default_method=lambda: _DEFAULT[name],
+            baseline=baseline,
+            formats=formats,
+            example=example,
+            write=write,
+            rows=rows,
+        )
+    )
 
 
 def register(problem: str, name: str, description: str, *, default: bool = False, **defaults):
@@ -111,97 +235,59 @@ def register(problem: str, name: str, description: str, *, default: bool = False
     return wrap
 
 
-_LOADED = False
-
-
-def _load_families() -> None:
-    """Import every module of :mod:`dnnsolve.problems`; each registers its methods."""
-    global _LOADED
-    if _LOADED:
-        return
-    import importlib
-    import pkgutil
-
-    # (not ``from . import problems``: the package re-exports the function ``problems``)
-    pkg = importlib.import_module(f"{__package__}.problems")
-    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if not mod.name.startswith("_"):
-            importlib.import_module(f"{pkg.__name__}.{mod.name}")
-    _LOADED = True
-
-
 def problems() -> list[str]:
-    """Names of the problems with at least one method."""
-    _load_families()
+    """Names of the Solver-run families with at least one method."""
+    families()
     return sorted(_REGISTRY)
 
 
 def methods(problem: str) -> dict[str, Method]:
     """The methods registered for ``problem`` (raises InputError for unknown problems)."""
-    _load_families()
+    families()
     if problem not in _REGISTRY:
         raise InputError(f"unknown problem {problem!r}; choose from {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[problem]
 
 
 def get_method(problem: str, name: str | None = None) -> Method:
+    """The registered method ``name`` of ``problem`` (default: the problem's default)."""
     table = methods(problem)
     name = name or _DEFAULT[problem]
     if name not in table:
-        close = difflib.get_close_matches(name, table, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InputError(
-            f"unknown method {name!r} for {problem}{hint}; choose from {', '.join(sorted(table))}"
-        )
+        get_family(problem).check_method(name)  # the error with a hint
+        raise InputError(f"{name!r} is not a registered method of {problem}")
     return table[name]
 
 
-_CONFIG_FIELDS = {f.name for f in fields(SolverConfig)}
+def baseline_method(problem: str) -> Method:
+    """The classical heuristic of ``problem`` as a method: its default method's problem
+    built and solved with ``network=False, polish=False``."""
+    d = get_method(problem)
+    settings = {**d.defaults, "network": False, "polish": False}
+    return Method(problem, BASELINE, d.build, _BASELINE_TEXT, settings)
 
 
-def solve(
+CONFIG_FIELDS = frozenset(f.name for f in fields(SolverConfig))
+
+
+def run_solver(
     problem: str,
     instance: Any,
-    method: str | None = None,
-    *,
-    device: str | torch.device = "auto",
-    callbacks: Sequence[Callback] = (),
-    options: dict | None = None,
-    reference: float | None = None,
-    format: str | None = None,
-    **config: Any,
+    opts: SolverOptions,
+    callbacks: Sequence[Callback],
+    runner: Runner,
 ) -> Result:
-    """Solve one instance with a registered method and return the verified :class:`Result`.
-
-    ``instance`` is a file path or an in-memory instance the problem accepts (a
-    :class:`~dnnsolve.graph.Graph` or NetworkX graph for graph problems, a
-    :class:`~dnnsolve.io.CNF` for SAT, ...).
-    Keyword arguments that are :class:`SolverConfig` fields (``restarts``, ``steps``,
-    ``time_limit``, ``seed``, ``lr``, ``hparams``, ...) override the method's defaults;
-    ``options`` go to the method's builder (e.g. ``{"conv": "sage"}``).
-
-    >>> import networkx as nx
-    >>> from dnnsolve import solve
-    >>> r = solve("maxcut", nx.cycle_graph(6), method="relaxed", steps=50, restarts=4,
-    ...           device="cpu", seed=0)
-    >>> r.objective, r.feasible
-    (6.0, True)
-    """
-    m = get_method(problem, method)
-    bad = set(config) - _CONFIG_FIELDS
-    if bad:
-        raise TypeError(f"unknown solver option(s): {', '.join(sorted(bad))}")
-    cfg = SolverConfig(**{**m.defaults, **config})
-    dev = resolve_device(device)
-    obj = load_instance(instance, problem=problem, format=format)
-    gen = torch.Generator(device=dev)
+    """Run ``problem``'s method on a loaded instance: settings, device and seed resolved
+    once, the network initialised from an isolated global generator."""
+    m = baseline_method(problem) if opts.method == BASELINE else get_method(problem, opts.method)
+    cfg = SolverConfig(**{**m.defaults, **opts.solver_settings()})
+    dev = resolve_device(opts.device)
     cfg.seed = cfg.seed if cfg.seed is not None else fresh_seed()
+    gen = torch.Generator(device=dev)
     gen.manual_seed(cfg.seed)
-    ctx = BuildContext(cfg.restarts, dev, gen, dict(options or {}), reference)
-    info = problem_info(problem)
-    run = info.runner or run_method
+    ctx = BuildContext(cfg.restarts, dev, gen, opts.builder_options(), opts.reference)
     with isolated_global_rng(cfg.seed, dev):  # network initialization draws from it
-        return run(m, obj, ctx, cfg, callbacks)
+        return runner(m, instance, ctx, cfg, callbacks)
 
 
 def run_method(
@@ -263,15 +349,6 @@ def empty_result(
     for cb in callbacks:
         cb.on_end(result)
     return result
-
-
-def load_instance(instance: Any, problem: str | None = None, format: str | None = None):
-    """Load ``instance`` with the problem's loader (default: graphs via :mod:`dnnsolve.io`)."""
-    if problem is not None:
-        loader = problem_info(problem).loader
-        if loader is not None:
-            return loader(instance, format)
-    return load_graph(instance, format)
 
 
 def load_graph(instance: Any, format: str | None = None):

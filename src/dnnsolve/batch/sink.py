@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
-from ..core.result import _jsonable, atomic_write_bytes
+from ..core.result import atomic_write_bytes, jsonable
 
 __all__ = ["JsonlSink", "read_records"]
 
@@ -121,7 +121,7 @@ class JsonlSink:
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one record as a single line; returns once it is on disk."""
-        line = (json.dumps(_jsonable(record)) + "\n").encode("utf-8")
+        line = (json.dumps(jsonable(record)) + "\n").encode("utf-8")
         with self._lock:
             view = memoryview(line)
             while view:  # one write() for regular files; loop only on a short write

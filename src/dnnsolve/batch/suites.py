@@ -82,7 +82,7 @@ def suite_tasks(
     >>> [(t.input, t.label, t.kind) for t in ts]
     [('er-n100-p0.5', 'seed=0', 'suite'), ('er-n100-p0.5', 'seed=1', 'suite')]
     """
-    from ..bench.harness import SUITES, _resolve_methods, select_instances
+    from ..bench.harness import SUITES, resolve_methods, select_instances
     from ..data import default_data_dir
 
     if suite not in SUITES:
@@ -94,7 +94,7 @@ def suite_tasks(
     if not seeds:
         raise InputError("no seeds")
     s = SUITES[suite]
-    chosen, _notes = _resolve_methods(s, methods)
+    chosen, _notes = resolve_methods(s, methods)
     tl = float(time_limit) if time_limit is not None else s.default_time_limit
     if data is None and s.data_subdir is not None:
         found = default_data_dir()

@@ -18,6 +18,7 @@ another order.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import hashlib
 import itertools
@@ -30,38 +31,10 @@ from typing import Any
 
 from ..core.errors import InputError
 
-__all__ = ["SOLVER_KEYS", "Task", "expand_grid", "expand_inputs", "make_tasks", "parse_grid"]
+__all__ = ["Task", "check_settings", "expand_grid", "expand_inputs", "make_tasks", "parse_grid"]
 
-#: task settings that go to ``dnnsolve.methods.solve`` as solver configuration
-SOLVER_KEYS: frozenset[str] = frozenset(
-    {
-        "restarts",
-        "steps",
-        "optimizer",
-        "lr",
-        "momentum",
-        "lr_schedule",
-        "eval_every",
-        "patience",
-        "tol",
-        "time_limit",
-        "polish",
-        "polish_time",
-        "polish_fraction",
-        "polish_top",
-        "perturb_every",
-        "perturb_scale",
-        "exploit_every",
-        "exploit_fraction",
-        "backtrack",
-        "lbfgs_steps",
-        "lbfgs_lr",
-        "lbfgs_history",
-        "seed",
-    }
-)
-#: other top-level task settings
-_OTHER_KEYS = frozenset({"method", "reference", "format", "hparams", "options"})
+#: the settings a task may give besides its family's options
+_TASK_KEYS = frozenset({"problem"})
 _GLOB_CHARS = set("*?[")
 
 
@@ -156,15 +129,31 @@ def parse_grid(items: Sequence[str] | None) -> dict[str, list[Any]]:
 
 
 def _check_key(key: str) -> None:
-    if key in SOLVER_KEYS or key == "method":
-        return
+    """A grid key is an option name, or ``hparam.NAME`` / ``option.NAME`` (checked against the
+    family by :func:`check_settings` once the family is known)."""
     prefix, dot, name = key.partition(".")
-    if dot and name and prefix in ("hparam", "option"):
+    if key.isidentifier() or (dot and name and prefix in ("hparam", "option")):
         return
     raise InputError(
-        f"unknown --grid key {key!r}: use a solver setting ({', '.join(sorted(SOLVER_KEYS))}), "
-        "method, hparam.NAME or option.NAME"
+        f"unknown --grid key {key!r}: use an option of the family (seed, steps, time_limit, "
+        "...), method, hparam.NAME or option.NAME"
     )
+
+
+def check_settings(problem: str, keys: Iterable[str], where: str = "batch setting") -> None:
+    """InputError naming the settings that are not options of ``problem``'s family."""
+    from ..family import get_family
+
+    fam = get_family(problem)
+    names = {f.name for f in dataclasses.fields(fam.options)}
+    unknown = sorted(
+        k for k in keys if k not in names and k not in _TASK_KEYS and not fam.options.accepts(k)
+    )
+    if unknown:
+        raise InputError(
+            f"unknown {where}(s) for {problem}: {', '.join(unknown)}; "
+            f"choose from {', '.join(sorted(names))}"
+        )
 
 
 def expand_grid(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
@@ -208,6 +197,7 @@ class InputSpec:
 
     path: str
     settings: dict = field(default_factory=dict)
+    where: tuple[str, int] | None = None  # manifest file and line of the settings
 
 
 def _is_pattern(text: str) -> bool:
@@ -234,13 +224,10 @@ def _read_manifest(path: Path) -> list[InputSpec]:
             if not isinstance(obj, dict) or not isinstance(obj.get("file"), str):
                 raise InputError('each line needs a "file" string', str(path), lineno)
             settings = {k: v for k, v in obj.items() if k != "file"}
-            unknown = set(settings) - SOLVER_KEYS - _OTHER_KEYS - {"problem"}
-            if unknown:
-                raise InputError(f"unknown key(s) {', '.join(sorted(unknown))}", str(path), lineno)
             for key in ("options", "hparams"):
                 if key in settings and not isinstance(settings[key], dict):
                     raise InputError(f'"{key}" must be an object', str(path), lineno)
-            specs.append(InputSpec(str(_resolve(obj["file"], base)), settings))
+            specs.append(InputSpec(str(_resolve(obj["file"], base)), settings, (str(path), lineno)))
         else:
             for p in _expand_one(line, base, where=f"{path}:{lineno}"):
                 specs.append(InputSpec(p))
@@ -326,14 +313,22 @@ def make_tasks(
     [('seed=0', 0, 117), ('seed=1', 1, 117)]
     """
     base = dict(base or {})
-    unknown = set(base) - SOLVER_KEYS - _OTHER_KEYS
-    if unknown:
-        raise InputError(f"unknown batch setting(s): {', '.join(sorted(unknown))}")
-    points = expand_grid(grid or {})
+    check_settings(problem, base)
+    grid = grid or {}
+    check_settings(
+        problem, {k.partition(".")[0] + ("s" if "." in k else "") for k in grid}, "grid key"
+    )
+    points = expand_grid(grid)
     tasks: list[Task] = []
     seen: set[str] = set()
     for spec in expand_inputs(inputs):
         prob = spec.settings.get("problem", problem)
+        try:
+            check_settings(prob, spec.settings, "key")
+            if prob != problem:
+                check_settings(prob, base)
+        except InputError as exc:
+            raise InputError(str(exc), *(spec.where or ())) from None
         merged = {**base, **{k: v for k, v in spec.settings.items() if k != "problem"}}
         for key in ("options", "hparams"):  # manifest dicts extend the shared ones
             if key in base and key in spec.settings:

@@ -93,31 +93,16 @@ def execute_task(task: dict, attempt: int = 1, device: str = "cpu", history: boo
 
         return execute_suite_task(task, attempt, device)
     try:
-        from ..methods import _CONFIG_FIELDS, solve
+        from ..family import solve
 
         cfg = dict(task.get("config", {}))
-        method = cfg.pop("method", None)
-        options = cfg.pop("options", None)
-        reference = cfg.pop("reference", None)
-        fmt = cfg.pop("format", None)
         if not cfg.get("hparams"):
             cfg.pop("hparams", None)
-        unknown = set(cfg) - _CONFIG_FIELDS
-        if unknown:
-            raise TypeError(f"unknown solver setting(s): {', '.join(sorted(unknown))}")
         path = Path(task["input"])
         if not path.is_file():
             raise InputError(f"no such file: {path}")
-        result = solve(
-            task["problem"],
-            path,
-            method,
-            device=device,
-            options=options,
-            reference=reference,
-            format=fmt,
-            **cfg,
-        )
+        # the family's options check every setting (an unknown one is an InputError)
+        result = solve(task["problem"], path, device=device, **cfg)
         result.instance = path.name
         if result.stop_reason == "interrupted":  # Ctrl-C reached the worker: not a result
             raise KeyboardInterrupt

@@ -36,7 +36,7 @@ import torch
 
 from ..core.device import device_name, resolve_device
 from ..core.errors import InputError
-from ..core.result import _jsonable, atomic_write_text
+from ..core.result import atomic_write_text, jsonable
 from ..data import default_data_dir
 
 
@@ -130,9 +130,9 @@ def _default_summary(rows: list[dict]) -> dict:
         "methods": {
             meth: {
                 "instances": len(rs),
-                "mean_objective": _mean([r.get("objective") for r in rs]),
-                "feasible_fraction": _mean([float(bool(r.get("feasible"))) for r in rs]),
-                "mean_time_s": _mean([r.get("time_s") for r in rs]),
+                "mean_objective": mean_of([r.get("objective") for r in rs]),
+                "feasible_fraction": mean_of([float(bool(r.get("feasible"))) for r in rs]),
+                "mean_time_s": mean_of([r.get("time_s") for r in rs]),
             }
             for meth, rs in by_method.items()
         }
@@ -212,7 +212,7 @@ class BenchReport:
 # ---------------------------------------------------------------- data and instances
 
 
-def _natural_key(name: str) -> list:
+def natural_key(name: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
@@ -236,7 +236,7 @@ def file_instances(
     folder: Path, pattern: str, suite: Suite, load: Callable[[Path], Any]
 ) -> list[Instance]:
     """One :class:`Instance` per file matching ``pattern`` (natural order), loaded by ``load``."""
-    files = sorted(folder.glob(pattern), key=lambda p: _natural_key(p.name))
+    files = sorted(folder.glob(pattern), key=lambda p: natural_key(p.name))
     if not files:
         raise InputError(f"no {pattern} files in {folder} (needed by suite {suite.name!r})")
     return [Instance(p.name.split(".")[0], lambda p=p: load(p), {"path": str(p)}) for p in files]
@@ -440,7 +440,7 @@ def _run_method(
     config: dict | None = None,
 ) -> dict:
     """One ``dnnsolve.solve`` call → row fields; exceptions become an ``error`` field."""
-    from ..methods import solve
+    from ..family import solve
 
     t0 = time.perf_counter()
     try:
@@ -494,7 +494,7 @@ def _run_method(
 # ---------------------------------------------------------------- summaries
 
 
-def _mean(xs: list) -> float | None:
+def mean_of(xs: list) -> float | None:
     xs = [x for x in xs if x is not None]
     return float(np.mean(xs)) if xs else None
 
@@ -593,7 +593,7 @@ def _markdown(suite: Suite, rows, summary, hw, settings) -> str:
 # ---------------------------------------------------------------- entry point
 
 
-def _resolve_methods(suite: Suite, methods: list[str] | None) -> tuple[dict[str, list[str]], list]:
+def resolve_methods(suite: Suite, methods: list[str] | None) -> tuple[dict[str, list[str]], list]:
     """Per problem, the methods to run (default: the problem's default method)."""
     from ..methods import get_method
     from ..methods import methods as registry
@@ -699,7 +699,7 @@ def run_suite(
         raise InputError("limit must be at least 1")
     s = SUITES[suite]
     dev = resolve_device(device)
-    chosen, notes = _resolve_methods(s, methods)
+    chosen, notes = resolve_methods(s, methods)
     tl = float(time_limit) if time_limit is not None else s.default_time_limit
     ctx = SuiteContext(
         device=dev,
@@ -752,7 +752,7 @@ def run_suite(
             "summary": summary,
         }
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(json_path, json.dumps(_jsonable(doc), indent=2) + "\n")
+        atomic_write_text(json_path, json.dumps(jsonable(doc), indent=2) + "\n")
         atomic_write_text(md_path, md)
         return md, summary
 
@@ -821,7 +821,7 @@ def _load_partial(
             f"cannot resume from {path}: it is a {doc.get('suite')!r} run, not {suite!r}"
         )
     for key in ("methods", "time_limit_s", "seed", "baselines", "options"):
-        if old.get(key) != _jsonable(settings.get(key)):
+        if old.get(key) != jsonable(settings.get(key)):
             raise InputError(
                 f"cannot resume from {path}: it ran with {key} = {old.get(key)!r}, "
                 f"this run asks for {settings.get(key)!r}; use the same options"

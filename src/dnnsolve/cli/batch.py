@@ -1,4 +1,4 @@
-"""``dnnsolve batch PROBLEM INPUTS...``: solve many instances, locally or on a Ray cluster.
+"""``dnnsolve batch FAMILY INPUTS...``: solve many instances, locally or on a Ray cluster.
 
 Each instance (× each ``--grid`` point) is a task; each finished task appends one JSON line
 to ``--out`` (the ``solve --output`` schema plus ``task_id``, ``status``, ``error``,
@@ -18,34 +18,10 @@ from typing import Annotated, Any
 import typer
 
 from ..core.errors import InputError
-from .common import EXIT_INTERRUPTED, EXIT_UNKNOWN, err, out, parse_floats
+from ..family import parse_numbers, parse_pairs
+from .common import EXIT_INTERRUPTED, EXIT_UNKNOWN, err, out
 
 __all__ = ["batch_command", "batch_suite_command"]
-
-
-def _number(text: str, what: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise InputError(f"{what} must be a number, got {text!r}") from None
-
-
-def _pairs(items: list[str] | None, what: str, numeric: bool) -> dict[str, Any]:
-    from ..batch.tasks import _parse_value
-
-    res: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"{what} must look like key=value, got {item!r}")
-        if numeric:
-            parsed: Any = parse_floats(value, f"{what} {key}")
-            if isinstance(parsed, float) and parsed.is_integer() and "." not in value:
-                parsed = int(parsed)
-        else:
-            parsed = _parse_value(value)
-        res[key.strip()] = parsed
-    return res
 
 
 def _finish(report, title: str, quiet: bool) -> None:
@@ -85,7 +61,9 @@ _BACKEND_HELP = (
 
 
 def batch_command(
-    problem: Annotated[str, typer.Argument(help="Problem (see `dnnsolve methods`).")],
+    problem: Annotated[
+        str, typer.Argument(help="Family (any of `dnnsolve solve --help`).", metavar="FAMILY")
+    ],
     inputs: Annotated[
         list[str],
         typer.Argument(
@@ -145,6 +123,14 @@ def batch_command(
         typer.Option("--option", help="Method option key=value (e.g. conv=sage, colors=8)."),
     ] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="Force an input reader.")] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Any option of the family as key=value (repeatable), e.g. crop=64 for "
+            "denoise, tol=1e-8 for lp; see `dnnsolve solve FAMILY --help`.",
+        ),
+    ] = None,
     device: Annotated[
         str | None, typer.Option(help="Device per task (default: cuda with GPUs, else cpu).")
     ] = None,
@@ -155,30 +141,28 @@ def batch_command(
 ) -> None:
     """Solve many instances as tasks, locally or on a Ray cluster; results stream to --out."""
     from ..batch import make_tasks, parse_grid, run_batch
-    from ..methods import get_method
+    from ..family import get_family
 
-    if steps is not None and steps < 0:
-        raise InputError("--steps must be non-negative")
-    if restarts is not None and restarts < 1:
-        raise InputError("--restarts must be at least 1")
-    if time_limit is not None and time_limit <= 0:
-        raise InputError("--time-limit must be positive")
     if retry_failed and not resume:
         raise InputError("--retry-failed needs --resume")
+    family = get_family(problem)
     points = parse_grid(grid)
     for m in points.get("method", [method]):
-        get_method(problem, m)  # unknown problem / method: one line, before any work
+        family.check_method(m)  # unknown family / method: one line, before any work
     base: dict[str, Any] = {
         "method": method,
         "seed": seed,
         "steps": steps,
         "restarts": restarts,
         "time_limit": time_limit,
-        "lr": parse_floats(lr, "--lr"),
-        "hparams": _pairs(hparam, "--hparam", numeric=True),
-        "options": _pairs(option, "--option", numeric=False),
+        "lr": parse_numbers(lr, "--lr"),
+        "hparams": parse_pairs(hparam, "--hparam", numeric=True),
+        "options": parse_pairs(option, "--option", lists=False),
         "format": fmt,
+        **parse_pairs(settings, "--set", lists=False),
     }
+    base = {k: v for k, v in base.items() if v is not None and v != {}}
+    family.make_options(**base)  # every setting checked once, before any work
     tasks = make_tasks(problem, inputs, base, points)
     report = run_batch(
         tasks,
@@ -240,9 +224,8 @@ def batch_suite_command(
     """Run a benchmark suite as batch tasks (instances × seeds [× methods]), locally or on Ray."""
     from ..batch.suites import run_suite_batched
 
-    seed_list = [int(_number(s, "--seeds")) for s in seeds.split(",") if s.strip()]
-    if not seed_list:
-        raise InputError("--seeds is empty")
+    values = parse_numbers(seeds, "--seeds")
+    seed_list = [int(v) for v in (values if isinstance(values, list) else [values])]
     if retry_failed and not resume:
         raise InputError("--retry-failed needs --resume")
     rep = run_suite_batched(
@@ -255,7 +238,7 @@ def batch_suite_command(
         limit=limit,
         instances=instances,
         baselines=not no_baselines,
-        options=_pairs(option, "--option", numeric=False) or None,
+        options=parse_pairs(option, "--option", lists=False) or None,
         max_n=max_n,
         per_method=per_method,
         backend=backend,

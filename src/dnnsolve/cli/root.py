@@ -7,39 +7,32 @@ Every failure ends in one line on stderr and the exit code of :mod:`dnnsolve.cli
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from ..core.errors import DnnsolveError, InputError
+from ..core.errors import InputError
 from .batch import batch_command, batch_suite_command
 from .common import (
     DEVICE_HELP,
     EXIT_INPUT,
-    EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_UNKNOWN,
     THREADS_HELP,
     err,
     exit_code_of,
     out,
-    parse_floats,
     parse_pairs,
     result_table,
     set_threads,
 )
+from .generate import family_command, summary_row
 from .image import image_app
-from .lp import lp_command, qp_command
-from .lwl import autoencode_command, classify_command, nmf_command
-from .pde import pde_command
 from .rrr import rrr_app
-from .schedule import schedule_command
 
 app = typer.Typer(
     name="dnnsolve",
@@ -69,311 +62,40 @@ app.add_typer(
 )
 
 
-def _summary_row(result) -> dict:
-    return {
-        "instance": result.instance,
-        "method": result.method,
-        "status": result.status,
-        "objective": result.objective,
-        "feasible": result.feasible,
-        "reference": result.reference,
-        "gap %": None if result.gap is None else 100 * result.gap,
-        "found by": result.found_by,
-        "time s": result.time_s,
-    }
+def _register_family_commands() -> None:
+    """``dnnsolve solve FAMILY`` for every family, and each alias under its group."""
+    from ..family import families
+
+    groups = {"image": image_app, "rrr": rrr_app}
+    for name, fam in families().items():
+        command = family_command(fam)
+        solve_app.command(name)(command)
+        if fam.alias is not None:
+            (groups[fam.group] if fam.group else app).command(fam.alias)(command)
 
 
-def _run_solve(
-    problem: str,
-    *,
-    file: Path,
-    method: str | None,
-    restarts: int | None,
-    steps: int | None,
-    time_limit: float | None,
-    seed: int,
-    device: str,
-    output: Path | None,
-    fmt: str | None,
-    lr: str | None,
-    hparam: list[str] | None,
-    options: dict[str, Any],
-    reference: float | None,
-    no_polish: bool,
-    quiet: bool,
-    threads: int | None = None,
-) -> None:
-    from ..core.callbacks import RichProgress
-    from ..methods import get_method, solve
-
-    set_threads(threads)
-    m = get_method(problem, method)
-    if not file.exists():
-        raise InputError(f"no such file: {file}")
-    if restarts is not None and restarts < 1:
-        raise InputError("--restarts must be at least 1")
-    if steps is not None and steps < 0:
-        raise InputError("--steps must be non-negative")
-    if time_limit is not None and time_limit <= 0:
-        raise InputError("--time-limit must be positive")
-    callbacks = [] if quiet else [RichProgress(f"{problem}/{m.name}", console=err)]
-    config: dict[str, Any] = {
-        "restarts": restarts,
-        "steps": steps,
-        "time_limit": time_limit,
-        "seed": seed,
-        "lr": parse_floats(lr, "--lr"),
-    }
-    hp = parse_pairs(hparam, "--hparam", numeric=True)
-    if hp:
-        config["hparams"] = hp
-    if no_polish:
-        config["polish"] = False
-    result = solve(
-        problem,
-        file,
-        m.name,
-        device=device,
-        callbacks=callbacks,
-        options=options,
-        reference=reference,
-        format=fmt,
-        **{k: v for k, v in config.items() if v is not None},  # unset options keep method defaults
-    )
-    result.instance = file.name
-    if output is not None:
-        if str(output) == "-":
-            sys.stdout.write(result.to_json() + "\n")
-        else:
-            result.save(output)
-    if not quiet and str(output) != "-":
-        out.print(result_table([_summary_row(result)]))
-        if output is not None:
-            err.print(f"result written to {output}")
-    status = result.status
-    if status == "unknown":
-        err.print(
-            f"status unknown: no solution found for {file.name} within the budget "
-            "(the method is incomplete; see --exact)"
-        )
-        raise typer.Exit(EXIT_UNKNOWN)
-    if not result.feasible and status != "unsat":
-        why = result.extra.get("infeasible_reason") or "no feasible solution found"
-        raise DnnsolveError(f"{file.name}: {why}")
-    if result.stop_reason == "interrupted":
-        where = f" (written to {output})" if output is not None else ""
-        err.print(f"interrupted: the result is the best verified solution so far{where}")
-        raise typer.Exit(EXIT_INTERRUPTED)
-
-
-#: per-problem extra options of ``dnnsolve solve PROBLEM`` (see ``ProblemInfo.cli_options``)
-_EXTRA_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "colors": (
-        None,
-        Annotated[
-            int | None,
-            typer.Option(
-                "--colors",
-                help="Number of colours q to use (default: search for the smallest q "
-                "it can colour without conflicts).",
-            ),
-        ],
-    ),
-    "exact": (
-        False,
-        Annotated[
-            bool,
-            typer.Option(
-                "--exact",
-                help="If no answer is found, hand the instance to an exact solver "
-                "(CaDiCaL for SAT, RC2 for MaxSAT) for a complete answer.",
-            ),
-        ],
-    ),
-}
-
-
-def _make_solve_command(problem: str, summary: str, formats: str, extras: tuple[str, ...]):
-    """A ``dnnsolve solve PROBLEM`` command: the common options plus ``extras``."""
-
-    def command(**kw: Any) -> None:
-        options = parse_pairs(kw.pop("option"), "--option")
-        for name in extras:
-            value = kw.pop(name)
-            if value is not None and value is not False:
-                options[name] = value
-        _run_solve(problem, options=options, **kw)
-
-    P = inspect.Parameter
-    params = [
-        P(
-            "file",
-            P.KEYWORD_ONLY,
-            annotation=Annotated[Path, typer.Argument(help="Instance file.", show_default=False)],
-        ),
-        P(
-            "method",
-            P.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[str | None, typer.Option(help="Method (see `dnnsolve methods`).")],
-        ),
-        P(
-            "restarts",
-            P.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[int | None, typer.Option(help="Batched restarts B.")],
-        ),
-        P(
-            "steps",
-            P.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[int | None, typer.Option(help="Gradient steps per restart.")],
-        ),
-        P(
-            "time_limit",
-            P.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                float | None, typer.Option("--time-limit", help="Wall-clock budget in seconds.")
-            ],
-        ),
-        P(
-            "seed",
-            P.KEYWORD_ONLY,
-            default=0,
-            annotation=Annotated[
-                int, typer.Option(help="Random seed (CPU runs are reproducible).")
-            ],
-        ),
-        P(
-            "device",
-            P.KEYWORD_ONLY,
-            default="auto",
-            annotation=Annotated[str, typer.Option(help=DEVICE_HELP)],
-        ),
-        P(
-            "output",
-            P.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                Path | None,
-                typer.Option("--output", "-o", help="Write the result JSON here (- for stdout)."),
-            ],
-        ),
-        P(
-            "fmt",
-            P.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                str | None, typer.Option("--format", help=f"Force a reader: {formats}.")
-            ],
-        ),
-        P(
-            "lr",
-            P.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                str | None,
-                typer.Option(help="Learning rate, or a comma list for a per-restart population."),
-            ],
-        ),
-        P(
-            "hparam",
-            P.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                list[str] | None,
-                typer.Option(
-                    "--hparam", help="Loss hyper-parameter key=value (comma list = population)."
-                ),
-            ],
-        ),
-        P(
-            "option",
-            P.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                list[str] | None,
-                typer.Option("--option", help="Method option key=value, e.g. conv=sage."),
-            ],
-        ),
-        P(
-            "reference",
-            P.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                float | None,
-                typer.Option(
-                    help="Known optimum / best-known value: reported with the gap; "
-                    "the run stops once it is reached."
-                ),
-            ],
-        ),
-        P(
-            "no_polish",
-            P.KEYWORD_ONLY,
-            default=False,
-            annotation=Annotated[
-                bool, typer.Option("--no-polish", help="Skip the local-search polish.")
-            ],
-        ),
-        P(
-            "threads",
-            P.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[int | None, typer.Option(help=THREADS_HELP)],
-        ),
-        P(
-            "quiet",
-            P.KEYWORD_ONLY,
-            default=False,
-            annotation=Annotated[
-                bool, typer.Option("--quiet", "-q", help="No progress bar or table.")
-            ],
-        ),
-    ]
-    for name in extras:
-        if name not in _EXTRA_OPTIONS:
-            raise ValueError(f"unknown CLI option {name!r} declared by problem {problem!r}")
-        default, annotation = _EXTRA_OPTIONS[name]
-        params.append(P(name, P.KEYWORD_ONLY, default=default, annotation=annotation))
-    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    command.__annotations__ = {p.name: p.annotation for p in params}
-    command.__doc__ = summary
-    command.__name__ = problem
-    return command
-
-
-def _register_solve_commands() -> None:
-    from ..methods import problem_info, problems
-
-    for name in problems():
-        info = problem_info(name)
-        solve_app.command(name)(
-            _make_solve_command(name, info.summary, info.formats, info.cli_options)
-        )
-
-
-_register_solve_commands()
-solve_app.command("lp")(lp_command)
-solve_app.command("qp")(qp_command)
-# its own command (--stages, --report, ...) replaces the generic `solve schedule`
-solve_app.command("schedule")(schedule_command)
+_register_family_commands()
 
 
 @app.command("methods")
-def methods_cmd() -> None:
-    """List problems and their methods."""
-    from ..methods import _DEFAULT, methods, problems
+def methods_cmd(
+    family: Annotated[
+        str | None, typer.Argument(help="Only this family.", show_default=False)
+    ] = None,
+) -> None:
+    """List the families and their methods (the default and the classical baseline marked)."""
+    from ..family import families, get_family
 
+    chosen = {family: get_family(family)} if family else families()
     table = Table(title="dnnsolve methods")
-    table.add_column("problem")
-    table.add_column("method")
-    table.add_column("description")
-    for p in problems():
-        for name, m in sorted(methods(p).items()):
-            mark = " (default)" if _DEFAULT.get(p) == name else ""
-            table.add_row(p, name + mark, m.description)
+    for col in ("family", "method", "description"):
+        table.add_column(col)
+    for name, fam in chosen.items():
+        default = fam.default_method()
+        for method, text in sorted(fam.methods().items()):
+            mark = " (default)" if method == default else ""
+            mark += " (baseline)" if method == fam.baseline else ""
+            table.add_row(name, method + mark, text)
     out.print(table)
 
 
@@ -391,7 +113,7 @@ def demo(
     bundled LP, Sudoku and task graph."""
     from ..core.callbacks import RichProgress
     from ..data import EXAMPLES, example_path
-    from ..methods import solve
+    from ..family import solve
 
     rows, results = [], []
     for name, info in EXAMPLES.items():
@@ -408,7 +130,7 @@ def demo(
         )
         r.instance = name
         results.append(r.to_dict(history=False))
-        rows.append({"problem": problem, **_summary_row(r)})
+        rows.append({"problem": problem, **summary_row(r)})
     out.print(result_table(rows, title="dnnsolve demo (bundled examples with proven optima)"))
     image_rows = _demo_images(device, seed, quiet)
     results += [r.to_dict(history=False) for r in image_rows.pop("results")]
@@ -461,8 +183,8 @@ def _demo_more(device: str, seed: int) -> dict:
     import numpy as np
 
     from ..data import example_path
+    from ..family import solve
     from ..lp import solve_lp
-    from ..methods import solve
     from ..pde import solve_pde
     from ..rrr.constraints import LatinRRR, parse_grid
     from ..rrr.constraints import solve as rrr_solve
@@ -620,10 +342,6 @@ def version() -> None:
     )
 
 
-app.command("pde")(pde_command)
-rrr_app.command("nmf")(nmf_command)
-rrr_app.command("classify")(classify_command)
-rrr_app.command("autoencode")(autoencode_command)
 app.command("batch")(batch_command)
 app.command("bench-batch")(batch_suite_command)
 

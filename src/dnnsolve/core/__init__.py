@@ -6,7 +6,8 @@ from .parameterization import FreeVariables, Parameterization
 from .problem import Evaluation, Problem
 from .result import Result, atomic_write_bytes, atomic_write_text
 from .schedules import Schedule
-from .solver import Solver, SolverConfig, SolveState
+from .solver import Solver, SolverConfig
+from .training import SolveState
 
 __all__ = [
     "Callback",

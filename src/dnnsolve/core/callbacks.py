@@ -25,13 +25,20 @@ class Callback:
 
 
 class RichProgress(Callback):
-    """A Rich progress bar showing steps, best verified objective and elapsed time."""
+    """A Rich progress bar showing steps, best verified objective and elapsed time.
+
+    A run with a quasi-Newton phase after its first-order steps (``lbfgs_steps``, the PDE
+    solves) is shown over both phases, the phase named; when a time limit ends it (the
+    iterations being only a cap) the bar counts seconds of the budget.
+    """
 
     def __init__(self, description: str = "solving", console=None):
         self.description = description
         self.console = console
         self._progress = None
         self._task = None
+        self._phases: tuple[int, str, str] | None = None  # first-order steps, both names
+        self._budget: float | None = None
 
     def on_start(self, config, problem) -> None:
         from rich.progress import (
@@ -52,12 +59,31 @@ class RichProgress(Callback):
             transient=True,
         )
         self._progress.start()
-        self._task = self._progress.add_task(self.description, total=config.steps, best="–")
+        total, description = config.steps, self.description
+        second = getattr(config, "lbfgs_steps", 0)
+        if second:
+            from .quasi_newton import QN_LABELS
+
+            qn = config.quasi_newton
+            first = {"adam": "Adam"}.get(config.optimizer, config.optimizer)
+            self._phases = (config.steps, first, QN_LABELS.get(qn, qn))
+            self._budget = config.time_limit
+            total = config.steps + second
+            if self._budget is not None:
+                total = max(1, round(self._budget))
+            description = self._label(first)
+        self._task = self._progress.add_task(description, total=total, best="–")
+
+    def _label(self, phase: str) -> str:
+        return f"{self.description} · {phase}" + (" (s)" if self._budget is not None else "")
 
     def on_eval(self, state) -> None:
         if self._progress is not None:
             best = "–" if state.best_objective is None else f"{state.best_objective:g}"
-            self._progress.update(self._task, completed=state.step, best=best)
+            done = state.step if self._budget is None else min(state.elapsed, self._budget)
+            self._progress.update(self._task, completed=done, best=best)
+            if self._phases is not None and state.step > self._phases[0]:
+                self._progress.update(self._task, description=self._label(self._phases[2]))
 
     def on_end(self, result) -> None:
         if self._progress is not None:

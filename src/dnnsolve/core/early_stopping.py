@@ -6,18 +6,18 @@ Small objects updated once per iteration with the current output and/or loss:
 - :class:`WindowedVariance`: ES-WMV (Wang et al., TMLR 2023): variance of the last ``window``
   outputs; stop when it has not reached a new minimum for ``patience`` iterations and return the
   output at the minimum.
-- :class:`DivergenceGuard`: DIP's backtracking: when the loss jumps, restore the last good state.
+
+DIP's third safeguard, backtracking when the loss jumps, is the Solver's per-restart
+:class:`~dnnsolve.core.training.Backtracking` (``SolverConfig.backtrack``).
 """
 
 from __future__ import annotations
 
-import copy
 import math
-from typing import Any
 
 import torch
 
-__all__ = ["DivergenceGuard", "ExponentialAverage", "WindowedVariance"]
+__all__ = ["ExponentialAverage", "WindowedVariance"]
 
 
 class ExponentialAverage:
@@ -137,67 +137,3 @@ class WindowedVariance:
                 f"iterations; returning iterate {self.best_step}"
             )
         return self.should_stop
-
-
-def _clone_state(obj: Any) -> Any:
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().clone()
-    if isinstance(obj, dict):
-        return {k: _clone_state(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_clone_state(v) for v in obj)
-    return copy.deepcopy(obj)
-
-
-class DivergenceGuard:
-    """Backtracking on a loss jump (DIP's safeguard against optimisation blow-ups).
-
-    ``update(loss)`` sets ``should_backtrack`` when the loss is not finite or exceeds
-    ``factor ×`` the loss of the last accepted iterate.  The default ``factor = 10**0.5`` is DIP's
-    rule "the PSNR to the measurement dropped by more than 5 dB" for an MSE loss.  The caller
-    saves good states with :meth:`snapshot` (deep copies of tensors / nested dicts, e.g. a
-    ``state_dict``) and, on a backtrack, reloads :meth:`restore`.
-
-    >>> guard = DivergenceGuard()
-    >>> guard.update(1.0), guard.update(0.9), guard.update(50.0), guard.update(0.8)
-    (False, False, True, False)
-    >>> guard.backtracks, guard.reference
-    (1, 0.8)
-    >>> w = {"weight": torch.ones(2)}
-    >>> guard.snapshot(w); w["weight"].add_(5.0)
-    tensor([6., 6.])
-    >>> guard.restore()["weight"]
-    tensor([1., 1.])
-    """
-
-    def __init__(self, factor: float = 10**0.5):
-        if factor <= 1.0:
-            raise ValueError(f"factor must be > 1, got {factor}")
-        self.factor = factor
-        self.reference = math.inf
-        self.should_backtrack = False
-        self.backtracks = 0
-        self._state: Any = None
-
-    def update(self, loss: float | torch.Tensor) -> bool:
-        """Judge this iterate's loss; return ``should_backtrack``."""
-        value = float(loss)
-        bad = not math.isfinite(value) or (
-            math.isfinite(self.reference) and value > self.factor * self.reference
-        )
-        self.should_backtrack = bad
-        if bad:
-            self.backtracks += 1
-        else:
-            self.reference = value
-        return bad
-
-    def snapshot(self, state: Any) -> None:
-        """Keep a deep copy of ``state`` (a ``state_dict``, a dict of them, a tensor list …)."""
-        self._state = _clone_state(state)
-
-    def restore(self) -> Any:
-        """The last snapshot (a fresh copy, safe to load into a module or optimizer)."""
-        if self._state is None:
-            raise RuntimeError("DivergenceGuard.restore() called before any snapshot()")
-        return _clone_state(self._state)

@@ -34,9 +34,11 @@ from collections.abc import Callable
 
 import torch
 
-__all__ = ["QN_METHODS", "DenseQuasiNewton", "wolfe_search"]
+__all__ = ["QN_LABELS", "QN_METHODS", "DenseQuasiNewton", "wolfe_search"]
 
 QN_METHODS = ("bfgs", "ssbfgs", "ssbroyden")
+#: how progress bars and summaries name the quasi-Newton phase (``"lbfgs"``: torch's L-BFGS)
+QN_LABELS = {"lbfgs": "L-BFGS", "bfgs": "BFGS", "ssbfgs": "SSBFGS", "ssbroyden": "SSBroyden"}
 
 #: a loss and its gradient for every restart: ``(B, n) -> ((B,), (B, n))``
 LossAndGrad = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
     """Make NumPy / torch scalars and non-finite floats JSON-safe."""
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if hasattr(obj, "tolist"):
-        return _jsonable(obj.tolist())
+        return jsonable(obj.tolist())
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
@@ -140,6 +140,9 @@ class Result:
     #: the reported solution as the solver held it (NumPy); not serialized.  ``solution`` is its
     #: JSON form, which for large solutions (images) only describes it.
     solution_array = None  # not a dataclass field
+    #: the instance the solution answers, as the family read it (a graph, an LP …); not
+    #: serialized: what a family's ``write`` hook needs to draw or check the answer
+    instance_data = None
 
     def _get_status(self) -> str:
         status = self.__dict__.get("_status")
@@ -180,7 +183,7 @@ class Result:
         d["ratio"] = self.ratio
         if not history:
             d.pop("history")
-        return _jsonable(d)
+        return jsonable(d)
 
     def to_json(self, history: bool = True, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(history), indent=indent)

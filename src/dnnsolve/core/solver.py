@@ -21,7 +21,7 @@ import torch
 
 from .callbacks import Callback
 from .device import device_name
-from .errors import DeviceError, NumericalError
+from .errors import DeviceError
 from .monitors import Monitor
 from .optim import make_optimizer
 from .parameterization import Parameterization
@@ -30,6 +30,14 @@ from .quasi_newton import QN_METHODS, DenseQuasiNewton
 from .result import Result
 from .schedules import Schedule
 from .seeding import fresh_seed, isolated_global_rng
+from .training import (
+    Backtracking,
+    Evaluator,
+    ExploitExplore,
+    Incumbent,
+    NaNReset,
+    Perturbation,
+)
 
 #: most memory the dense quasi-Newton matrices of all restarts may take
 DENSE_QN_BYTES = 4 * 2**30
@@ -120,19 +128,6 @@ class SolverConfig:
                 raise ValueError(f"hyper-parameter {key} must be finite, got {val!r}")
 
 
-@dataclass
-class SolveState:
-    """What callbacks see at each evaluation."""
-
-    step: int
-    steps: int
-    elapsed: float
-    loss: float
-    best_objective: float | None
-    batch_objective: float | None
-    feasible_fraction: float
-
-
 def _population(values: Mapping[str, Any], restarts: int) -> tuple[dict[str, np.ndarray], int]:
     """Tile the grid of list-valued entries over the restarts."""
     keys = list(values)
@@ -205,364 +200,15 @@ class Solver:
         monitors: list[Monitor],
         seed: int,
     ) -> Result:
-        cfg = self.config
-        t_start = time.perf_counter()
-        dev = next(param.parameters()).device
-        B = param.restarts
-        if cfg.restarts != B:
-            raise ValueError(f"parameterization has {B} restarts, config asks for {cfg.restarts}")
-        gen = torch.Generator(device=dev)
-        gen.manual_seed(seed)
-
-        # population of learning rates and loss hyper-parameters
-        hp_values = {**problem.hparams, **cfg.hparams}
-        unknown = set(cfg.hparams) - set(problem.hparams)
-        if unknown:
-            raise ValueError(
-                f"unknown hyper-parameter(s) {sorted(unknown)} for {problem.name}; "
-                f"known: {sorted(problem.hparams) or 'none'}"
-            )
-        pop, grid_size = _population({"lr": cfg.lr, **hp_values}, B)
-        lr = torch.as_tensor(pop.pop("lr"), dtype=torch.float32, device=dev)
-        hp = {k: torch.as_tensor(v, dtype=torch.float32, device=dev) for k, v in pop.items()}
-        lr_sched = Schedule.parse(cfg.lr_schedule)
-        hp_sched = {k: Schedule.parse(cfg.hparam_schedules.get(k)) for k in hp}
-        for k in cfg.hparam_schedules:
-            if k not in hp:
-                raise ValueError(f"schedule for unknown hyper-parameter {k!r}")
-
-        opt = make_optimizer(cfg.optimizer, param.parameters(), cfg.momentum)
-        n = problem.n_vars
-        best_r = torch.full((B,), -math.inf, dtype=torch.float64, device=dev)
-        best_zr: torch.Tensor | None = None
-        stall = torch.zeros(B, dtype=torch.int64, device=dev)
-        g_score, g_z, g_found = -math.inf, None, "network"
-        history: list[dict] = []
-        nan_resets = 0
-        evals_since_improve = 0
-        stop_reason = "steps"
-        ref = problem.reference()
-        # a run that reaches the known optimum / best-known value stops there (time to target)
-        target = None if ref is None else (ref if problem.sense == "max" else -ref) - cfg.tol
-        # problems whose quality is not their objective (images) return the last iterate or a
-        # monitor's choice, and have no local search to polish with
-        select_last = problem.select == "last"
-        use_polish = cfg.polish and not select_last
-        train_budget = None
-        if cfg.time_limit is not None:
-            keep = cfg.polish_fraction if use_polish else 0.0
-            train_budget = cfg.time_limit * (1.0 - keep)
-        self._emit("on_start", cfg, problem)
-
-        t_base0 = time.perf_counter()
-        base = self._run_baseline(problem, gen) if not select_last else None
-        if base is not None:
-            g_score, g_z, g_found = base["score"], base["z"][base["best"]].clone(), "baseline"
-            if cfg.network:
-                self._warm_start_network(problem, param, opt, base["z"], gen)
-        t_base = time.perf_counter()
-
-        eval_cost = 0.0  # seconds of the last evaluation (decode + repair + exact check)
-        # restarts evaluated per evaluation (all unless one evaluation of all would cost more
-        # than eval_fraction of the training budget) and the next one of the rotation
-        rows = {"per_eval": B, "next": 0}
-
-        def evaluate_rows(idx: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-            with torch.no_grad():
-                x = param()
-                z = problem.repair(problem.decode(x if idx is None else x[idx]))
-                return z, problem.score(problem.evaluate(z)).to(torch.float64)
-
-        def evaluate(step: int, loss_val: float) -> bool:
-            nonlocal best_zr, g_score, g_z, g_found, evals_since_improve, eval_cost
-            t_eval = time.perf_counter()
-            subsets = B > 1 and not select_last and problem.row_subsets
-            if best_zr is None and train_budget is not None and subsets:
-                # the first evaluation sizes the subset: one restart, then the rest if cheap
-                z, s = evaluate_rows(torch.zeros(1, dtype=torch.long, device=dev))
-                per_row = time.perf_counter() - t_eval
-                k = int(cfg.eval_fraction * train_budget / max(per_row, 1e-9))
-                rows["per_eval"] = min(B, max(1, k))
-                if rows["per_eval"] >= B:
-                    z2, s2 = evaluate_rows(torch.arange(1, B, device=dev))
-                    idx, z, s = None, torch.cat([z, z2]), torch.cat([s, s2])
-                else:
-                    idx = torch.zeros(1, dtype=torch.long, device=dev)
-                    rows["next"] = 1
-            elif rows["per_eval"] >= B:
-                idx = None
-                z, s = evaluate_rows(None)
-            else:
-                idx = (rows["next"] + torch.arange(rows["per_eval"], device=dev)) % B
-                rows["next"] = (rows["next"] + rows["per_eval"]) % B
-                z, s = evaluate_rows(idx)
-            if best_zr is None:
-                # restarts not evaluated yet hold the first evaluated set, with score -inf
-                best_zr = z.clone() if idx is None else z[:1].expand(B, *z.shape[1:]).clone()
-            ids = torch.arange(B, device=dev) if idx is None else idx
-            up = s > best_r[ids]
-            best_r[ids[up]] = s[up]
-            best_zr[ids[up]] = z[up]
-            stall[ids[up]] = 0
-            stall[ids[~up]] += 1
-            i = int(torch.argmax(s))
-            si = float(s[i])
-            improved = si > g_score + cfg.tol
-            if si > g_score or select_last:
-                g_score, g_z, g_found = si, z[i].clone(), "network"
-            evals_since_improve = 0 if improved else evals_since_improve + 1
-            sign = 1.0 if problem.sense == "max" else -1.0
-            finite = torch.isfinite(s)
-            state = SolveState(
-                step=step,
-                steps=cfg.steps,
-                elapsed=time.perf_counter() - t_start,
-                loss=loss_val,
-                best_objective=sign * g_score if math.isfinite(g_score) else None,
-                batch_objective=sign * si if math.isfinite(si) else None,
-                feasible_fraction=float(finite.float().mean()),
-            )
-            history.append(asdict(state))
-            self._emit("on_eval", state)
-            eval_cost = time.perf_counter() - t_eval
-            return improved
-
-        # backtracking: the last accepted parameters and loss of every restart
-        snapshot = [p.detach().clone() for p in param.parameters()] if cfg.backtrack else []
-        accepted = torch.full((B,), math.inf, device=dev)
-        backtracks = 0
-        early_stop = ""
-
-        step = 0
-        loss_val = math.nan
-        t_opt = time.perf_counter()
-        reached = target is not None and g_score >= target
-        if reached:
-            stop_reason = "reference"
-        steps = cfg.steps if cfg.network and not reached else 0
-        try:
-            for step in range(1, steps + 1):
-                prog = step / max(cfg.steps, 1)
-                hp_t = {k: v * hp_sched[k](prog) for k, v in hp.items()}
-                x = param()
-                loss = problem.loss(x, hp_t)
-                jumped = False
-                if cfg.backtrack:
-                    with torch.no_grad():
-                        # "jumps by the factor", also for negative losses (energies)
-                        limit = accepted + (cfg.backtrack - 1.0) * accepted.abs()
-                        jump = ~torch.isfinite(loss) | (loss.detach() > limit)
-                        ok = ~jump
-                        for p, snap in zip(param.parameters(), snapshot):
-                            snap[ok] = p.detach()[ok]
-                        accepted = torch.where(ok, loss.detach(), accepted)
-                    jumped = bool(jump.any())
-                    if jumped:
-                        backtracks += int(jump.sum())
-                        loss = torch.where(jump, torch.zeros_like(loss), loss)
-                bad = ~torch.isfinite(loss)
-                if bool(bad.any()):
-                    # restart diverged restarts instead of poisoning the batch
-                    nan_resets += int(bad.sum())
-                    if nan_resets > 10 * B:
-                        raise NumericalError(
-                            f"training diverged (NaN/inf loss) in {nan_resets} restarts; "
-                            "lower the learning rate or the penalties"
-                        )
-                    param.reset_(bad, gen)
-                    opt.reset_(bad)
-                    continue
-                # monitors see the iterate the loss was computed at (x may alias a parameter)
-                xd = x.detach().clone() if monitors and not jumped else None
-                opt.zero_grad()
-                loss.sum().backward()
-                if jumped:
-                    # a jumped restart goes back to its last good state, with fresh moments
-                    with torch.no_grad():
-                        for p in param.parameters():
-                            if p.grad is not None:
-                                p.grad[jump] = 0.0
-                    opt.reset_(jump)
-                opt.step(lr * lr_sched(prog))
-                if jumped:
-                    with torch.no_grad():
-                        for p, snap in zip(param.parameters(), snapshot):
-                            p[jump] = snap[jump]
-                param.project_()
-                loss_val = float(loss.detach().mean())
-                if xd is not None:
-                    ld = loss.detach()
-                    for m in monitors:
-                        m.update(step, xd, ld)
-                        if m.should_stop and not early_stop:
-                            early_stop = f"{m.name}: {m.reason}"
-                elapsed = time.perf_counter() - t_start
-                # stop early enough that the closing evaluation fits in the training budget
-                timed_out = train_budget is not None and elapsed + eval_cost > train_budget
-                # on a time-out, a closing evaluation that would overrun the whole limit is
-                # skipped (large instances): the last evaluated solutions stand
-                closing_fits = (
-                    not history or cfg.time_limit is None or elapsed + eval_cost <= cfg.time_limit
-                )
-                # with a time limit the first step is evaluated too: it measures what an
-                # evaluation costs, so the budget can leave room for the closing one
-                first_timed = cfg.time_limit is not None and not history
-                if (
-                    step % cfg.eval_every == 0
-                    or step == cfg.steps
-                    or (timed_out and closing_fits)
-                    or first_timed
-                    or early_stop
-                ):
-                    evaluate(step, loss_val)
-                    n_eval = len(history)
-                    if cfg.perturb_every:
-                        stuck = stall >= cfg.perturb_every
-                        if bool(stuck.any()):
-                            param.perturb_(stuck, cfg.perturb_scale, gen)
-                            opt.reset_(stuck)
-                            stall[stuck] = 0
-                    if cfg.exploit_every and n_eval % cfg.exploit_every == 0 and B >= 4:
-                        self._exploit(param, opt, best_r, lr, hp, stall, gen)
-                    if target is not None and g_score >= target:
-                        stop_reason = "reference"
-                        break
-                    if cfg.patience and evals_since_improve >= cfg.patience:
-                        stop_reason = "converged"
-                        break
-                    if early_stop:
-                        stop_reason = "early_stop"
-                        break
-                if timed_out:
-                    stop_reason = "time_limit"
-                    break
-        except KeyboardInterrupt:
-            # Ctrl-C ends training; the best verified solution so far is kept and returned
-            stop_reason = "interrupted"
-        lbfgs_info = None
-        if cfg.lbfgs_steps and stop_reason in ("steps", "converged"):
-            phase = self._lbfgs if cfg.quasi_newton == "lbfgs" else self._dense_quasi_newton
-            step, stop_reason, lbfgs_info = phase(
-                problem, param, hp, hp_sched, step, evaluate, t_start, train_budget
-            )
-        if (cfg.network and not reached and not history) or (
-            select_last and stop_reason == "interrupted" and history[-1]["step"] != step
-        ):
-            # problems that return their last iterate return the one training stopped at
-            evaluate(step, loss_val)
-        returned = {
-            "by": "network",
-            "step": history[-1]["step"] if select_last and history else None,
-        }
-        for m in monitors:
-            offer = m.candidate()
-            if offer is None:
-                continue
-            cand, cand_step = offer
-            with torch.no_grad():
-                zc = problem.repair(problem.decode(cand))
-                sc = problem.score(problem.evaluate(zc)).to(torch.float64)
-            i = int(torch.argmax(sc))
-            if select_last or float(sc[i]) > g_score:
-                g_score, g_z, g_found = float(sc[i]), zc[i].clone(), m.name
-                returned = {"by": m.name, "step": cand_step}
-            break
-        if early_stop:
-            returned["why"] = early_stop
-        t_polish = time.perf_counter()
-
-        starts = self._polish_starts(best_r, best_zr, base)
-        polish = (
-            use_polish and starts is not None and stop_reason not in ("reference", "interrupted")
-        )
-        budget = cfg.polish_time
-        if polish and cfg.time_limit is not None:
-            remaining = max(cfg.time_limit - (time.perf_counter() - t_start), 0.0)
-            budget = remaining if budget is None else min(budget, remaining)
-            polish = remaining > 0.0  # the time limit is spent: no local search
-        if polish:
-            cand, from_base = starts
-            try:
-                polished = problem.local_search(cand, budget, gen)
-            except KeyboardInterrupt:
-                stop_reason, polished = "interrupted", None
-            if polished is not None:
-                with torch.no_grad():
-                    s = problem.score(problem.evaluate(polished)).to(torch.float64)
-                i = int(torch.argmax(s))
-                if float(s[i]) > g_score:
-                    g_score, g_z = float(s[i]), polished[i].clone()
-                    # a search may tile its starts (row i starts from start i mod k)
-                    g_found = (
-                        "baseline+local_search" if from_base[i % len(from_base)] else "local_search"
-                    )
-        t_end = time.perf_counter()
-
-        sol = g_z.detach().cpu().numpy() if g_z is not None else np.zeros(n, dtype=np.int64)
-        objective, feasible = problem.verify(sol)
-        if not math.isfinite(g_score):
-            g_found = "none"
-        hparams = {
-            "grid_size": grid_size,
-            "lr": _summary(lr),
-            **{k: _summary(v) for k, v in hp.items()},
-            "lr_schedule": str(lr_sched),
-            "hparam_schedules": {k: str(s) for k, s in hp_sched.items()},
-        }
-        if g_z is not None and best_zr is not None:
-            # hyper-parameters of the restart that found the best network solution
-            match = (best_zr == g_z).all(dim=1).nonzero().flatten()
-            if len(match):
-                j = int(match[0])
-                hparams["best_restart"] = {
-                    "lr": float(lr[j]),
-                    **{k: float(v[j]) for k, v in hp.items()},
-                }
-        config = asdict(cfg)
-        result = Result(
-            problem=problem.name,
-            instance=problem.instance,
-            method=method,
-            objective=objective,
-            feasible=feasible,
-            solution=problem.solution_output(sol),
-            time_s=t_end - t_start,
-            device=device_name(dev),
-            seed=seed,
-            sense=problem.sense,
-            reference=problem.reference(),
-            found_by=g_found,
-            stop_reason=stop_reason,
-            steps=step,
-            restarts=B,
-            hparams=hparams,
-            timings={
-                "setup_s": t_opt - t_start - (t_base - t_base0),
-                "baseline_s": t_base - t_base0,
-                "optimize_s": t_polish - t_opt,
-                "polish_s": t_end - t_polish,
-                "total_s": t_end - t_start,
-            },
-            history=history,
-            extra={
-                "config": config,
-                "nan_resets": nan_resets,
-                **({"baseline": base["info"]} if base is not None else {}),
-                **({"backtracks": backtracks} if cfg.backtrack else {}),
-                # restarts decoded per evaluation when evaluating all would overrun the budget
-                **({"restarts_per_eval": rows["per_eval"]} if rows["per_eval"] < B else {}),
-                **({"quasi_newton": lbfgs_info} if lbfgs_info is not None else {}),
-                **(
-                    {"returned": returned, "monitors": [m.summary() for m in monitors]}
-                    if monitors or select_last
-                    else {}
-                ),
-                **extra,
-            },
-        )
-        result.solution_array = sol
-        self._emit("on_end", result)
-        return result
+        """The phases in order: set-up and classical baseline, first-order training, the
+        quasi-Newton phase, the closing evaluation and the monitors' offers, the polish."""
+        run = _Run(self, problem, param, monitors, seed)
+        run.baseline()
+        run.train()
+        run.quasi_newton()
+        run.close()
+        run.polish()
+        return run.result(method, extra)
 
     def _run_baseline(self, problem: Problem, gen) -> dict | None:
         """Run the problem's classical heuristic (if any) and score its solutions."""
@@ -792,20 +438,323 @@ class Solver:
                 "refresh_every": cfg.qn_refresh, "stop_reason": reason}  # fmt: skip
         return step, reason, info
 
-    def _exploit(self, param, opt, best_r, lr, hp, stall, gen) -> None:
-        """Truncation selection: the worst restarts copy the best and perturb their hyper-parameters."""
-        B = len(best_r)
-        k = max(1, int(B * self.config.exploit_fraction))
-        order = torch.argsort(best_r, descending=True)
-        top, bottom = order[:k], order[-k:]
-        src = top[torch.randint(0, k, (k,), generator=gen, device=best_r.device)]
-        param.copy_restarts_(src, bottom)
-        opt.copy_restarts_(src, bottom)
-        factors = torch.tensor([0.8, 1.25], device=lr.device)
-        for v in (lr, *hp.values()):
-            pick = factors[torch.randint(0, 2, (k,), generator=gen, device=lr.device)]
-            v[bottom] = v[src] * pick
-        stall[bottom] = 0
+
+class _Run:
+    """One solve's state, advanced phase by phase by :meth:`Solver._solve`."""
+
+    def __init__(
+        self,
+        solver: Solver,
+        problem: Problem,
+        param: Parameterization,
+        monitors: list[Monitor],
+        seed: int,
+    ):
+        cfg = self.cfg = solver.config
+        self.solver, self.problem, self.param, self.monitors = solver, problem, param, monitors
+        self.t_start = time.perf_counter()
+        self.seed = seed
+        self.dev = next(param.parameters()).device
+        self.B = B = param.restarts
+        if cfg.restarts != B:
+            raise ValueError(f"parameterization has {B} restarts, config asks for {cfg.restarts}")
+        self.gen = torch.Generator(device=self.dev)
+        self.gen.manual_seed(seed)
+        self._population()
+        self.opt = make_optimizer(cfg.optimizer, param.parameters(), cfg.momentum)
+        self.incumbent = Incumbent()
+        self.stop_reason = "steps"
+        self.early_stop = ""
+        self.step, self.loss_val = 0, math.nan
+        self.lbfgs_info: dict | None = None
+        ref = problem.reference()
+        # a run that reaches the known optimum / best-known value stops there (time to target)
+        self.target = None if ref is None else (ref if problem.sense == "max" else -ref) - cfg.tol
+        # problems whose quality is not their objective (images) return the last iterate or a
+        # monitor's choice, and have no local search to polish with
+        self.select_last = problem.select == "last"
+        self.use_polish = cfg.polish and not self.select_last
+        self.train_budget = None
+        if cfg.time_limit is not None:
+            keep = cfg.polish_fraction if self.use_polish else 0.0
+            self.train_budget = cfg.time_limit * (1.0 - keep)
+        self.evaluate = Evaluator(
+            problem, param, self.incumbent, cfg.steps, cfg.tol, cfg.eval_fraction,
+            self.train_budget, self.select_last, self.t_start,
+            lambda state: solver._emit("on_eval", state),
+        )  # fmt: skip
+        self.backtracking = Backtracking(cfg.backtrack, param) if cfg.backtrack else None
+        self.nan_reset = NaNReset(B)
+        self.after_eval = [
+            *([Perturbation(cfg.perturb_every, cfg.perturb_scale)] if cfg.perturb_every else []),
+        ]
+        self.exploit = (
+            ExploitExplore(cfg.exploit_every, cfg.exploit_fraction) if cfg.exploit_every else None
+        )
+        solver._emit("on_start", cfg, problem)
+
+    def _population(self) -> None:
+        """Learning rates and loss hyper-parameters per restart, and their schedules."""
+        cfg, problem, dev = self.cfg, self.problem, self.dev
+        unknown = set(cfg.hparams) - set(problem.hparams)
+        if unknown:
+            raise ValueError(
+                f"unknown hyper-parameter(s) {sorted(unknown)} for {problem.name}; "
+                f"known: {sorted(problem.hparams) or 'none'}"
+            )
+        pop, self.grid_size = _population({"lr": cfg.lr, **problem.hparams, **cfg.hparams}, self.B)
+        self.lr = torch.as_tensor(pop.pop("lr"), dtype=torch.float32, device=dev)
+        self.hp = {k: torch.as_tensor(v, dtype=torch.float32, device=dev) for k, v in pop.items()}
+        self.lr_sched = Schedule.parse(cfg.lr_schedule)
+        self.hp_sched = {k: Schedule.parse(cfg.hparam_schedules.get(k)) for k in self.hp}
+        for k in cfg.hparam_schedules:
+            if k not in self.hp:
+                raise ValueError(f"schedule for unknown hyper-parameter {k!r}")
+
+    # -- phases ------------------------------------------------------------------
+    def baseline(self) -> None:
+        """The classical heuristic first: the incumbent, and warm starts for the network."""
+        self.t_base0 = time.perf_counter()
+        self.base = None if self.select_last else self.solver._run_baseline(self.problem, self.gen)
+        if self.base is not None:
+            base = self.base
+            self.incumbent.offer(base["score"], base["z"][base["best"]], "baseline")
+            if self.cfg.network:
+                self.solver._warm_start_network(
+                    self.problem, self.param, self.opt, base["z"], self.gen
+                )
+        self.t_base = time.perf_counter()
+
+    def train(self) -> None:
+        """First-order steps until the step budget, the target, patience, an early stop or
+        the training budget; Ctrl-C ends training and keeps the best answer."""
+        cfg = self.cfg
+        self.t_opt = time.perf_counter()
+        self.reached = self.target is not None and self.incumbent.score >= self.target
+        if self.reached:
+            self.stop_reason = "reference"
+        steps = cfg.steps if cfg.network and not self.reached else 0
+        try:
+            for step in range(1, steps + 1):
+                self.step = step
+                if not self._step(step / max(cfg.steps, 1)):
+                    continue
+                reason = self._after_step()
+                if reason:
+                    self.stop_reason = reason
+                    break
+        except KeyboardInterrupt:
+            self.stop_reason = "interrupted"
+
+    def _step(self, progress: float) -> bool:
+        """One optimizer step of every restart; False when diverged restarts were reset."""
+        param, opt = self.param, self.opt
+        hp_t = {k: v * self.hp_sched[k](progress) for k, v in self.hp.items()}
+        x = param()
+        loss = self.problem.loss(x, hp_t)
+        guard = self.backtracking
+        if guard is not None:
+            loss = guard.judge(loss, param)
+        if self.nan_reset(loss, param, opt, self.gen):
+            return False
+        jumped = guard is not None and guard.jump is not None
+        # monitors see the iterate the loss was computed at (x may alias a parameter)
+        xd = x.detach().clone() if self.monitors and not jumped else None
+        opt.zero_grad()
+        loss.sum().backward()
+        if guard is not None:
+            guard.before_step(param, opt)
+        opt.step(self.lr * self.lr_sched(progress))
+        if guard is not None:
+            guard.after_step(param)
+        param.project_()
+        self.loss_val = float(loss.detach().mean())
+        if xd is not None:
+            for m in self.monitors:
+                m.update(self.step, xd, loss.detach())
+                if m.should_stop and not self.early_stop:
+                    self.early_stop = f"{m.name}: {m.reason}"
+        return True
+
+    def _after_step(self) -> str:
+        """Evaluate when due, run the after-evaluation hooks; the stop reason, or ""."""
+        cfg, ev = self.cfg, self.evaluate
+        elapsed = time.perf_counter() - self.t_start
+        # stop early enough that the closing evaluation fits in the training budget
+        timed_out = self.train_budget is not None and elapsed + ev.cost > self.train_budget
+        # on a time-out, a closing evaluation that would overrun the whole limit is skipped
+        # (large instances): the last evaluated solutions stand
+        closing_fits = (
+            not ev.history or cfg.time_limit is None or elapsed + ev.cost <= cfg.time_limit
+        )
+        # with a time limit the first step is evaluated too: it measures what an evaluation
+        # costs, so the budget can leave room for the closing one
+        first_timed = cfg.time_limit is not None and not ev.history
+        due = self.step % cfg.eval_every == 0 or self.step == cfg.steps
+        if due or (timed_out and closing_fits) or first_timed or self.early_stop:
+            ev(self.step, self.loss_val)
+            for hook in self.after_eval:
+                hook(ev, self.opt, self.gen)
+            if self.exploit is not None:
+                self.exploit(ev, self.opt, self.lr, self.hp, self.gen)
+            if self.target is not None and self.incumbent.score >= self.target:
+                return "reference"
+            if cfg.patience and ev.evals_since_improve >= cfg.patience:
+                return "converged"
+            if self.early_stop:
+                return "early_stop"
+        return "time_limit" if timed_out else ""
+
+    def quasi_newton(self) -> None:
+        """The second phase (L-BFGS or a dense method) after a run that used its steps."""
+        cfg = self.cfg
+        if not cfg.lbfgs_steps or self.stop_reason not in ("steps", "converged"):
+            return
+        solver = self.solver
+        phase = solver._lbfgs if cfg.quasi_newton == "lbfgs" else solver._dense_quasi_newton
+        self.step, self.stop_reason, self.lbfgs_info = phase(
+            self.problem, self.param, self.hp, self.hp_sched, self.step, self.evaluate,
+            self.t_start, self.train_budget,
+        )  # fmt: skip
+
+    def close(self) -> None:
+        """The closing evaluation where none was made, then the monitors' offers."""
+        history = self.evaluate.history
+        if (self.cfg.network and not self.reached and not history) or (
+            self.select_last
+            and self.stop_reason == "interrupted"
+            and history[-1]["step"] != self.step
+        ):
+            # problems that return their last iterate return the one training stopped at
+            self.evaluate(self.step, self.loss_val)
+        self.returned = {
+            "by": "network",
+            "step": history[-1]["step"] if self.select_last and history else None,
+        }
+        for m in self.monitors:
+            offer = m.candidate()
+            if offer is None:
+                continue
+            cand, cand_step = offer
+            with torch.no_grad():
+                zc = self.problem.repair(self.problem.decode(cand))
+                sc = self.problem.score(self.problem.evaluate(zc)).to(torch.float64)
+            i = int(torch.argmax(sc))
+            if self.incumbent.offer(float(sc[i]), zc[i], m.name, replace=self.select_last):
+                self.returned = {"by": m.name, "step": cand_step}
+            break
+        if self.early_stop:
+            self.returned["why"] = self.early_stop
+
+    def polish(self) -> None:
+        """The problem's local search from the best restarts and the baseline's answers."""
+        cfg = self.cfg
+        self.t_polish = time.perf_counter()
+        ev = self.evaluate
+        starts = self.solver._polish_starts(ev.best_r, ev.best_zr, self.base)
+        run = self.use_polish and starts is not None
+        run = run and self.stop_reason not in ("reference", "interrupted")
+        budget = cfg.polish_time
+        if run and cfg.time_limit is not None:
+            remaining = max(cfg.time_limit - (time.perf_counter() - self.t_start), 0.0)
+            budget = remaining if budget is None else min(budget, remaining)
+            run = remaining > 0.0  # the time limit is spent: no local search
+        if not run:
+            return
+        cand, from_base = starts
+        try:
+            polished = self.problem.local_search(cand, budget, self.gen)
+        except KeyboardInterrupt:
+            self.stop_reason, polished = "interrupted", None
+        if polished is None:
+            return
+        with torch.no_grad():
+            s = self.problem.score(self.problem.evaluate(polished)).to(torch.float64)
+        i = int(torch.argmax(s))
+        # a search may tile its starts (row i starts from start i mod k)
+        found = "baseline+local_search" if from_base[i % len(from_base)] else "local_search"
+        self.incumbent.offer(float(s[i]), polished[i], found)
+
+    # -- the result --------------------------------------------------------------
+    def result(self, method: str, extra: dict) -> Result:
+        """Verify the incumbent independently and assemble the :class:`Result`."""
+        problem, cfg, inc = self.problem, self.cfg, self.incumbent
+        t_end = time.perf_counter()
+        sol = inc.z.detach().cpu().numpy() if inc.z is not None else None
+        if sol is None:
+            sol = np.zeros(problem.n_vars, dtype=np.int64)
+        objective, feasible = problem.verify(sol)
+        result = Result(
+            problem=problem.name,
+            instance=problem.instance,
+            method=method,
+            objective=objective,
+            feasible=feasible,
+            solution=problem.solution_output(sol),
+            time_s=t_end - self.t_start,
+            device=device_name(self.dev),
+            seed=self.seed,
+            sense=problem.sense,
+            reference=problem.reference(),
+            found_by=inc.found_by if math.isfinite(inc.score) else "none",
+            stop_reason=self.stop_reason,
+            steps=self.step,
+            restarts=self.B,
+            hparams=self._hparams(),
+            timings=self._timings(t_end),
+            history=self.evaluate.history,
+            extra={"config": asdict(cfg), **self._extra(), **extra},
+        )
+        result.solution_array = sol
+        self.solver._emit("on_end", result)
+        return result
+
+    def _hparams(self) -> dict:
+        lr, hp = self.lr, self.hp
+        out = {
+            "grid_size": self.grid_size,
+            "lr": _summary(lr),
+            **{k: _summary(v) for k, v in hp.items()},
+            "lr_schedule": str(self.lr_sched),
+            "hparam_schedules": {k: str(s) for k, s in self.hp_sched.items()},
+        }
+        best_zr, z = self.evaluate.best_zr, self.incumbent.z
+        if z is not None and best_zr is not None:
+            # hyper-parameters of the restart that found the best network solution
+            match = (best_zr == z).all(dim=1).nonzero().flatten()
+            if len(match):
+                j = int(match[0])
+                out["best_restart"] = {
+                    "lr": float(lr[j]),
+                    **{k: float(v[j]) for k, v in hp.items()},
+                }
+        return out
+
+    def _timings(self, t_end: float) -> dict:
+        base_s = self.t_base - self.t_base0
+        return {
+            "setup_s": self.t_opt - self.t_start - base_s,
+            "baseline_s": base_s,
+            "optimize_s": self.t_polish - self.t_opt,
+            "polish_s": t_end - self.t_polish,
+            "total_s": t_end - self.t_start,
+        }
+
+    def _extra(self) -> dict:
+        ev, out = self.evaluate, {"nan_resets": self.nan_reset.count}
+        if self.base is not None:
+            out["baseline"] = self.base["info"]
+        if self.backtracking is not None:
+            out["backtracks"] = self.backtracking.count
+        if ev.per_eval < self.B:
+            # restarts decoded per evaluation when evaluating all would overrun the budget
+            out["restarts_per_eval"] = ev.per_eval
+        if self.lbfgs_info is not None:
+            out["quasi_newton"] = self.lbfgs_info
+        if self.monitors or self.select_last:
+            out["returned"] = self.returned
+            out["monitors"] = [m.summary() for m in self.monitors]
+        return out
 
 
 def _summary(v: torch.Tensor) -> float | dict:

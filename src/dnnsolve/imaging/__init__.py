@@ -12,7 +12,7 @@ averaging, ES-WMV, divergence backtracking) and bundled example images (:mod:`.d
 2217831
 """
 
-from ..core.early_stopping import DivergenceGuard, ExponentialAverage, WindowedVariance
+from ..core.early_stopping import ExponentialAverage, WindowedVariance
 from .data import EXAMPLES, example_image
 from .io import from_numpy, read_image, to_numpy, write_image
 from .methods import IMAGE_METHODS, ImageMethod
@@ -65,7 +65,6 @@ __all__ = [
     "ConvDecoder",
     "DeepDecoder",
     "Denoising",
-    "DivergenceGuard",
     "Downsampling",
     "ExponentialAverage",
     "FourierFeatureMLP",

@@ -44,10 +44,10 @@ def read_cnf(path: str | os.PathLike) -> CNF:
     (30, 100, 3)
     """
     p, text = read_text(path)
-    return _parse_cnf(p, text)
+    return parse_cnf(p, text)
 
 
-def _parse_cnf(path: Path, text: str) -> CNF:
+def parse_cnf(path: Path, text: str) -> CNF:
     where = str(path)
     n_vars = n_clauses = -1
     header_line = 0

@@ -66,9 +66,9 @@ def read_graph(path: str | os.PathLike, format: str | None = None) -> Graph:
     elif fmt == "edgelist":
         g = _parse_edgelist(p, text)
     elif fmt == "cnf":
-        from .cnf import _parse_cnf, cnf_to_mis_graph
+        from .cnf import cnf_to_mis_graph, parse_cnf
 
-        g = cnf_to_mis_graph(_parse_cnf(p, text))
+        g = cnf_to_mis_graph(parse_cnf(p, text))
     else:
         raise InputError(f"unknown graph format {format!r}; expected one of {', '.join(FORMATS)}")
     g.name = stem(p)

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.errors import InputError
-from ..core.result import _jsonable, atomic_write_text
+from ..core.result import atomic_write_text, jsonable
 from ..io._text import read_text
 from .model import LPData, make_lp
 from .textcheck import check_lp_text, check_mps_text
@@ -248,4 +248,4 @@ def read_lp(path: str | os.PathLike) -> LPData:
 
 def write_solution(path: str | os.PathLike, payload: dict) -> None:
     """Write a JSON result atomically (NaN/inf become null)."""
-    atomic_write_text(path, json.dumps(_jsonable(payload), indent=2) + "\n")
+    atomic_write_text(path, json.dumps(jsonable(payload), indent=2) + "\n")

@@ -18,7 +18,7 @@ from ..core.parameterization import Parameterization, glorot_
 from ..graph import TorchGraph
 
 
-def _propagate(op: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+def propagate(op: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
     """Apply a sparse (r, c) operator to every restart of h (B, c, d) → (B, r, d)."""
     b, c, d = h.shape
     flat = h.permute(1, 0, 2).reshape(c, b * d)
@@ -167,4 +167,4 @@ class GraphNetwork(TwoLayerNetwork):
 
     def propagate(self, h: torch.Tensor) -> torch.Tensor:
         op = self.graph.gcn_norm if self.conv == "gcn" else self.graph.mean_norm
-        return _propagate(op, h)
+        return propagate(op, h)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 
 from ..hypergraph import TorchHypergraph
-from .gnn import TwoLayerNetwork, _propagate
+from .gnn import TwoLayerNetwork, propagate
 
 
 class HypergraphNetwork(TwoLayerNetwork):
@@ -51,4 +51,4 @@ class HypergraphNetwork(TwoLayerNetwork):
         self.left, self.right = hypergraph.propagation
 
     def propagate(self, h: torch.Tensor) -> torch.Tensor:
-        return _propagate(self.left, _propagate(self.right, h))
+        return propagate(self.left, propagate(self.right, h))

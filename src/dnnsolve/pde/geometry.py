@@ -37,7 +37,7 @@ import torch
 
 from dnnsolve.core.errors import InputError
 
-from .sampling import ArrayLike, UnitStream, _as_vector, check_count, check_method
+from .sampling import ArrayLike, UnitStream, as_vector, check_count, check_method
 
 __all__ = [
     "Ball",
@@ -323,7 +323,7 @@ class Box(Geometry):
     """
 
     def __init__(self, lo: ArrayLike, hi: ArrayLike):
-        lo_t, hi_t = _as_vector(lo, "lo"), _as_vector(hi, "hi")
+        lo_t, hi_t = as_vector(lo, "lo"), as_vector(hi, "hi")
         if lo_t.shape != hi_t.shape:
             raise InputError(f"box corners differ in length ({lo_t.numel()} vs {hi_t.numel()})")
         if not bool((hi_t > lo_t).all()):
@@ -466,7 +466,7 @@ class Ball(Geometry):
     """
 
     def __init__(self, center: ArrayLike, radius: float):
-        c = _as_vector(center, "center")
+        c = as_vector(center, "center")
         try:
             r = float(radius)
         except (TypeError, ValueError) as exc:

@@ -58,6 +58,22 @@ class Recipe:
     dtype: str = "float64"
     time_limit: float | None = 100.0
 
+    def network(
+        self, net: str | None = None, options: Mapping[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any], bool]:
+        """The network a solve builds, its options, and whether it is the recipe's own.
+
+        With no other network named and no ``options`` given it is the recipe's network with
+        the recipe's options, and the recipe's formulation (``variant``) goes with it (e.g.
+        periodicity left to an exactly periodic network); otherwise ``net`` (default the
+        recipe's) with ``options`` alone.
+
+        >>> recipe_for("allen-cahn").network()[0::2], recipe_for("heat").network("siren", {})
+        (('fourier', True), ('siren', {}, False))
+        """
+        own = (net is None or net == self.net) and options is None
+        return net or self.net, dict(self.options if own else options or {}), own
+
     def settings(self) -> dict[str, Any]:
         """The recipe as a plain dict (recorded in the result)."""
         out = dataclasses.asdict(self)

@@ -110,7 +110,7 @@ class UnitStream:
         return torch.from_numpy(np.ascontiguousarray(u, dtype=np.float64))
 
 
-def _as_vector(v: ArrayLike, name: str) -> torch.Tensor:
+def as_vector(v: ArrayLike, name: str) -> torch.Tensor:
     """A finite 1-D float64 CPU tensor from a scalar, sequence or tensor."""
     try:
         t = torch.as_tensor(
@@ -150,7 +150,7 @@ def sample(
             device = lo.device
         elif generator is not None:
             device = generator.device
-    lo_t, hi_t = _as_vector(lo, "lo"), _as_vector(hi, "hi")
+    lo_t, hi_t = as_vector(lo, "lo"), as_vector(hi, "hi")
     if lo_t.shape != hi_t.shape:
         raise InputError(f"lo and hi differ in length ({lo_t.numel()} vs {hi_t.numel()})")
     if bool((hi_t < lo_t).any()):

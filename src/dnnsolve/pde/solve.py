@@ -26,7 +26,7 @@ from .constraints import exact_conditions
 from .problem import PDE, FieldNetwork, PDEProblem
 from .recipes import Recipe, recipe_for
 
-__all__ = ["PDE_PROBLEMS", "PDEResult", "builtin", "solve_pde"]
+__all__ = ["PDE_PROBLEMS", "PDEResult", "builtin", "formulation", "solve_pde"]
 
 
 @dataclass
@@ -43,6 +43,28 @@ class PDEResult:
 
 
 # ---------------------------------------------------------------- solving
+
+
+def formulation(
+    problem: str | PDE,
+    recipe: Recipe,
+    net: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> PDE:
+    """``problem`` as a solve with ``recipe`` and this network poses it: a built-in name in the
+    recipe's formulation when the recipe's own network is used (:meth:`Recipe.network`), else
+    as built; a :class:`PDE` as given.
+
+    >>> formulation("allen-cahn", recipe_for("allen-cahn")).hard_conditions
+    ('initial', 'periodic')
+    >>> formulation("allen-cahn", recipe_for("allen-cahn"), net="mlp").hard_conditions
+    ()
+    """
+    if not isinstance(problem, str):
+        return problem
+    builtin(problem)  # one-line error for an unknown name
+    own = recipe.network(net, options)[2]
+    return PDE_PROBLEMS[problem](**(recipe.variant if own else {}))
 
 
 def solve_pde(
@@ -102,22 +124,15 @@ def solve_pde(
 
     name = problem if isinstance(problem, str) else problem.name
     rec = recipe if isinstance(recipe, Recipe) else recipe_for(name, recipe)
-    # the recipe's formulation (e.g. periodicity left to its network) goes with its network
-    own_net = (net is None or net == rec.net) and options is None
-    if isinstance(problem, str):
-        builtin(problem)  # one-line error for an unknown name
-        pde = PDE_PROBLEMS[problem](**(rec.variant if own_net else {}))
-    else:
-        pde = problem
+    pde = formulation(problem, rec, net, options)
+    net, options, _ = rec.network(net, options)
     given = {"method": method, "net": net, "adam_steps": adam_steps, "lbfgs_steps": lbfgs_steps,
              "quasi_newton": quasi_newton, "qn_refresh": qn_refresh, "lr": lr,
              "interior": interior, "boundary": boundary, "validation": validation,
              "sampler": sampler, "dtype": dtype, "exact": exact}  # fmt: skip
     use = {k: (getattr(rec, k) if v is None else v) for k, v in given.items()}
-    method, net, dtype, lr = use["method"], use["net"], use["dtype"], use["lr"]
+    method, dtype, lr = use["method"], use["dtype"], use["lr"]
     interior, boundary, validation = use["interior"], use["boundary"], use["validation"]
-    if own_net:
-        options = dict(rec.options)
     if time_limit is None:
         time_limit = rec.time_limit
     elif math.isinf(time_limit):

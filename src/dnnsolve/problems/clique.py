@@ -245,6 +245,7 @@ register_problem(
     "clique",
     "Maximum (weighted) clique = independent set of the complement (built only when small).",
     formats="gset, dimacs, edgelist",
+    example=("mis_example.dimacs", {}),
 )
 
 # the problem carries its own γ defaults (explicit: the MIS population; implicit: its own)

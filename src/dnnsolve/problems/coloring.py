@@ -52,7 +52,7 @@ from ..core.problem import Evaluation, Problem
 from ..core.result import Result
 from ..core.solver import Solver, SolverConfig
 from ..graph import Graph
-from ..methods import BuildContext, Method, register, register_problem
+from ..methods import BuildContext, ColorsOptions, Method, register, register_problem
 from ..params.coloring import ColoringNetwork, FreeLogits
 from ..search import coloring as kernels
 
@@ -544,7 +544,8 @@ register_problem(
     "Graph colouring: smallest q without conflicts (or --colors q); DIMACS .col, edge list.",
     formats="dimacs (.col), gset, edgelist",
     runner=run_coloring,
-    cli_options=("colors",),
+    options=ColorsOptions,
+    example=("color_example.col", {}),
 )
 
 

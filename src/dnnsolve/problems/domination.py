@@ -573,7 +573,7 @@ def _penalty_builder(kind: str):
 
 
 for _kind in KINDS.values():
-    register_problem(_kind.name, _kind.summary)
+    register_problem(_kind.name, _kind.summary, example=("color_example.col", {}))
     register(
         _kind.name,
         "relu",

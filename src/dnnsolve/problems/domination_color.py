@@ -39,7 +39,7 @@ from ..core.problem import Evaluation, Problem
 from ..core.result import Result
 from ..core.solver import SolverConfig
 from ..graph import Graph
-from ..methods import BuildContext, Method, register, register_problem, run_method
+from ..methods import BuildContext, ColorsOptions, Method, register, register_problem, run_method
 from ..search import domination as kernels
 from ..search._common import one_thread
 from .domination_check import check_k_coloring
@@ -169,7 +169,8 @@ register_problem(
     "Proper k-colouring as feasibility (k from --colors or --option k=K); objective = "
     "conflicting edges.",
     runner=_run,
-    cli_options=("colors",),
+    options=ColorsOptions,
+    example=("color_example.col", {"colors": 8}),
 )
 
 

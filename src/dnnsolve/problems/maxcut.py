@@ -138,6 +138,7 @@ register_problem(
     "maxcut",
     "Maximum cut of a weighted graph (Gset, DIMACS, edge list).",
     formats="gset, dimacs, edgelist",
+    example=("maxcut_example.gset", {}),
 )
 
 

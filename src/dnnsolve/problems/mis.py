@@ -258,6 +258,7 @@ register_problem(
     "mis",
     "Maximum (weighted) independent set (Gset, DIMACS, edge list, or CNF → MIS graph).",
     formats="gset, dimacs, edgelist, cnf",
+    example=("mis_example.dimacs", {}),
 )
 register_mis_methods(
     "mis",

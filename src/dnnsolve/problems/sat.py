@@ -51,7 +51,7 @@ from ..core.result import Result
 from ..core.solver import SolverConfig
 from ..io.cnf import CNF, read_cnf
 from ..io.wcnf import WCNF, detect_sat_format, read_wcnf, weight_sum
-from ..methods import BuildContext, Method, register, register_problem, run_method
+from ..methods import BuildContext, ExactOptions, Method, register, register_problem, run_method
 from ..params.clause_graph import ClauseGraphNetwork
 from ..search import sat as kernels
 
@@ -515,7 +515,8 @@ register_problem(
     formats="cnf",
     loader=load_cnf,
     runner=_sat_runner,
-    cli_options=("exact",),
+    options=ExactOptions,
+    example=("sat_example.cnf", {}),
 )
 register_problem(
     "maxsat",
@@ -523,7 +524,8 @@ register_problem(
     formats="wcnf, cnf",
     loader=load_wcnf,
     runner=_maxsat_runner,
-    cli_options=("exact",),
+    options=ExactOptions,
+    example=("sat_example.cnf", {}),
 )
 
 # ------------------------------------------------------------------ methods

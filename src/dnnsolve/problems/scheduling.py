@@ -24,6 +24,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,8 @@ from ..core.device import device_name
 from ..core.errors import InputError
 from ..core.result import Result
 from ..core.solver import Solver, SolverConfig
-from ..methods import BuildContext, Method, register, register_problem
+from ..family import Options, at_least, non_negative, one_of, option, positive
+from ..methods import BuildContext, Method, SolverOptions, register, register_problem
 from ..params.coloring import FreeLogits
 from ..schedule.baselines import BASELINES, run_baseline
 from ..schedule.graph import TaskGraph, as_task_graph
@@ -162,6 +164,77 @@ def run_schedule(
     return res
 
 
+@dataclasses.dataclass(kw_only=True)
+class ScheduleOptions(SolverOptions):
+    """Solver options with the scheduling problem's own (see the module docstring)."""
+
+    stages: int | None = option(
+        None, "Number of stages D (default: the DAG's depth).", check=at_least(1), short="-D"
+    )
+    objective: str = option(
+        "balance",
+        "balance (comm + w·peak memory) or latency (needs --capacity).",
+        check=one_of("balance", "latency"),
+    )
+    memory_weight: float = option(
+        1.0, "w: weight of the peak per-stage memory.", check=non_negative
+    )
+    capacity: float | None = option(
+        None, "Per-stage resource capacity (a hard constraint).", check=positive
+    )
+    strict: bool = option(False, "Successors run in a later stage (s_u < s_v).")
+    report: Path | None = option(None, "Write a Gantt-style figure (.png, .pdf, .svg) here.")
+
+    def builder_options(self) -> dict[str, Any]:
+        """The problem's settings: a field set away from its default wins over the same key
+        in ``options`` (the older spelling, ``options={"stages": 4}``), which wins over the
+        default."""
+        own = {}
+        for f in dataclasses.fields(ScheduleOptions):
+            if f.name in _OWN:
+                value = getattr(self, f.name)
+                if value != f.default or f.name not in self.options:
+                    own[f.name] = value
+        return {**self.options, **{k: v for k, v in own.items() if v is not None}}
+
+
+_OWN = ("stages", "objective", "memory_weight", "capacity", "strict")
+
+
+def _write_report(result: Result, opts: Options) -> list[str]:
+    """The Gantt-style figure ``--report`` asks for."""
+    assert isinstance(opts, ScheduleOptions)
+    if opts.report is None or result.solution_array is None:
+        return []
+    from ..schedule.report import write_schedule_figure
+
+    write_schedule_figure(
+        opts.report,
+        result.instance_data,
+        result.solution_array,
+        num_stages=result.solution["num_stages"],
+        capacity=opts.capacity,
+        title=str(result.instance),
+    )
+    return [str(opts.report)]
+
+
+def _rows(result: Result) -> list[tuple[str, str]]:
+    sol = result.solution
+    parts = sol["parts"]
+    return [
+        ("instance", str(result.instance)),
+        ("method", result.method),
+        ("status", str(result.status)),
+        ("stages", str(sol["num_stages"])),
+        ("objective", "–" if result.objective is None else f"{result.objective:g}"),
+        ("communication", f"{parts['communication']:g}"),
+        ("peak memory", f"{parts['peak_memory']:g}"),
+        ("legal", "yes" if sol["legal"] else "no"),
+        ("time s", f"{result.time_s:.2f}"),
+    ]
+
+
 register_problem(
     "schedule",
     "Stage scheduling of a DAG (communication + memory balance, or latency under a capacity); "
@@ -169,6 +242,11 @@ register_problem(
     formats="gml, graphml, el",
     loader=_load,
     runner=run_schedule,
+    options=ScheduleOptions,
+    baseline="list",
+    example=("schedule_example.gml", {"stages": 4, "time_limit": 5.0}),
+    write=_write_report,
+    rows=_rows,
 )
 
 

@@ -119,6 +119,7 @@ register_problem(
     "vertex-cover",
     "Minimum (weighted) vertex cover = complement of a maximum independent set.",
     formats="gset, dimacs, edgelist",
+    example=("mis_example.dimacs", {}),
 )
 
 

@@ -24,8 +24,7 @@ import time
 import torch
 
 from ..graph import EdgeIndex, TorchGraph
-
-_FOREVER = 1 << 30
+from .ils import iterated_local_search
 
 
 def _weights(tg: TorchGraph, weight: torch.Tensor | None) -> torch.Tensor:
@@ -189,7 +188,7 @@ def local_search(
       that vertex's neighbourhood).
 
     A move is accepted if not worse (a perturbation also with probability
-    ``p_worse``). Vertices that left are tabu for a random 0..``tenure``
+    ``p_worse``). Vertices that left are tabu for 1 + a random 0..``tenure``
     iterations; a walk restarts from its incumbent when it falls ``max_drift``
     heaviest vertices behind it, and every ``share_every`` iterations the worst
     quarter of the walks restart from the best incumbent.
@@ -206,39 +205,62 @@ def local_search(
     [[False, True, True, True, False]]
     """
     t0 = time.perf_counter()
-    limit = math.inf if time_limit is None and max_iters is not None else (time_limit or 5.0)
-    iters = max_iters if max_iters is not None else _FOREVER
     ei = EdgeIndex(tg)
-    adj64 = ei.adj.to(torch.float64)
     w = _weights(tg, weight)
     z = z.to(tg.device).bool()
-    B, n = z.shape
     cur = repair(tg, z, w, generator=generator, edges=ei)
-    cur_obj = objective(cur, w)
-    best, best_obj = cur.clone(), cur_obj.clone()
-    if n == 0 or len(tg.src) == 0:
-        return best
-    stall_limit = stall_iters if stall_iters is not None else max(300, 2 * n)
-    idx1 = torch.arange(1, n + 1, device=tg.device, dtype=torch.float64)
-    wmax = float(w.max())
-    rows = torch.arange(B, device=tg.device)
-    neg_inf = torch.full((B, n), -math.inf, device=tg.device)
-    positive = (w > 0).expand(B, n)
-    tabu = torch.zeros((B, n), dtype=torch.int64, device=tg.device)
-    deg_share = (tg.deg / tg.deg.max().clamp_min(1.0)).to(torch.float32)
-    stall = 0
-    for it in range(iters):
-        if time.perf_counter() - t0 >= limit or stall >= stall_limit:
-            break
-        if target is not None and float(best_obj.max()) >= target - 1e-9:
-            break
+    if z.shape[1] == 0 or len(tg.src) == 0:
+        return cur
+    return iterated_local_search(
+        _Swaps(tg, ei, w, len(cur), p_plateau, p_local, generator),
+        cur,
+        w,
+        time_limit=time_limit,
+        generator=generator,
+        max_iters=max_iters,
+        stall_iters=stall_iters,
+        p_worse=p_worse,
+        target=target,
+        tenure=tenure,
+        min_tenure=1,
+        share_every=share_every,
+        max_drift=max_drift,
+        started=t0,
+    )
+
+
+class _Swaps:
+    """The moves of :func:`local_search`: a :class:`~dnnsolve.search.ils.SetMoves`."""
+
+    def __init__(
+        self,
+        tg: TorchGraph,
+        ei: EdgeIndex,
+        w: torch.Tensor,
+        B: int,
+        p_plateau: float,
+        p_local: float,
+        generator: torch.Generator | None,
+    ):
+        n = tg.n
+        self.tg, self.ei, self.w, self.n = tg, ei, w, n
+        self.p_plateau, self.p_local, self.generator = p_plateau, p_local, generator
+        self.adj64 = ei.adj.to(torch.float64)
+        self.idx1 = torch.arange(1, n + 1, device=tg.device, dtype=torch.float64)
+        self.rows = torch.arange(B, device=tg.device)
+        self.neg_inf = torch.full((B, n), -math.inf, device=tg.device)
+        self.positive = (w > 0).expand(B, n)
+        self.deg_share = (tg.deg / tg.deg.max().clamp_min(1.0)).to(torch.float32)
+
+    def move(self, cur: torch.Tensor, free: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        ei, w, n, generator = self.ei, self.w, self.n, self.generator
         k = cur.sum(dim=1, keepdim=True).to(torch.float32)
         miss = k - ei.count(cur)  # members it is not adjacent to (for v ∉ S)
-        out = positive & ~cur & (tabu < it)
+        out = self.positive & ~cur & free
         t1 = out & (miss > 0.5) & (miss < 1.5)
         # owner (the one non-adjacent member) of each 1-tight vertex, 1-based
-        zi = cur.to(torch.float64) * idx1
-        owner_f = zi.sum(dim=1, keepdim=True) - (adj64 @ zi.T.contiguous()).T
+        zi = cur.to(torch.float64) * self.idx1
+        owner_f = zi.sum(dim=1, keepdim=True) - (self.adj64 @ zi.T.contiguous()).T
         owner_f = torch.where(t1, owner_f, torch.zeros_like(owner_f)).to(torch.float32)
         owner = (owner_f.long() - 1).clamp(0, n - 1)
         # 1-tight neighbours with the same owner: a (1,2)-swap gains
@@ -248,43 +270,22 @@ def local_search(
         gain = t1 & ((n_same > 0) | (w > w[owner] + 1e-9))
         noise = _noise(cur, generator)
         coin = _noise(cur[:, :1], generator)
-        plateau = t1 & (coin < p_plateau)
+        plateau = t1 & (coin < self.p_plateau)
         pool = out & ~t1
         pool2 = pool & (miss > 1.5) & (miss < 2.5)
-        local = pool2.any(dim=1, keepdim=True) & (_noise(cur[:, :1], generator) < p_local)
+        local = pool2.any(dim=1, keepdim=True) & (_noise(cur[:, :1], generator) < self.p_local)
         pool = torch.where(local, pool2, pool)
         # priority classes: gain 3, plateau 2, perturbation 1 (random within a class); a
         # jump favours high-degree vertices, the likelier members of large cliques
         cls = torch.where(gain, 3.0, torch.where(plateau, 2.0, torch.where(pool, 1.0, -math.inf)))
-        noise = torch.where(local | ~pool, noise, noise * deg_share)
-        score = torch.where(torch.isfinite(cls), cls + noise, neg_inf)
+        noise = torch.where(local | ~pool, noise, noise * self.deg_share)
+        score = torch.where(torch.isfinite(cls), cls + noise, self.neg_inf)
         val, v = score.max(dim=1)
         has = torch.isfinite(val)
         kicked = has & (val < 2.0)
         onehot = torch.zeros_like(cur)
-        onehot[rows[has], v[has]] = True
+        onehot[self.rows[has], v[has]] = True
         keep_nb = ei.count(onehot) > 0.5
         new = torch.where(has[:, None], (cur & keep_nb) | onehot, cur)
-        new = extend(tg, new, w, generator=generator, edges=ei)
-        new_obj = objective(new, w)
-        worse_ok = kicked & (_noise(cur[:, :1], generator)[:, 0] < p_worse)
-        acc = (new_obj >= cur_obj - 1e-9) | worse_ok
-        left = acc[:, None] & cur & ~new
-        ten = torch.randint(0, tenure + 1, (B, 1), generator=generator, device=tg.device)
-        tabu = torch.where(left, it + 1 + ten, tabu)
-        cur = torch.where(acc[:, None], new, cur)
-        cur_obj = torch.where(acc, new_obj, cur_obj)
-        up = cur_obj > best_obj + 1e-9
-        stall = 0 if bool(up.any()) else stall + 1
-        best = torch.where(up[:, None], cur, best)
-        best_obj = torch.where(up, cur_obj, best_obj)
-        back = cur_obj < best_obj - max_drift * wmax - 1e-9
-        if share_every and B >= 4 and it % share_every == share_every - 1:
-            lead = int(torch.argmax(best_obj))
-            worst = torch.argsort(best_obj)[: B // 4]
-            best[worst] = best[lead].clone()
-            best_obj[worst] = best_obj[lead].clone()
-            back[worst] = True
-        cur = torch.where(back[:, None], best, cur)
-        cur_obj = torch.where(back, best_obj, cur_obj)
-    return best
+        new = extend(self.tg, new, w, generator=generator, edges=ei)
+        return new, kicked

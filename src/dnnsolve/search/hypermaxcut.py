@@ -18,9 +18,8 @@ import torch
 
 from ..hypergraph import TorchHypergraph
 from ._common import device_generator, gain_tolerance, single_thread, tie_noise
+from .tabu import tabu_loop
 
-_CHECK_EVERY = 50
-_REFRESH_EVERY = 1000
 # above this many (edge, member) pairs per move the tabu search recomputes gains in full
 _MAX_INCREMENTAL = 4096
 
@@ -125,7 +124,8 @@ def greedy_descent(
 
 
 class _State:
-    """Sides, side-1 counts, gains and cuts of a batch, updated flip by flip.
+    """Sides, side-1 counts, gains and cuts of a batch, updated flip by flip: a
+    :class:`~dnnsolve.search.tabu.FlipState`.
 
     Per vertex v the tables hold its incident edges (padded with the dummy edge
     m), their sizes and weights, and the other members of each (v itself and
@@ -200,8 +200,15 @@ class _State:
             zb = self.z[:, : self.n] > 0
             self.g[:, : self.n] = flip_gains(self.th, zb, self.cnt[:, : self.m])
 
-    def zb(self) -> torch.Tensor:
+    def gains(self) -> torch.Tensor:
+        return self.g[:, : self.n]
+
+    def sides(self) -> torch.Tensor:
         return self.z[:, : self.n] > 0
+
+    def reset(self, rows: torch.Tensor, z: torch.Tensor) -> None:
+        self.z[:, : self.n] = torch.where(rows[:, None], z.to(torch.int64), self.z[:, : self.n])
+        self.refresh()
 
 
 @single_thread
@@ -237,79 +244,24 @@ def tabu_search(
     if z.dim() != 2 or z.shape[1] != th.n:
         raise ValueError(f"expected z of shape (B, {th.n}), got {tuple(z.shape)}")
     z = z.to(th.device).bool()
-    B, n = z.shape
-    if n == 0 or B == 0 or th.m == 0:
+    if th.n == 0 or z.shape[0] == 0 or th.m == 0:
         return z.clone()
     t0 = time.perf_counter()
-    if max_iters is None and time_limit is None:
-        max_iters = 20 * n
-    dev = th.device
-    gen = device_generator(generator, dev)
-    lo, hi = tenure if tenure is not None else (n // 25 + 1, n // 9 + 1)
-    cap = max(1, (n - 1) // 2)
-    lo, hi = max(1, min(lo, cap)), max(1, min(hi, cap))
-    hi = max(hi, lo)
-    stall_limit = perturb_after if perturb_after is not None else max(500, 3 * n)
-    fmin, fmax = perturb_fraction
-
-    st = _State(th, z)
-    start = st.cut.clone()
-    best, best_z = st.cut.clone(), st.z.clone()
-    best_it = torch.zeros(B, dtype=torch.int64, device=dev)
-    last_kick = torch.zeros(B, dtype=torch.int64, device=dev)
-    tabu_until = torch.zeros(B, n, dtype=torch.int64, device=dev)
-    noise_scale = tie_noise(th.weight64)
-    noise = torch.empty(B, n, dtype=torch.float64, device=dev)
-    tenures = torch.empty(_CHECK_EVERY, B, 1, dtype=torch.int64, device=dev)
-    step_idx = torch.arange(_CHECK_EVERY, device=dev)
-    overall, overall_it = float(best.max()), 0
-    it = 0
-    while True:
-        if it % _CHECK_EVERY == 0:
-            if max_iters is not None and it >= max_iters:
-                break
-            if time_limit is not None and time.perf_counter() - t0 >= time_limit:
-                break
-            top = float(best.max())
-            if target is not None and top >= target - 1e-9:
-                break
-            if top > overall + 1e-9:
-                overall, overall_it = top, it
-            elif patience is not None and it - overall_it >= patience:
-                break
-            if it:
-                if it % _REFRESH_EVERY == 0:
-                    st.refresh()
-                stuck = (it - best_it >= stall_limit) & (it - last_kick >= stall_limit)
-                if bool(stuck.any()):
-                    frac = torch.empty(B, 1, dtype=torch.float64, device=dev)
-                    frac.uniform_(fmin, fmax, generator=gen)
-                    flips = torch.rand(B, n, generator=gen, device=dev, dtype=torch.float64)
-                    kicked = best_z.clone()
-                    kicked[:, :n] ^= (flips < frac).to(torch.int64)
-                    st.z = torch.where(stuck[:, None], kicked, st.z)
-                    st.refresh()
-                    tabu_until[stuck] = 0
-                    last_kick[stuck] = it
-            noise.uniform_(0, noise_scale, generator=gen)
-            torch.randint(lo, hi + 1, tenures.shape, generator=gen, device=dev, out=tenures)
-            tenures += step_idx.view(-1, 1, 1) + it
-        j = it % _CHECK_EVERY
-        g = st.g[:, :n]
-        blocked = (tabu_until > it) & (g <= best - st.cut)
-        score = (g + noise).masked_fill_(blocked, -math.inf)
-        k = score.argmax(1, keepdim=True)
-        st.flip(k, g.gather(1, k))
-        tabu_until.scatter_(1, k, tenures[j])
-        it += 1
-        up = st.cut > best
-        best_it.masked_fill_(up.view(-1), it)
-        best_z = torch.where(up, st.z, best_z)
-        torch.maximum(best, st.cut, out=best)
-
-    out = best_z[:, :n] > 0
-    worse = cut_values(th, out) < start.view(-1) - 1e-9
-    return torch.where(worse[:, None], z, out)
+    return tabu_loop(
+        _State(th, z),
+        lambda out: cut_values(th, out),
+        tie_noise(th.weight64),
+        time_limit=time_limit,
+        max_iters=max_iters,
+        tenure=tenure,
+        generator=generator,
+        perturb_after=perturb_after,
+        perturb_fraction=perturb_fraction,
+        patience=patience,
+        target=target,
+        tol=1e-9,
+        started=t0,
+    )
 
 
 def color_classes(th: TorchHypergraph) -> list[torch.Tensor]:

@@ -16,11 +16,7 @@ import torch
 
 from ..graph import EdgeIndex, TorchGraph
 from ._common import device_generator, gain_tolerance, single_thread, tie_noise
-
-# iterations between clock checks / bookkeeping syncs in the tabu loop
-_CHECK_EVERY = 50
-# iterations between exact recomputations of fields and cuts (a multiple of the above)
-_REFRESH_EVERY = 1000
+from .tabu import CHECK_EVERY, tabu_loop
 
 
 def cut_values(tg: TorchGraph, z: torch.Tensor) -> torch.Tensor:
@@ -73,7 +69,8 @@ def _table(tg: TorchGraph, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tens
 
 
 class _State:
-    """Spins, padded fields and cuts (B, 1) of a batch, updated move by move."""
+    """Spins, padded fields and cuts (B, 1) of a batch, updated move by move: a
+    :class:`~dnnsolve.search.tabu.FlipState`."""
 
     def __init__(self, tg: TorchGraph, z: torch.Tensor, dtype: torch.dtype = torch.float64):
         self.tg = tg
@@ -89,23 +86,28 @@ class _State:
         torch.mul(self.s, self.h[:, : self.n], out=self.g)
         return self.g
 
-    def flip(self, k: torch.Tensor, gk: torch.Tensor, active: torch.Tensor | None = None) -> None:
-        """Flip vertex ``k[b, 0]`` in every restart b (only where ``active``), all (B, 1)."""
+    def flip(self, k: torch.Tensor, gk: torch.Tensor) -> None:
+        """Flip vertex ``k[b, 0]`` in every restart b; ``gk`` (B, 1) its gain."""
         sk = self.s.gather(1, k)
-        step = sk * -2 if active is None else sk * active * -2
+        step = sk * -2
         self.s.scatter_(1, k, sk + step)
         # neighbours' fields move by w_jk * (s_k_new - s_k_old)
         kk = k.view(-1)
         self.h.scatter_add_(1, self.nbr.index_select(0, kk), self.w.index_select(0, kk).mul_(step))
-        self.cut += gk if active is None else gk * active
+        self.cut += gk
 
     def refresh(self) -> None:
         """Recompute fields and cuts from scratch (drift control for real weights)."""
         self.h = local_fields(self.tg, self.s, self.adj)
         self.cut = cut_values(self.tg, self.s > 0)[:, None].to(self.s.dtype)
 
-    def z(self) -> torch.Tensor:
+    def sides(self) -> torch.Tensor:
         return self.s > 0
+
+    def reset(self, rows: torch.Tensor, z: torch.Tensor) -> None:
+        new = spins(z, self.s.dtype)
+        self.s = torch.where(rows[:, None], new, self.s).contiguous()
+        self.refresh()
 
 
 @single_thread
@@ -194,90 +196,25 @@ def tabu_search(
     """
     if z.dim() != 2 or z.shape[1] != tg.n:
         raise ValueError(f"expected z of shape (B, {tg.n}), got {tuple(z.shape)}")
-    n = tg.n
-    B = z.shape[0]
     z = z.to(tg.device).bool()
-    if n == 0 or B == 0 or tg.weight.numel() == 0:
+    if tg.n == 0 or z.shape[0] == 0 or tg.weight.numel() == 0:
         return z.clone()
     t0 = time.perf_counter()
-    if max_iters is None and time_limit is None:
-        max_iters = 20 * n
-    dev = tg.device
-    gen = device_generator(generator, dev)
-
-    lo, hi = tenure if tenure is not None else (n // 25 + 1, n // 9 + 1)
-    cap = max(1, (n - 1) // 2)  # leave some vertex free on tiny graphs
-    lo, hi = max(1, min(lo, cap)), max(1, min(hi, cap))
-    hi = max(hi, lo)
-    last_perturb = torch.zeros(B, dtype=torch.int64, device=dev)
-    stall_limit = perturb_after if perturb_after is not None else max(500, 3 * n)
-    fmin, fmax = perturb_fraction
-
-    st = _State(tg, z)
-    start_cut = st.cut.clone()
-    best = st.cut.clone()
-    best_s = st.s.clone()
-    best_it = torch.zeros(B, 1, dtype=torch.int64, device=dev)
-    tabu_until = torch.zeros(B, n, dtype=torch.int64, device=dev)
-    noise_scale = tie_noise(tg.weight)
-    noise = torch.empty(B, n, dtype=st.s.dtype, device=dev)
-    score = torch.empty(B, n, dtype=st.s.dtype, device=dev)
-    blocked = torch.empty(B, n, dtype=torch.bool, device=dev)
-    thr = torch.empty(B, 1, dtype=st.s.dtype, device=dev)
-    flips = torch.zeros(_CHECK_EVERY, B, 1, dtype=torch.int64, device=dev)
-    tenures = torch.empty(_CHECK_EVERY, B, 1, dtype=torch.int64, device=dev)
-    step_idx = torch.arange(_CHECK_EVERY, device=dev)[:, None]
-
-    overall, overall_it = float(best.max()), 0
-    it = 0
-    while True:
-        if it % _CHECK_EVERY == 0:
-            if it:
-                # best_s is only materialised here: undo the block's flips made after the best
-                _catch_up_best(st.s, best_s, best_it, flips, step_idx, it - _CHECK_EVERY)
-            if max_iters is not None and it >= max_iters:
-                break
-            if time_limit is not None and time.perf_counter() - t0 >= time_limit:
-                break
-            if target is not None and float(best.max()) >= target - 1e-9:
-                break
-            if patience is not None and it:
-                top = float(best.max())
-                if top > overall:
-                    overall, overall_it = top, it
-                elif it - overall_it >= patience:
-                    break
-            if it:
-                if it % _REFRESH_EVERY == 0:
-                    st.refresh()
-                stuck = (it - best_it.view(-1) >= stall_limit) & (it - last_perturb >= stall_limit)
-                if bool(stuck.any()):
-                    _perturb(st, best_s, stuck, fmin, fmax, gen)
-                    tabu_until[stuck] = 0
-                    last_perturb[stuck] = it
-            noise.uniform_(0, noise_scale, generator=gen)
-            torch.randint(lo, hi + 1, tenures.shape, generator=gen, device=dev, out=tenures)
-            tenures += step_idx.view(-1, 1, 1) + it  # entry j: tabu until it + j + tenure
-        j = it % _CHECK_EVERY
-        g = st.gains()
-        # aspiration: a tabu move is allowed when it beats this restart's best
-        torch.sub(best, st.cut, out=thr)
-        torch.gt(tabu_until, it, out=blocked)
-        blocked &= g <= thr
-        torch.add(g, noise, out=score)
-        score.masked_fill_(blocked, -math.inf)
-        k = score.argmax(1, keepdim=True)
-        st.flip(k, g.gather(1, k))
-        tabu_until.scatter_(1, k, tenures[j])
-        flips[j] = k
-        it += 1
-        best_it.masked_fill_(st.cut > best, it)
-        torch.maximum(best, st.cut, out=best)
-
-    out = best_s > 0
-    # exact re-check: never hand back something worse than the input
-    worse = cut_values(tg, out) < start_cut.view(-1)
-    return torch.where(worse[:, None], z, out)
+    return tabu_loop(
+        _State(tg, z),
+        lambda out: cut_values(tg, out),
+        tie_noise(tg.weight),
+        time_limit=time_limit,
+        max_iters=max_iters,
+        tenure=tenure,
+        generator=generator,
+        perturb_after=perturb_after,
+        perturb_fraction=perturb_fraction,
+        # the patience count starts after the first block of moves
+        patience=None if patience is None else max(patience, 1),
+        target=target,
+        started=t0,
+    )
 
 
 @single_thread
@@ -347,7 +284,7 @@ def parallel_tabu_search(
     neg_inf = torch.tensor(-math.inf, device=dev)
     it = 0
     while it < iters:
-        if it % _CHECK_EVERY == 0:
+        if it % CHECK_EVERY == 0:
             if time.perf_counter() - t0 >= limit:
                 break
             if target is not None and float(best.max()) >= target - 1e-9:
@@ -385,48 +322,3 @@ def parallel_tabu_search(
     out = best_s > 0
     worse = cut_values(tg, out) < start - 1e-9
     return torch.where(worse[:, None], z, out)
-
-
-def _catch_up_best(
-    s: torch.Tensor,
-    best_s: torch.Tensor,
-    best_it: torch.Tensor,
-    flips: torch.Tensor,
-    step_idx: torch.Tensor,
-    block_start: int,
-) -> None:
-    """Copy into ``best_s`` the best states reached during the last block of flips.
-
-    ``flips[j]`` is the vertex flipped at iteration ``block_start + j``; the state
-    after that flip is counted as iteration ``block_start + j + 1``.
-    """
-    fresh = best_it.view(-1) > block_start
-    if not bool(fresh.any()):
-        return
-    B, n = s.shape
-    # flips made after the best state, per restart: undo them (parity of repeats)
-    after = (step_idx + block_start + 1 > best_it.view(1, -1)).to(s.dtype)  # (L, B)
-    par = torch.zeros(B, n + 1, dtype=s.dtype, device=s.device)
-    par.scatter_add_(1, flips.view(flips.shape[0], B).T, after.T)
-    undo = torch.remainder(par[:, :n], 2) > 0.5
-    state = torch.where(undo, -s, s)
-    best_s[fresh] = state[fresh]
-
-
-def _perturb(
-    st: _State,
-    best_s: torch.Tensor,
-    stuck: torch.Tensor,
-    fmin: float,
-    fmax: float,
-    gen: torch.Generator,
-) -> None:
-    """Send stuck restarts back to their best and flip a random share of vertices."""
-    B, n = st.s.shape
-    frac = torch.empty(B, 1, dtype=st.s.dtype, device=st.s.device).uniform_(
-        fmin, fmax, generator=gen
-    )
-    flips = torch.rand(B, n, generator=gen, device=st.s.device, dtype=st.s.dtype) < frac
-    new = torch.where(flips, -best_s, best_s)
-    st.s = torch.where(stuck[:, None], new, st.s).contiguous()
-    st.refresh()

@@ -20,8 +20,7 @@ import torch
 
 from ..graph import EdgeIndex, TorchGraph
 from . import mis_greedy
-
-_FOREVER = 1 << 30
+from .ils import iterated_local_search
 
 
 def _weights(tg: TorchGraph, weight: torch.Tensor | None) -> torch.Tensor:
@@ -162,15 +161,6 @@ def repair(
     return augment(tg, z, weight, keep, generator, edges=ei)
 
 
-def _pick(
-    mask: torch.Tensor, generator: torch.Generator | None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """One uniformly random True column per row: (index (B,), row has one (B,))."""
-    r = torch.where(mask, _noise(mask, generator), torch.full(mask.shape, -1.0, device=mask.device))
-    val, idx = r.max(dim=1)
-    return idx, val >= 0
-
-
 def local_search(
     tg: TorchGraph,
     z: torch.Tensor,
@@ -243,22 +233,20 @@ def local_search(
     [[False, True, True, True]]
     """
     t0 = time.perf_counter()
-    limit = math.inf if time_limit is None and max_iters is not None else (time_limit or 5.0)
-    iters = max_iters if max_iters is not None else _FOREVER
     ei = edges or EdgeIndex(tg)
     w = _weights(tg, weight)
     z = z.to(tg.device).bool()
     B, n = z.shape
     ok = _keep(keep, z)
     cur = repair(tg, z, w, ok, generator, edges=ei)
-    cur_obj = objective(tg, cur, w)
-    best, best_obj = cur.clone(), cur_obj.clone()
     if n == 0 or len(tg.src) == 0:
-        return best
+        return cur
     full, rows = None, None  # all rows' best sets, once only some rows walk on
+    limit = math.inf if time_limit is None and max_iters is not None else (time_limit or 5.0)
     if math.isfinite(limit) and B > 1:
         # a probe walk of one row prices an iteration: too few for every walk, and only
         # the best rows walk on, alone
+        cur_obj = objective(tg, cur, w)
         t_probe = time.perf_counter()
         probe_gen = torch.Generator(device=tg.device).manual_seed(0)
         top = int(torch.argmax(cur_obj))
@@ -269,30 +257,59 @@ def local_search(
         k = min(B, max(1, int(left / (min_iters * per_row))))
         if k < B:
             rows = torch.argsort(cur_obj, descending=True, stable=True)[:k]
-            full, B = best.clone(), k
-            cur, cur_obj, ok = cur[rows], cur_obj[rows], ok[rows]
-            best, best_obj = best[rows], best_obj[rows]
-    stall_limit = stall_iters if stall_iters is not None else max(300, 2 * n)
-    idx1 = torch.arange(1, n + 1, device=tg.device, dtype=torch.float32)
-    wmax = float(w.max())
-    neg_inf = torch.full((B, n), -math.inf, device=tg.device)
-    p_two = torch.as_tensor(p_two_tight, dtype=torch.float32).reshape(-1)
-    p_two = p_two.repeat(-(-B // len(p_two)))[:B].to(tg.device)
-    two_tight_on = bool((p_two > 0).any())
-    stall = 0
-    # iteration until which a vertex may not be swapped or kicked back in
-    tabu = torch.zeros((B, n), dtype=torch.int64, device=tg.device)
-    below = torch.zeros(B, dtype=torch.int64, device=tg.device)
-    t_iter = 0.0  # cost of the last iteration: one that would end past the limit is not begun
-    for it in range(iters):
-        t_it = time.perf_counter()
-        if t_it - t0 + t_iter >= limit or stall >= stall_limit:
-            break
-        if target is not None and float(best_obj.max()) >= target - 1e-9:
-            break
+            full = cur.clone()
+            cur, ok = cur[rows], ok[rows]
+    best = iterated_local_search(
+        _Swaps(tg, ei, w, ok, p_two_tight, p_plateau, p_perturb, perturb_k, generator),
+        cur,
+        w,
+        time_limit=time_limit,
+        generator=generator,
+        max_iters=max_iters,
+        stall_iters=stall_iters,
+        p_worse=p_worse,
+        target=target,
+        tenure=tenure,
+        share_every=share_every,
+        max_drift=max_drift,
+        walk_len=walk_len,
+        started=t0,
+    )
+    if full is not None:
+        full[rows] = best
+        return full
+    return best
+
+
+class _Swaps:
+    """The swap moves of :func:`local_search`: a :class:`~dnnsolve.search.ils.SetMoves`."""
+
+    def __init__(
+        self,
+        tg: TorchGraph,
+        ei: EdgeIndex,
+        w: torch.Tensor,
+        ok: torch.Tensor,
+        p_two_tight: float | tuple[float, ...],
+        p_plateau: float,
+        p_perturb: float,
+        perturb_k: int,
+        generator: torch.Generator | None,
+    ):
+        B, n = ok.shape
+        self.tg, self.ei, self.w, self.ok, self.n = tg, ei, w, ok, n
+        p_two = torch.as_tensor(p_two_tight, dtype=torch.float32).reshape(-1)
+        self.p_two = p_two.repeat(-(-B // len(p_two)))[:B].to(tg.device)  # tiled over the rows
+        self.two_tight_on = bool((self.p_two > 0).any())
+        self.p_plateau, self.p_perturb, self.perturb_k = p_plateau, p_perturb, perturb_k
+        self.generator = generator
+        self.idx1 = torch.arange(1, n + 1, device=tg.device, dtype=torch.float32)
+        self.neg_inf = torch.full((B, n), -math.inf, device=tg.device)
+
+    def move(self, cur: torch.Tensor, free: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        ei, ok, n, idx1, generator = self.ei, self.ok, self.n, self.idx1, self.generator
         tight = ei.count(cur)
         t1 = ok & ~cur & (tight == 1)
-        free_tabu = tabu < it
         # the unique solution neighbour ("owner") of each 1-tight vertex
         owner_f = ei.sum(cur.to(torch.float32) * idx1).round()
         owner = (owner_f.long() - 1).clamp(0, n - 1)
@@ -306,13 +323,13 @@ def local_search(
         # sampled vertices with no sampled neighbour form an independent U,
         # (1,2)-swap candidates first, then plateau 1-swaps
         noise = _noise(cur, generator)
-        two &= free_tabu
+        two &= free
         s2 = two & (noise < 0.5)
         s2 &= ei.count(s2) == 0
-        if two_tight_on:
+        if self.two_tight_on:
             # (2,2)-swaps: a 2-tight vertex whose two owners u, u' leave, with a 1-tight
             # vertex of u or u' not adjacent to it ready to refill (net 0, more with luck)
-            t2 = ok & ~cur & (tight == 2) & free_tabu
+            t2 = ok & ~cur & (tight == 2) & free
             hi = ei.max(torch.where(cur, idx1, torch.zeros_like(idx1)).expand_as(tight))
             hi = torch.where(t2, hi, torch.zeros_like(hi))
             lo = torch.where(t2, owner_f - hi, torch.zeros_like(hi))
@@ -324,53 +341,22 @@ def local_search(
                 (tag_c == hi.index_select(1, ei.rows)) | (tag_c == lo.index_select(1, ei.rows))
             )
             avail -= torch.zeros_like(tight).index_add_(1, ei.rows, own_nb.to(torch.float32))
-            s3 = t2 & (avail >= 1) & (noise < p_two[:, None])
+            s3 = t2 & (avail >= 1) & (noise < self.p_two[:, None])
             s3 &= ei.count(s2 | s3) == 0
             s2 = s2 | s3
-        s1 = t1 & ~two & free_tabu & (noise < p_plateau)
+        s1 = t1 & ~two & free & (noise < self.p_plateau)
         ins = s2 | (s1 & (ei.count(s1 | s2) == 0))
         coin = _noise(cur[:, :1], generator)[:, 0]
-        kick = coin < p_perturb
-        if perturb_k > 0 and bool(kick.any()):
+        kick = coin < self.p_perturb
+        if self.perturb_k > 0 and bool(kick.any()):
             # prefer 2-tight vertices: one insertion evicts two, augmentation may refill
-            pool = ok & ~cur & free_tabu
+            pool = ok & ~cur & free
             pool2 = pool & (tight == 2)
             pool = torch.where(pool2.any(dim=1, keepdim=True), pool2, pool)
-            r = torch.where(pool, _noise(cur, generator), neg_inf)
-            top = r.topk(min(perturb_k, n), dim=1)
+            r = torch.where(pool, _noise(cur, generator), self.neg_inf)
+            top = r.topk(min(self.perturb_k, n), dim=1)
             add = torch.zeros_like(cur).scatter_(1, top.indices, top.values >= 0)
-            ins = drop_conflicts(tg, ins | (add & kick[:, None]), w, generator, edges=ei)
+            ins = drop_conflicts(self.tg, ins | (add & kick[:, None]), self.w, generator, edges=ei)
         new = (cur & (ei.count(ins) == 0)) | ins
-        new = augment(tg, new, w, ok, generator, edges=ei)
-        new_obj = objective(tg, new, w)
-        worse_ok = kick & (_noise(cur[:, :1], generator)[:, 0] < p_worse)
-        acc = (new_obj >= cur_obj - 1e-9) | worse_ok
-        left = acc[:, None] & cur & ~new
-        ten = torch.randint(0, tenure + 1, (B, 1), generator=generator, device=tg.device)
-        tabu = torch.where(left, it + ten, tabu)
-        cur = torch.where(acc[:, None], new, cur)
-        cur_obj = torch.where(acc, new_obj, cur_obj)
-        up = cur_obj > best_obj + 1e-9
-        stall = 0 if bool(up.any()) else stall + 1
-        best = torch.where(up[:, None], cur, best)
-        best_obj = torch.where(up, cur_obj, best_obj)
-        # walks that drifted well below their incumbent restart from it
-        back = cur_obj < best_obj - max_drift * wmax - 1e-9
-        below = torch.where(cur_obj < best_obj - 1e-9, below + 1, torch.zeros_like(below))
-        if walk_len is not None:
-            back |= below > walk_len
-        if share_every and B >= 4 and it % share_every == share_every - 1:
-            k = B // 4
-            lead = int(torch.argmax(best_obj))
-            worst = torch.argsort(best_obj)[:k]
-            best[worst] = best[lead].clone()
-            best_obj[worst] = best_obj[lead].clone()
-            back[worst] = True
-        cur = torch.where(back[:, None], best, cur)
-        cur_obj = torch.where(back, best_obj, cur_obj)
-        below = torch.where(back, torch.zeros_like(below), below)
-        t_iter = time.perf_counter() - t_it
-    if full is not None:
-        full[rows] = best
-        return full
-    return best
+        new = augment(self.tg, new, self.w, ok, generator, edges=ei)
+        return new, kick

@@ -24,7 +24,7 @@ from ...baselines.cover_clique import (
 from ...core.errors import InputError
 from ...graph import Graph
 from ..generators import erdos_renyi
-from ..harness import Instance, Suite, SuiteContext, _mean, register_suite, vertex_set_recheck
+from ..harness import Instance, Suite, SuiteContext, mean_of, register_suite, vertex_set_recheck
 
 #: CP-SAT columns only up to this many vertices (unless --exact)
 CPSAT_MAX_N = 2000
@@ -178,12 +178,12 @@ def _summary(col: str):
             hits = [float(r["at_optimum"]) for r in rs if r.get("at_optimum") is not None]
             out["methods"][meth] = {
                 "instances": len(rs),
-                f"mean_{col}": _mean([r[col] for r in rs]),
+                f"mean_{col}": mean_of([r[col] for r in rs]),
                 "proven_instances": len(hits),
-                "fraction_at_proven_optimum": _mean(hits),
-                "mean_time_s": _mean([r["time_s"] for r in rs]),
-                "greedy_mean": _mean([r.get("greedy") for r in rs]),
-                "cpsat_mean": _mean([r.get("cpsat") for r in rs]),
+                "fraction_at_proven_optimum": mean_of(hits),
+                "mean_time_s": mean_of([r["time_s"] for r in rs]),
+                "greedy_mean": mean_of([r.get("greedy") for r in rs]),
+                "cpsat_mean": mean_of([r.get("cpsat") for r in rs]),
                 "recheck_all": all(r.get("recheck") is not False for r in rs),
             }
         return out

@@ -17,7 +17,7 @@ from typing import Any
 
 from ...baselines.coloring import coloring_conflicts, dsatur
 from ...graph import Graph
-from ..harness import Instance, Suite, SuiteContext, _mean, file_instances, register_suite
+from ..harness import Instance, Suite, SuiteContext, file_instances, mean_of, register_suite
 
 #: known chromatic numbers (co_anchors.md §3.3; "[L]" literature values included)
 CHROMATIC_NUMBER: dict[str, int] = {
@@ -187,14 +187,14 @@ def _summary(rows: list[dict]) -> dict:
         known = [r for r in rs if r["chi"] is not None]
         out["methods"][meth] = {
             "instances": len(rs),
-            "fraction_at_chi": _mean([float(bool(r["at_chi"])) for r in known]),
+            "fraction_at_chi": mean_of([float(bool(r["at_chi"])) for r in known]),
             "at_chi": sum(1 for r in known if r["at_chi"]),
             "with_chi": len(known),
-            "mean_time_s": _mean([r["time_s"] for r in rs]),
-            "mean_excess_colors": _mean(
+            "mean_time_s": mean_of([r["time_s"] for r in rs]),
+            "mean_excess_colors": mean_of(
                 [r["colors"] - r["chi"] for r in known if r["colors"] is not None]
             ),
-            "dsatur_fraction_at_chi": _mean(
+            "dsatur_fraction_at_chi": mean_of(
                 [
                     float(r["dsatur_colors"] <= r["chi"])
                     for r in known

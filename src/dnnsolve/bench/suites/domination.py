@@ -19,7 +19,7 @@ from ...baselines.domination import cpsat_domination, greedy_domination
 from ...graph import Graph
 from ...problems.domination_check import CHECKS
 from ..generators import erdos_renyi
-from ..harness import Instance, Suite, SuiteContext, _mean, register_suite, vertex_set_recheck
+from ..harness import Instance, Suite, SuiteContext, mean_of, register_suite, vertex_set_recheck
 
 #: CP-SAT runs by default on graphs up to this many vertices
 CPSAT_MAX_N = 200
@@ -127,10 +127,10 @@ def _summary(rows: list[dict]) -> dict:
         ]
         out["methods"][f"{problem}/{meth}"] = {
             "instances": len(rs),
-            "feasible_fraction": _mean([float(bool(r.get("feasible"))) for r in rs]),
+            "feasible_fraction": mean_of([float(bool(r.get("feasible"))) for r in rs]),
             "proven_optima_hit": f"{int(sum(hits))}/{len(hits)}",
-            "better_than_greedy": _mean(better),
-            "mean_time_s": _mean([r.get("time_s") for r in rs]),
+            "better_than_greedy": mean_of(better),
+            "mean_time_s": mean_of([r.get("time_s") for r in rs]),
             "recheck_ok": all(r.get("recheck") is not False for r in rs),
         }
     return out

@@ -10,7 +10,7 @@ from typing import Any
 
 from ...baselines.hypermaxcut import hypercut_value, sa_hypermaxcut
 from ...hypergraph import Hypergraph, random_hypergraph
-from ..harness import Instance, Suite, SuiteContext, _mean, register_suite, vertex_set_recheck
+from ..harness import Instance, Suite, SuiteContext, mean_of, register_suite, vertex_set_recheck
 
 #: (n, m) of the HypOp synthetic hypergraphs (``Hyp_<n>_<m>.txt``)
 HYPOP_SIZES = [(453, 673), (901, 1333), (1779, 2660), (2664, 3901), (4425, 6555), (6281, 9325),
@@ -88,11 +88,11 @@ def _summary(rows: list[dict]) -> dict:
         ratios = [r.get("ratio") for r in rs if r.get("ratio") is not None]
         out["methods"][meth] = {
             "instances": len(rs),
-            "mean_ratio_vs_sa": _mean(ratios),
+            "mean_ratio_vs_sa": mean_of(ratios),
             "wins_vs_sa": sum(1 for x in ratios if x > 1),
             "ties_vs_sa": sum(1 for x in ratios if x == 1),
             "losses_vs_sa": sum(1 for x in ratios if x < 1),
-            "mean_time_s": _mean([r.get("time_s") for r in rs]),
+            "mean_time_s": mean_of([r.get("time_s") for r in rs]),
             "recheck_ok": all(r.get("recheck") is not False for r in rs),
         }
     return out

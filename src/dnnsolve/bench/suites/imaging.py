@@ -75,8 +75,8 @@ from ..harness import (
     Instance,
     Suite,
     SuiteContext,
-    _mean,
-    _natural_key,
+    mean_of,
+    natural_key,
     option_float,
     option_int,
     register_suite,
@@ -354,7 +354,7 @@ def _run_method(
 def _group_means(rows: list[dict], keys: list[str], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {"images": len(rows)}
     for k in keys:
-        out[f"mean_{k}"] = _mean([r.get(f"{prefix}{k}") for r in rows])
+        out[f"mean_{k}"] = mean_of([r.get(f"{prefix}{k}") for r in rows])
     return out
 
 
@@ -407,9 +407,9 @@ def _summarize(
             grp: dict[str, list] = {}
             for r in firsts:
                 grp.setdefault(group(r), []).append(r.get("input_psnr"))
-            out["input_psnr"] = {g: _mean(v) for g, v in grp.items()}
+            out["input_psnr"] = {g: mean_of(v) for g, v in grp.items()}
         else:
-            out["input_psnr"] = _mean(inputs)
+            out["input_psnr"] = mean_of(inputs)
     out["settings"] = {
         "crop": _one(rows, "crop"),
         "iterations": _one(rows, "iterations_budget"),
@@ -444,7 +444,7 @@ def _one(rows: list[dict], key: str) -> Any:
 
 
 def _paired(folder: Path, suffix: str, crop_of, suite: Suite) -> list[Instance]:
-    files = sorted(folder.glob("*_GT.png"), key=lambda p: _natural_key(p.name))
+    files = sorted(folder.glob("*_GT.png"), key=lambda p: natural_key(p.name))
     if not files:
         raise InputError(f"no *_GT.png files in {folder} (needed by suite {suite.name!r})")
     out = []
@@ -550,7 +550,7 @@ def _sets_instances(ctx: SuiteContext) -> list[Instance]:
         d = base / folder
         if not d.is_dir():
             continue
-        for p in sorted(d.glob("*.png"), key=lambda p: _natural_key(p.name)):
+        for p in sorted(d.glob("*.png"), key=lambda p: natural_key(p.name)):
             index = len(out)  # fixed by the full list: the noise does not depend on a selection
 
             def load(p=p, index=index) -> dict:
@@ -621,7 +621,7 @@ def _sr_instances(ctx: SuiteContext) -> list[Instance]:
         d = base / s
         if not d.is_dir():
             raise InputError(f"suite 'dip-sr' expects the folder {d}")
-        for p in sorted(d.glob("*.png"), key=lambda p: _natural_key(p.name)):
+        for p in sorted(d.glob("*.png"), key=lambda p: natural_key(p.name)):
 
             def load(p=p) -> dict:
                 return {"gt": centre_crop(read_image(p), opts.crop, multiple=4)}

@@ -31,7 +31,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...core.errors import InputError
-from ..harness import Instance, Suite, SuiteContext, _mean, option_float, option_int, register_suite
+from ..harness import (
+    Instance,
+    Suite,
+    SuiteContext,
+    mean_of,
+    option_float,
+    option_int,
+    register_suite,
+)
 
 TARGET_GAP = 1e-6
 TARGET_PRIMAL = 1e-6
@@ -198,7 +206,7 @@ def _summarize(rows: list[dict]) -> dict:
             "time_limit": sum(r.get("solver_status") == "time_limit" for r in rs),
             "median_rel_gap": _median([r.get("rel_gap") for r in rs]),
             "total_time_s": _sum([r.get("time_s") for r in rs]),
-            "mean_time_s": _mean([r.get("time_s") for r in rs]),
+            "mean_time_s": mean_of([r.get("time_s") for r in rs]),
         }
     firsts = {r["instance"]: r for r in rows}
     return {

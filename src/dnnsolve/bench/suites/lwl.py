@@ -30,7 +30,15 @@ from typing import Any
 
 import numpy as np
 
-from ..harness import Instance, Suite, SuiteContext, _mean, option_float, option_int, register_suite
+from ..harness import (
+    Instance,
+    Suite,
+    SuiteContext,
+    mean_of,
+    option_float,
+    option_int,
+    register_suite,
+)
 
 _NMF_OMEGA = {6: 0.6, 8: 0.7, 12: 0.8, 16: 0.9}  # paper Table 1
 
@@ -179,8 +187,8 @@ def _summary(rows: list[dict]) -> dict:
         "methods": {
             m: {
                 "instances": len(rs),
-                "mean_objective": _mean([r.get("objective") for r in rs]),
-                "mean_time_s": _mean([r.get("time_s") for r in rs]),
+                "mean_objective": mean_of([r.get("objective") for r in rs]),
+                "mean_time_s": mean_of([r.get("time_s") for r in rs]),
                 **_tts(rs),
             }
             for m, rs in by.items()

@@ -22,9 +22,9 @@ from ..harness import (
     Instance,
     Suite,
     SuiteContext,
-    _mean,
     _peak_memory,
     file_instances,
+    mean_of,
     register_suite,
     vertex_set_recheck,
 )
@@ -239,22 +239,22 @@ def _gset_summary(rows: list[dict]) -> dict:
         hi = [r["ratio"] for r in rs if _gnum(r["graph"]) >= 55]
         out["methods"][meth] = {
             "graphs": len(rs),
-            "mean_ratio_G1_G54": _mean(lo),
+            "mean_ratio_G1_G54": mean_of(lo),
             "graphs_G1_G54": len(lo),
-            "mean_ratio_G55_G81": _mean(hi),
+            "mean_ratio_G55_G81": mean_of(hi),
             "graphs_G55_G81": len(hi),
-            "mean_time_s": _mean([r["time_s"] for r in rs]),
+            "mean_time_s": mean_of([r["time_s"] for r in rs]),
         }
     first = next(iter(by_method.values()), [])
     if first and "greedy_ratio" in first[0]:
         out["greedy"] = {
-            "mean_ratio_G1_G54": _mean(
+            "mean_ratio_G1_G54": mean_of(
                 [r["greedy_ratio"] for r in first if _gnum(r["graph"]) <= 54]
             ),
-            "mean_ratio_G55_G81": _mean(
+            "mean_ratio_G55_G81": mean_of(
                 [r["greedy_ratio"] for r in first if _gnum(r["graph"]) >= 55]
             ),
-            "mean_time_s": _mean([r["greedy_time_s"] for r in first]),
+            "mean_time_s": mean_of([r["greedy_time_s"] for r in first]),
         }
     return out
 
@@ -265,19 +265,19 @@ def _mis_summary(suite: str, rows: list[dict]) -> dict:
     for meth, rs in by_method.items():
         s = {
             "graphs": len(rs),
-            "mean_size": _mean([r["size"] for r in rs]),
-            "mean_time_s": _mean([r["time_s"] for r in rs]),
+            "mean_size": mean_of([r["size"] for r in rs]),
+            "mean_time_s": mean_of([r["time_s"] for r in rs]),
         }
         if suite == "satlib-mis":
             hits = [r["at_optimum"] for r in rs if r["at_optimum"] is not None]
-            s["fraction_at_optimum"] = _mean([float(h) for h in hits])
-            s["mean_optimum"] = _mean([r["optimum"] for r in rs])
+            s["fraction_at_optimum"] = mean_of([float(h) for h in hits])
+            s["mean_optimum"] = mean_of([r["optimum"] for r in rs])
         if rs and "cpsat_size" in rs[0]:
-            s["cpsat_mean_size"] = _mean([r["cpsat_size"] for r in rs])
-            s["cpsat_mean_time_s"] = _mean([r["cpsat_time_s"] for r in rs])
-            s["cpsat_fraction_optimal"] = _mean([float(r["cpsat_optimal"]) for r in rs])
+            s["cpsat_mean_size"] = mean_of([r["cpsat_size"] for r in rs])
+            s["cpsat_mean_time_s"] = mean_of([r["cpsat_time_s"] for r in rs])
+            s["cpsat_fraction_optimal"] = mean_of([float(r["cpsat_optimal"]) for r in rs])
         if rs and "greedy_size" in rs[0]:
-            s["greedy_mean_size"] = _mean([r["greedy_size"] for r in rs])
+            s["greedy_mean_size"] = mean_of([r["greedy_size"] for r in rs])
         out["methods"][meth] = s
     if suite == "er":
         out["anchors_mean_size"] = dict(ER_ANCHORS)

@@ -85,7 +85,7 @@ import numpy as np
 import torch
 
 from ...core.errors import InputError
-from ..harness import Instance, Suite, SuiteContext, _mean, option_int, register_suite
+from ..harness import Instance, Suite, SuiteContext, mean_of, option_int, register_suite
 
 _METHODS = ("pinn", "deep-ritz")
 _NETS = ("mlp", "resnet", "fourier", "siren")
@@ -691,9 +691,9 @@ def deepxde_peer(
 _PEER_CHILD = (
     "import json, sys\n"
     "from dnnsolve.bench.suites.pde import deepxde_peer\n"
-    "from dnnsolve.core.result import _jsonable\n"
+    "from dnnsolve.core.result import jsonable\n"
     "a = sys.argv[1:]\n"
-    "print(json.dumps(_jsonable(deepxde_peer(a[0], float(a[1]), int(a[2]), int(a[3])))))\n"
+    "print(json.dumps(jsonable(deepxde_peer(a[0], float(a[1]), int(a[2]), int(a[3])))))\n"
 )
 
 
@@ -817,11 +817,11 @@ def _peer_summary(rows: list[dict]) -> dict[str, dict]:
         out[inst] = {
             "peer": rs[0]["peer"],
             "seeds": len(both),
-            "mean_peer_rel_l2": _mean([r.get("peer_rel_l2") for r in rs]),
-            "mean_rel_l2": _mean([r.get("relative_l2") for r in both]),
+            "mean_peer_rel_l2": mean_of([r.get("peer_rel_l2") for r in rs]),
+            "mean_rel_l2": mean_of([r.get("relative_l2") for r in both]),
             "mean_ratio_peer_over_ours": float(np.mean(ratios)) if ratios else None,
-            "mean_peer_time_s": _mean([r.get("peer_time_s") for r in rs]),
-            "mean_time_s": _mean([r.get("time_s") for r in rs]),
+            "mean_peer_time_s": mean_of([r.get("peer_time_s") for r in rs]),
+            "mean_time_s": mean_of([r.get("time_s") for r in rs]),
             "peer_errors": sum(1 for r in rs if r.get("peer_error")),
         }
     return out
@@ -844,11 +844,11 @@ def _summarize(rows: list[dict]) -> dict:
             "median_rel_l2": float(np.median(errs)) if errs else None,
             "min_rel_l2": float(np.min(errs)) if errs else None,
             "max_rel_l2": float(np.max(errs)) if errs else None,
-            "mean_time_s": _mean([r.get("time_s") for r in rs]),
+            "mean_time_s": mean_of([r.get("time_s") for r in rs]),
             "recipe": rs[0].get("recipe"),
             "net": rs[0].get("net"),
             "quasi_newton": rs[0].get("quasi_newton"),
-            "mean_qn_iterations": _mean([r.get("qn_iterations") for r in rs]),
+            "mean_qn_iterations": mean_of([r.get("qn_iterations") for r in rs]),
             "errors": sum(1 for r in rs if r.get("error")),
         }
         target = TARGETS.get((inst, meth))

@@ -25,7 +25,15 @@ from typing import Any
 
 import numpy as np
 
-from ..harness import Instance, Suite, SuiteContext, _mean, option_float, option_int, register_suite
+from ..harness import (
+    Instance,
+    Suite,
+    SuiteContext,
+    mean_of,
+    option_float,
+    option_int,
+    register_suite,
+)
 
 #: (name, K = known chromatic number); small DIMACS graphs RRR can be asked to colour at χ
 COLOR_SET: tuple[tuple[str, int], ...] = (
@@ -92,7 +100,7 @@ def _trials(make, ctx: SuiteContext, o: dict) -> dict[str, Any]:
         "trials": n,
         "solved": solved,
         "success_rate": solved / n if n else None,
-        "time_s": _mean(times),
+        "time_s": mean_of(times),
         "median_time_s": statistics.median(times) if times else None,
         "median_iterations": statistics.median(iters) if iters else None,
         "restarts": o["restarts"],
@@ -257,9 +265,9 @@ def _summary(rows: list[dict]) -> dict:
         "methods": {
             m: {
                 "instances": len(rs),
-                "success_rate": _mean([r["success_rate"] for r in rs]),
+                "success_rate": mean_of([r["success_rate"] for r in rs]),
                 "instances_solved_every_trial": sum(1 for r in rs if r["solved"] == r["trials"]),
-                "mean_time_s": _mean([r["time_s"] for r in rs]),
+                "mean_time_s": mean_of([r["time_s"] for r in rs]),
             }
             for m, rs in by.items()
         }

@@ -19,7 +19,7 @@ import numpy as np
 
 from ...baselines.sat import cadical, count_falsified, probsat
 from ...io.cnf import CNF, read_cnf
-from ..harness import Instance, Suite, SuiteContext, _natural_key, register_suite
+from ..harness import Instance, Suite, SuiteContext, natural_key, register_suite
 
 DEFAULT_FAMILIES = ("uf20-91", "uf50-218", "uf100-430", "uf250-1065", "uuf50-218")
 EXTRA_FAMILIES = ("uuf100-430", "uuf250-1065")
@@ -38,7 +38,7 @@ def _instances(ctx: SuiteContext) -> list[Instance]:
         folder = root / fam
         if not folder.is_dir():
             continue
-        files = sorted(folder.glob("*.cnf"), key=lambda p: _natural_key(p.name))
+        files = sorted(folder.glob("*.cnf"), key=lambda p: natural_key(p.name))
         if fam in DEFAULT_FAMILIES:
             per_family.append(files)
         else:
@@ -123,7 +123,7 @@ def _summary(rows: list[dict]) -> dict:
         fams: dict[str, list[dict]] = {}
         for r in rs:
             fams.setdefault(r["family"], []).append(r)
-        for fam, fr in sorted(fams.items(), key=lambda kv: _natural_key(kv[0])):
+        for fam, fr in sorted(fams.items(), key=lambda kv: natural_key(kv[0])):
             solved = [r for r in fr if r["status"] == "sat"]
             out["families"][f"{meth}/{fam}"] = {
                 "instances": len(fr),

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ...core.errors import InputError
-from ..harness import Instance, Suite, SuiteContext, _mean, option_int, register_suite
+from ..harness import Instance, Suite, SuiteContext, mean_of, option_int, register_suite
 
 
 def _int_list(v: Any, key: str) -> list[int]:
@@ -292,12 +292,12 @@ def _summary(rows: list[dict]) -> dict:
         ]
         methods[m] = {
             "instances": len(rs),
-            "mean_objective": _mean([r.get("objective") for r in rs]),
-            "legal_fraction": _mean([float(bool(r.get("legal"))) for r in rs]),
+            "mean_objective": mean_of([r.get("objective") for r in rs]),
+            "legal_fraction": mean_of([float(bool(r.get("legal"))) for r in rs]),
             # every reported schedule passed the independent re-check
             "recheck_ok": all(r.get("recheck") is not False for r in rs),
-            "mean_time_s": _mean([r.get("time_s") for r in rs]),
-            "at_or_below_cpsat": _mean([float(w) for w in wins]) if wins else None,
+            "mean_time_s": mean_of([r.get("time_s") for r in rs]),
+            "at_or_below_cpsat": mean_of([float(w) for w in wins]) if wins else None,
         }
     return {"methods": methods}
 

@@ -6,7 +6,9 @@
 - :func:`hals_nmf`: coordinate descent (HALS, column by column), batched over restarts, new
   rounds of restarts until the time limit: the classical baseline of the NMF benchmarks.
 - :func:`cd_nmf`: scikit-learn's coordinate-descent NMF (the paper's comparison), if installed.
-Success of an NMF is judged by :func:`~.nmf.nmf_residual`, as for RRR.
+Success of an NMF is judged by :func:`~.nmf.nmf_residual`, as for RRR. The NMF baselines
+return the best restart's factors ``W`` (m x r) and ``Z`` (K x r), the classifier its layers'
+``weights`` and ``biases``.
 """
 
 from __future__ import annotations
@@ -117,6 +119,13 @@ def _train_classifier(
             "time_s": elapsed,
             "epochs": epoch,
             "history": history,
+            # the trained net: layer l computes h W_l^T + b_l (ReLU between layers)
+            "weights": [
+                m.weight.detach().cpu().numpy() for m in net if isinstance(m, torch.nn.Linear)
+            ],
+            "biases": [
+                m.bias.detach().cpu().numpy() for m in net if isinstance(m, torch.nn.Linear)
+            ],
         }
         if x_test is not None:
             xte = torch.as_tensor(np.asarray(x_test), dtype=torch.float32, device=device)
@@ -161,11 +170,14 @@ def multiplicative_nmf(
     elapsed = time.perf_counter() - t0
     errs = [nmf_residual(data, w[i].numpy(), z[i].numpy()) for i in range(restarts)]
     solved = [e <= success_tol for e in errs]
+    best = int(np.argmin(errs))
     return {
         "solved": solved,
         "success_rate": float(np.mean(solved)),
         "errors": errs,
-        "best_error": min(errs),
+        "best_error": errs[best],
+        "W": w[best].numpy(),
+        "Z": z[best].numpy(),
         "iterations": it,
         "time_s": elapsed,
     }
@@ -270,6 +282,7 @@ def cd_nmf(
 
     errs, t0 = [], time.perf_counter()
     t_first = None
+    best: tuple[np.ndarray, np.ndarray] | None = None
     for r in range(restarts):
         model = NMF(
             rank, init="random", solver="cd", tol=0.0, max_iter=max_iter, random_state=int(seed) + r
@@ -278,6 +291,8 @@ def cd_nmf(
             warnings.simplefilter("ignore")
             z = model.fit_transform(np.asarray(data, dtype=np.float64))
         errs.append(nmf_residual(data, model.components_.T, z))
+        if errs[-1] <= min(errs):
+            best = (model.components_.T.copy(), z)
         if errs[-1] <= success_tol and t_first is None:
             t_first = time.perf_counter() - t0
             if stop_on_first:
@@ -290,6 +305,8 @@ def cd_nmf(
         "success_rate": float(np.mean(solved)),
         "errors": errs,
         "best_error": min(errs),
+        "W": None if best is None else best[0],
+        "Z": None if best is None else best[1],
         "time_s": time.perf_counter() - t0,
         "time_to_solution": t_first,
     }

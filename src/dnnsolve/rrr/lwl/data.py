@@ -7,9 +7,12 @@
   majority gates over 13 inputs; all 2^13 inputs split into 4096 train / 4096 test as in the
   paper (§5.5.1). Our own generator, not the paper's data files.
 - :func:`digits_data`: the 8x8 digits shipped with scikit-learn (1797 items, 64 pixels / 16).
+- :func:`load_matrix`: a matrix file (``.npy``, or text with whitespace / comma separators).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 
@@ -101,3 +104,29 @@ def digits_data(
         raise InputError(f"n_train must be in 1..{len(y) - 1}, got {n_train}")
     perm = np.random.default_rng(seed).permutation(len(y))
     return x[perm[:n_train]], y[perm[:n_train]], x[perm[n_train:]], y[perm[n_train:]]
+
+
+def load_matrix(path: str | Path) -> np.ndarray:
+    """A 2-D float matrix from ``.npy`` or text (rows of whitespace / comma separated numbers,
+    ``#`` comment lines skipped).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("matrix file not found", path=str(path))
+    try:
+        if path.suffix == ".npy":
+            m = np.load(path, allow_pickle=False)
+        else:
+            text = path.read_text().replace(",", " ")
+            m = np.array(
+                [
+                    [float(v) for v in line.split()]
+                    for line in text.splitlines()
+                    if line.strip() and not line.lstrip().startswith("#")
+                ]
+            )
+    except (ValueError, OSError) as exc:
+        raise InputError(f"cannot read a matrix: {exc}", path=str(path)) from None
+    if m.ndim != 2:
+        raise InputError("the matrix must be 2-D with rows of equal length", path=str(path))
+    return m.astype(np.float64)

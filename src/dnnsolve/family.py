@@ -1,0 +1,406 @@
+"""The family contract: the one way a kind of problem enters dnnsolve.
+
+A *family* is a kind of problem with its own input (a graph, a CNF, an LP, an image, a
+built-in PDE, a Sudoku, a matrix …). Each family declares one :class:`Family` spec:
+
+* ``options`` — a dataclass derived from :class:`Options` whose fields, declared with
+  :func:`option`, carry their default, help text and validation (checked once, when the
+  options are made);
+* ``read`` — the reader turning an input (a path, a name or an in-memory object) into the
+  instance, ``formats`` naming what it reads;
+* ``methods`` and ``default_method`` — what ``--method`` may name; ``baseline`` — the
+  classical method the family's answers are compared with (one of ``methods``, or, where the
+  classical answer is the reference itself, as for the PDEs, its name);
+* ``run`` — the runner: instance, options and callbacks in, a verified
+  :class:`~dnnsolve.core.result.Result` out.
+
+From the specs come :func:`solve` (``dnnsolve.solve``), the command
+``dnnsolve solve FAMILY INPUT [options]`` and its aliases (``dnnsolve image …``,
+``dnnsolve pde …``, ``dnnsolve rrr …``), ``dnnsolve batch FAMILY`` and the ``families``
+bench suite. This module knows no family: each registers itself with
+:func:`register_family` when its module (listed in ``FAMILY_MODULES``) is imported.
+
+>>> import dnnsolve
+>>> fam = get_family("maxcut")
+>>> fam.default_method(), fam.baseline
+('relaxed', 'baseline')
+>>> opts = fam.make_options(time_limit=-1)
+Traceback (most recent call last):
+...
+dnnsolve.core.errors.InputError: --time-limit must be positive, got -1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import MISSING, dataclass, field
+from typing import Any, ClassVar
+
+from .core.callbacks import Callback
+from .core.errors import InputError
+from .core.result import Result
+
+#: the modules whose import registers every family besides ``dnnsolve.problems.*`` (imported
+#: on first use)
+FAMILY_MODULES = (
+    "dnnsolve.lp.family",
+    "dnnsolve.imaging.family",
+    "dnnsolve.pde.family",
+    "dnnsolve.rrr.family",
+    "dnnsolve.rrr.lwl.family",
+)
+
+DEVICE_HELP = "cpu, cuda, cuda:N, mps or auto."
+
+Check = Callable[[Any], "str | None"]
+
+
+# --------------------------------------------------------------------------- option fields
+
+
+def option(
+    default: Any = None,
+    help: str = "",
+    *,
+    check: Check | None = None,
+    flag: str | None = None,
+    short: str | None = None,
+    metavar: str | None = None,
+    cli_default: Any = MISSING,
+    cli: bool = True,
+    cli_required: bool = False,
+    parse: Callable[[Any], Any] | None = None,
+    cli_type: Any = None,
+    factory: Callable[[], Any] | None = None,
+) -> Any:
+    """A field of a family's options: its default, help text and check.
+
+    ``check(value)`` returns what is wrong with a value (``"must be positive"``) or None;
+    ``None`` values are not checked. ``flag`` overrides the CLI flag (default:
+    ``--field-name``), ``short`` adds one (``"-q"``); ``cli_default`` is the default on the
+    command line when it differs from the API's (a seed of 0 rather than a fresh one);
+    ``cli=False`` keeps a field out of the CLI, ``cli_required=True`` makes it a required
+    option there (an output folder the command must write, say; checked after INPUT, in one
+    line, so that ``--list`` needs none). ``parse`` turns the command line's text
+    (of type ``cli_type``, e.g. ``list[str]`` for repeated ``key=value`` items) into the
+    field's value.
+    """
+    meta = {
+        "help": help,
+        "check": check,
+        "flag": flag,
+        "short": short,
+        "metavar": metavar,
+        "cli_default": cli_default,
+        "cli": cli,
+        "cli_required": cli_required,
+        "parse": parse,
+        "cli_type": cli_type,
+    }
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def flag_of(f: dataclasses.Field) -> str:
+    """The CLI flag of an options field (``time_limit`` → ``--time-limit``)."""
+    return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def positive(v: Any) -> str | None:
+    return None if _number(v) and v > 0 else "must be positive"
+
+
+def non_negative(v: Any) -> str | None:
+    return None if _number(v) and v >= 0 else "must be non-negative"
+
+
+def at_least(low: int) -> Check:
+    def check(v: Any) -> str | None:
+        return None if _number(v) and v >= low else f"must be at least {low}"
+
+    return check
+
+
+def fraction(v: Any) -> str | None:
+    return None if _number(v) and 0 <= v <= 1 else "must be in [0, 1]"
+
+
+def one_of(*choices: str) -> Check:
+    def check(v: Any) -> str | None:
+        return None if v in choices else f"must be one of {', '.join(map(str, choices))}"
+
+    return check
+
+
+# --------------------------------------------------------------------------- text parsers
+# (what the command line and batch grids give as text, turned into option values once)
+
+
+def parse_numbers(text: str | None, what: str) -> float | list[float] | None:
+    """``"0.1"`` → 0.1, ``"0.1,0.2"`` → a population [0.1, 0.2].
+
+    >>> parse_numbers("0.1,0.2", "--lr")
+    [0.1, 0.2]
+    """
+    if text is None:
+        return None
+    try:
+        vals = [float(v) for v in str(text).split(",") if v.strip()]
+    except ValueError as exc:
+        raise InputError(
+            f"{what} must be a number or a comma-separated list, got {text!r}"
+        ) from exc
+    if not vals:
+        raise InputError(f"{what} is empty")
+    return vals[0] if len(vals) == 1 else vals
+
+
+def parse_scalar(text: str) -> Any:
+    """``"16"`` → 16, ``"0.5"`` → 0.5, ``"true"`` → True, anything else stays a string.
+
+    >>> parse_scalar("16"), parse_scalar("0.5"), parse_scalar("false"), parse_scalar("sage")
+    (16, 0.5, False, 'sage')
+    """
+    t = text.strip()
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(t)
+        except ValueError:
+            pass
+    return t
+
+
+def parse_pairs(
+    pairs: Sequence[str] | None, what: str, numeric: bool = False, lists: bool = True
+) -> dict[str, Any]:
+    """``["gamma=900", "conv=sage", "sizes=16,32"]`` → {"gamma": 900, "conv": "sage",
+    "sizes": [16, 32]}: numbers, booleans or strings; a comma makes a list (with ``lists``).
+
+    With ``numeric`` every value must be a number or a comma-separated list of numbers.
+
+    >>> parse_pairs(["gamma=900", "conv=sage", "sizes=16,32", "fast=true"], "--option")
+    {'gamma': 900, 'conv': 'sage', 'sizes': [16, 32], 'fast': True}
+    """
+    result: dict[str, Any] = {}
+    for item in pairs or []:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key or not value.strip():
+            raise InputError(f"{what} must look like key=value, got {item!r}")
+        if numeric:
+            result[key] = parse_numbers(value, f"{what} {key}")
+            if (
+                isinstance(result[key], float)
+                and result[key].is_integer()
+                and "." not in value
+                and "e" not in value.lower()
+            ):
+                result[key] = int(result[key])
+        elif lists and "," in value:
+            result[key] = [parse_scalar(v) for v in value.split(",") if v.strip()]
+        else:
+            result[key] = parse_scalar(value)
+    return result
+
+
+@dataclass(kw_only=True)
+class Options:
+    """The options every family takes; a family's options dataclass derives from it.
+
+    ``EXTRA`` names a dict field that takes keywords the dataclass does not declare (a
+    family accepting its solver's settings, say); :meth:`accepts` says which.
+    """
+
+    EXTRA: ClassVar[str | None] = None
+
+    method: str | None = option(None, "Method (`dnnsolve methods` lists them).")
+    time_limit: float | None = option(None, "Wall-clock budget in seconds.", check=positive)
+    seed: int | None = option(
+        None, "Random seed (CPU runs are reproducible).", cli_default=0, metavar="INT"
+    )
+    device: str = option("auto", DEVICE_HELP)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            check = f.metadata.get("check")
+            value = getattr(self, f.name)
+            if value is None and f.default_factory is not MISSING:
+                value = f.default_factory()  # None stands for "the default" (a batch record)
+                setattr(self, f.name, value)
+            if check is not None and value is not None:
+                problem = check(value)
+                if problem:
+                    raise InputError(f"{flag_of(f)} {problem}, got {value!r}")
+
+    @classmethod
+    def accepts(cls, key: str) -> bool:
+        """Whether the ``EXTRA`` field takes ``key`` (override with the accepted keys)."""
+        return False
+
+
+# --------------------------------------------------------------------------- the spec
+
+
+Runner = Callable[[Any, Options, Sequence[Callback]], Result]
+Reader = Callable[[Any, Options], Any]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family's spec: what the API, the CLI, batch and bench are generated from.
+
+    ``methods()`` maps method names to one-line descriptions (a callable: graph families
+    register methods after the spec). ``input_kind`` is ``"file"`` (INPUT is a file),
+    ``"name"`` (a built-in name, e.g. a PDE problem), ``"optional"`` (a file, or none
+    when an option such as ``--example`` supplies the data) or ``"none"`` (the options
+    make the data). ``group`` and ``alias`` place a second command, ``dnnsolve GROUP
+    ALIAS``, beside ``dnnsolve solve NAME``. ``example`` is a bundled input with small
+    options, solved by the ``families`` bench suite.
+    ``write(result, options)`` writes what the options ask for besides the result JSON
+    (an image, a report) and returns the paths; ``rows(result)`` are the CLI summary rows.
+    ``shortfall(result)`` says, in one line, why an answer falls short of what the family
+    promises although it is feasible (an LP point short of optimal), or None.
+    ``catalog()`` lists a ``"name"`` family's built-in inputs, one row (column → text) each:
+    the CLI prints them for ``--list`` (or the name ``list``). ``example``'s input is None for
+    a family whose options make the data. ``infeasible_is_error=False`` makes a result that
+    is not feasible an answer all the same (exit 0): for families whose ``feasible`` says a
+    target was met (an exact factorization, zero training error), not that the answer is usable.
+    """
+
+    name: str
+    summary: str
+    options: type[Options]
+    read: Reader
+    run: Runner
+    methods: Callable[[], Mapping[str, str]]
+    default_method: Callable[[], str]
+    baseline: str | None = None
+    formats: str = ""
+    input_help: str = "Instance file."
+    input_kind: str = "file"
+    group: str | None = None
+    alias: str | None = None
+    example: tuple[str | None, dict[str, Any]] | None = None
+    write: Callable[[Result, Options], list[str]] | None = None
+    rows: Callable[[Result], list[tuple[str, str]]] | None = None
+    shortfall: Callable[[Result], str | None] | None = None
+    catalog: Callable[[], list[dict[str, str]]] | None = None
+    infeasible_is_error: bool = True
+
+    def make_options(self, **values: Any) -> Options:
+        """The family's options from keywords, checked once (InputError naming the option)."""
+        names = {f.name for f in dataclasses.fields(self.options)}
+        extra_name = self.options.EXTRA
+        extra: dict[str, Any] = {}
+        for key in [k for k in values if k not in names]:
+            if extra_name is None or not self.options.accepts(key):
+                choices = ", ".join(sorted(n for n in names if n != extra_name))
+                raise InputError(f"unknown option {key!r} for {self.name}; choose from {choices}")
+            extra[key] = values.pop(key)
+        if extra:
+            values[extra_name] = {**(values.get(extra_name) or {}), **extra}
+        opts = self.options(**values)
+        self.check_method(opts.method)
+        return opts
+
+    def check_method(self, method: str | None) -> str:
+        """``method`` (or the default) if the family has it; InputError with a hint if not."""
+        table = self.methods()
+        name = method or self.default_method()
+        if name not in table:
+            close = difflib.get_close_matches(name, table, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(
+                f"unknown method {name!r} for {self.name}{hint}; "
+                f"choose from {', '.join(sorted(table))}"
+            )
+        return name
+
+    def solve(self, input: Any, options: Options, callbacks: Sequence[Callback] = ()) -> Result:
+        """Read ``input`` and run the family's runner on it."""
+        instance = self.read(input, options)
+        result = self.run(instance, options, callbacks)
+        result.instance_data = instance
+        return result
+
+
+# --------------------------------------------------------------------------- the registry
+
+_FAMILIES: dict[str, Family] = {}
+_LOADED: list[bool] = []
+
+
+def register_family(family: Family) -> Family:
+    """Add ``family`` to the registry (its module calls this when imported)."""
+    _FAMILIES[family.name] = family
+    return family
+
+
+def _load() -> None:
+    if _LOADED:
+        return
+    _LOADED.append(True)
+    for module in FAMILY_MODULES:
+        importlib.import_module(module)
+    problems = importlib.import_module("dnnsolve.problems")
+    import pkgutil
+
+    for mod in sorted(pkgutil.iter_modules(problems.__path__), key=lambda m: m.name):
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"dnnsolve.problems.{mod.name}")
+
+
+def families() -> dict[str, Family]:
+    """Every registered family by name."""
+    _load()
+    return dict(sorted(_FAMILIES.items()))
+
+
+def get_family(name: str) -> Family:
+    """The family called ``name`` (InputError with a hint for an unknown name)."""
+    _load()
+    if name not in _FAMILIES:
+        close = difflib.get_close_matches(name, _FAMILIES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(
+            f"unknown problem {name!r}{hint}; choose from {', '.join(sorted(_FAMILIES))}"
+        )
+    return _FAMILIES[name]
+
+
+def solve(
+    family: str,
+    input: Any = None,
+    method: str | None = None,
+    *,
+    callbacks: Sequence[Callback] = (),
+    **options: Any,
+) -> Result:
+    """Solve one instance of any family and return its verified :class:`Result`.
+
+    ``input`` is what the family reads: a file path, or an in-memory instance (a
+    :class:`~dnnsolve.graph.Graph` or NetworkX graph for graph problems, a
+    :class:`~dnnsolve.io.CNF` for SAT, an image tensor, a built-in PDE's name …).
+    ``options`` are the fields of the family's options dataclass
+    (``get_family(family).options``); unknown ones are an InputError naming the choices.
+
+    >>> import networkx as nx
+    >>> from dnnsolve import solve
+    >>> r = solve("maxcut", nx.cycle_graph(6), method="relaxed", steps=50, restarts=4,
+    ...           device="cpu", seed=0)
+    >>> r.objective, r.feasible
+    (6.0, True)
+    """
+    fam = get_family(family)
+    return fam.solve(input, fam.make_options(method=method, **options), callbacks)

@@ -1,0 +1,192 @@
+"""The ``lp`` and ``qp`` families: linear and convex quadratic programs.
+
+INPUT is an MPS or QPS file (free or fixed format, optionally ``.gz``; read by HiGHS) or an
+``.npz`` with arrays ``c``, ``A``, ``row_lower``/``row_upper``, ``col_lower``/``col_upper``,
+``Q``, ``offset`` (see :func:`dnnsolve.lp.read_npz`). The result carries the objective,
+``x``, the dual ``y`` (when the method has one), the recomputed relative primal residual,
+dual residual and duality gap, ``status`` (see :func:`dnnsolve.lp.result_status`), the
+solver's own word in ``extra.solver_status`` and, with ``reference=True``, HiGHS's objective,
+time and the relative gap to it.
+
+On the command line an answer short of ``optimal`` (infeasible, unbounded, a limit reached
+first, or a point missing ``--feas-tol``) exits 1 with one line saying which; the result
+JSON is still written.
+
+>>> from dnnsolve import solve
+>>> from dnnsolve.data import example_path
+>>> r = solve("lp", example_path("lp_example.mps"), device="cpu")
+>>> r.status, round(r.objective, 6)
+('optimal', 8.5)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from ..core.callbacks import Callback
+from ..core.result import Result
+from ..family import Family, Options, at_least, option, parse_pairs, positive, register_family
+from . import LP_METHODS, QP_METHODS, LPData, read_lp, solve_lp
+
+
+@dataclass(kw_only=True)
+class LPOptions(Options):
+    """Options of ``lp`` and ``qp``."""
+
+    seed: int | None = option(0, "Random seed (energy network restarts).", metavar="INT")
+    tol: float = option(1e-7, "Relative KKT tolerance (first-order methods).", check=positive)
+    max_iter: int | None = option(None, "Iteration limit.", check=at_least(1))
+    feas_tol: float = option(1e-6, "Relative primal residual counted as feasible.", check=positive)
+    reference: bool = option(False, "Also solve with HiGHS; report the gap.")
+    options: dict[str, Any] = option(
+        help="Method setting key=value (energy: restarts, lr, penalty; pdhg: check_every, "
+        "ruiz_iters, backend; projection: step).",
+        flag="--option",
+        short="-O",
+        parse=lambda items: parse_pairs(items, "--option", lists=False),
+        cli_type=list[str],
+        factory=dict,
+    )
+
+
+def _read(instance: Any, opts: Options) -> LPData:
+    return instance.validate() if isinstance(instance, LPData) else read_lp(instance)
+
+
+def _progress(callbacks: Sequence[Callback]):
+    """The solvers' per-check rows, shown by the callbacks' ``on_eval``."""
+    if not callbacks:
+        return None
+
+    def show(row: dict) -> None:
+        state = SimpleNamespace(step=row["step"], best_objective=row.get("objective"))
+        for cb in callbacks:
+            cb.on_eval(state)
+
+    return show
+
+
+def _run(kind: str):
+    def run(lp: LPData, opts: Options, callbacks: Sequence[Callback] = ()) -> Result:
+        assert isinstance(opts, LPOptions)
+        for cb in callbacks:
+            cb.on_start(SimpleNamespace(steps=opts.max_iter), lp)
+        try:
+            result = solve_lp(
+                lp,
+                method=opts.method or "pdhg",
+                tol=opts.tol,
+                max_iter=opts.max_iter,
+                time_limit=opts.time_limit,
+                device=opts.device,
+                seed=opts.seed if opts.seed is not None else 0,
+                reference=opts.reference,
+                feas_tol=opts.feas_tol,
+                options=opts.options,
+                callback=_progress(callbacks),
+            )
+        except BaseException as exc:
+            for cb in callbacks:
+                cb.on_error(exc)
+            raise
+        for cb in callbacks:
+            cb.on_end(result)
+        if kind == "lp" and lp.is_qp:
+            result.extra["notes"] = ["the file has a quadratic objective; solved as a QP"]
+        return result
+
+    return run
+
+
+def _fmt(v: Any, spec: str = ".3e") -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    return format(v, spec)
+
+
+def _rows(result: Result) -> list[tuple[str, str]]:
+    ex = result.extra
+    word = ex["solver_status"]
+    status = result.status if word == result.status else f"{result.status} ({word})"
+    rows = [
+        ("instance", str(result.instance)),
+        ("method", result.method),
+        ("size", f"{ex['n']} columns, {ex['m']} rows, {ex['nnz']} nonzeros"),
+        ("status", status),
+        ("objective", _fmt(result.objective, ".10g")),
+        ("primal residual (rel.)", _fmt(ex["primal_residual"])),
+        ("max violation", _fmt(ex["primal_violation"])),
+        ("dual residual (rel.)", _fmt(ex.get("dual_residual"))),
+        ("duality gap (rel.)", _fmt(ex.get("duality_gap"))),
+        ("iterations", str(result.steps)),
+        ("time", f"{result.time_s:.3f} s ({result.device})"),
+    ]
+    if result.reference is not None:
+        rows.append(("HiGHS objective", _fmt(result.reference, ".10g")))
+        rows.append(("gap to HiGHS (rel.)", _fmt(ex.get("gap_to_reference"))))
+        if "reference_time_s" in ex:
+            rows.append(("HiGHS time", f"{ex['reference_time_s']:.3f} s"))
+    elif "reference_status" in ex:
+        rows.append(("HiGHS", ex["reference_status"]))
+    return rows
+
+
+def _shortfall(result: Result) -> str | None:
+    """Why an LP / QP answer is not optimal, in one line (None when it is)."""
+    if result.status == "optimal":
+        return None
+    ex = result.extra
+    word = ex["solver_status"]
+    return {
+        "infeasible": "the problem is infeasible (certificate found)",
+        "unbounded": "the problem is unbounded (certificate found)",
+        "optimal": (
+            f"the tolerance was met but the primal residual {_fmt(ex['primal_residual'])} "
+            f"exceeds --feas-tol {result.hparams.get('feas_tol', 0):g}"
+        ),
+    }.get(word, f"stopped by a limit ({word}) before reaching the tolerance")
+
+
+_METHOD_TEXT = {
+    "pdhg": "restarted PDHG (PDLP-style), matrix-free, CPU or GPU",
+    "energy": "penalty-energy network trained by gradient descent",
+    "projection": "projection neural network (Xia–Wang) integrated in time",
+    "highs": "HiGHS (simplex / interior point), the classical reference",
+    "osqp": "OSQP (ADMM), a classical QP solver",
+}
+
+for _kind, _names, _summary, _input in (
+    (
+        "lp",
+        LP_METHODS,
+        "Solve a linear program from an MPS file (HiGHS reads it) and report its residuals.",
+        "MPS file (free/fixed, .gz ok) or .npz arrays.",
+    ),
+    (
+        "qp",
+        QP_METHODS,
+        "Solve a convex quadratic program (QPS via HiGHS, or .npz arrays).",
+        "QPS/MPS file with a quadratic section, or .npz.",
+    ),
+):
+    register_family(
+        Family(
+            name=_kind,
+            summary=_summary,
+            options=LPOptions,
+            read=_read,
+            run=_run(_kind),
+            methods=lambda names=_names: {n: _METHOD_TEXT[n] for n in names},
+            default_method=lambda: "pdhg",
+            baseline="highs",
+            formats="mps, qps (.gz ok), npz",
+            input_help=_input,
+            example=("lp_example.mps", {}) if _kind == "lp" else None,
+            rows=_rows,
+            shortfall=_shortfall,
+        )
+    )
