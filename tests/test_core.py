@@ -14,9 +14,9 @@ import torch
 from dnnsolve import FreeVariables, Graph, Result, Solver, SolverConfig
 from dnnsolve.core.device import resolve_device
 from dnnsolve.core.errors import DeviceError, InputError, NumericalError
+from dnnsolve.core.lr_schedules import Schedule
 from dnnsolve.core.optim import Adam, Momentum
 from dnnsolve.core.problem import Evaluation, Problem
-from dnnsolve.core.schedules import Schedule
 from dnnsolve.core.solver import _population
 from dnnsolve.params.gnn import GraphNetwork
 

@@ -17,7 +17,7 @@ from ..graph import Graph
 from .common import BaselineResult, integer_scale, maxcut_value, mis_value
 from .greedy import greedy_mis
 
-_STATUS = {
+CPSAT_STATUS = {
     cp_model.OPTIMAL: "optimal",
     cp_model.FEASIBLE: "feasible",
     cp_model.INFEASIBLE: "infeasible",
@@ -26,7 +26,7 @@ _STATUS = {
 }
 
 
-def _solve(
+def solve_model(
     model: cp_model.CpModel, time_limit: float, workers: int, seed: int
 ) -> tuple[cp_model.CpSolver, int]:
     solver = cp_model.CpSolver()
@@ -58,7 +58,7 @@ def solve_binary(
     :func:`integer_scale` on the bound; ``t0`` is when model building started.
     """
     t0 = time.perf_counter() if t0 is None else t0
-    solver, status = _solve(model, time_limit, workers, seed)
+    solver, status = solve_model(model, time_limit, workers, seed)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if found:
         sol = np.array([solver.Value(xv) for xv in x], dtype=np.int8)
@@ -76,7 +76,7 @@ def solve_binary(
         bound=solver.BestObjectiveBound() / scale if found else None,
         time_s=time.perf_counter() - t0,
         feasible=feasible,
-        status=_STATUS.get(status, str(status)),
+        status=CPSAT_STATUS.get(status, str(status)),
     )
 
 

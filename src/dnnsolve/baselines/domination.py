@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 from ..graph import Graph
 from ..problems.domination_check import CHECKS, check_k_coloring
 from .common import BaselineResult
-from .cpsat import _STATUS, _solve, solve_binary
+from .cpsat import CPSAT_STATUS, solve_binary, solve_model
 
 #: problems with a CP-SAT model here
 CPSAT_PROBLEMS = (
@@ -122,7 +122,7 @@ def cpsat_k_coloring(
     c = [model.NewIntVar(0, k - 1, f"c{v}") for v in range(graph.n)]
     for u, v in zip(graph.src.tolist(), graph.dst.tolist()):
         model.Add(c[u] != c[v])
-    solver, status = _solve(model, time_limit, workers, seed)
+    solver, status = solve_model(model, time_limit, workers, seed)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     sol = np.array([solver.Value(v) for v in c] if found else [0] * graph.n, dtype=np.int64)
     bad, valid = check_k_coloring(graph, sol, k)
@@ -133,7 +133,7 @@ def cpsat_k_coloring(
         optimal=found and bad == 0,
         time_s=time.perf_counter() - t0,
         feasible=found and valid,
-        status=_STATUS.get(status, str(status)),
+        status=CPSAT_STATUS.get(status, str(status)),
     )
 
 

@@ -242,7 +242,7 @@ def run_suite_batched(
     >>> rep.rows[0]["instance"], rep.rows[0]["run_seed"]  # doctest: +SKIP
     ('er-n100-p0.5', 0)
     """
-    from ..bench.harness import SUITES, _markdown, hardware_info
+    from ..bench.harness import SUITES, hardware_info, markdown_report
     from ..core.device import resolve_device
 
     dev = device or ("cuda" if gpus_per_task > 0 else "cpu")
@@ -302,7 +302,7 @@ def run_suite_batched(
         settings["options"] = json.dumps(options)
     hw = hardware_info(resolve_device(dev), None)
     shown = dataclasses.replace(s, columns=(*s.columns, "run_seed"))
-    md = _markdown(shown, rows, summary, hw, settings)
+    md = markdown_report(shown, rows, summary, hw, settings)
     md_path = Path(out).with_suffix(".md")
     atomic_write_text(md_path, md)
     return SuiteBatchReport(report, rows, summary, md, md_path)

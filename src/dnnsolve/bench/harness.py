@@ -332,7 +332,7 @@ def _rss_mb(field_name: str) -> float | None:
 
 
 @contextmanager
-def _peak_memory(device: torch.device) -> Iterator[dict]:
+def peak_memory(device: torch.device) -> Iterator[dict]:
     """Measure peak memory of the enclosed block: CUDA allocator peak, or CPU peak RSS.
 
     On Linux the RSS high-water mark is reset through /proc/self/clear_refs, so
@@ -561,7 +561,7 @@ def _summary_lines(summary: dict) -> list[str]:
     return lines
 
 
-def _markdown(suite: Suite, rows, summary, hw, settings) -> str:
+def markdown_report(suite: Suite, rows, summary, hw, settings) -> str:
     cols = [c for c in suite.columns if any(c in r for r in rows)] or list(suite.columns)
     cols += [v for v in ABLATION_VARIANTS if v not in cols and any(v in r for r in rows)]
     head = [
@@ -739,7 +739,7 @@ def run_suite(
         summary.setdefault("errors", sum(1 for r in rows if r.get("error")))
         if notes:
             summary["notes"] = notes
-        md = _markdown(s, rows, summary, hw, settings)
+        md = markdown_report(s, rows, summary, hw, settings)
         doc = {
             "suite": suite,
             "description": s.description,

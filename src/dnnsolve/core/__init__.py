@@ -2,10 +2,10 @@
 
 from .callbacks import Callback, RichProgress
 from .errors import DeviceError, DnnsolveError, InputError, NumericalError
+from .lr_schedules import Schedule
 from .parameterization import FreeVariables, Parameterization
 from .problem import Evaluation, Problem
 from .result import Result, atomic_write_bytes, atomic_write_text
-from .schedules import Schedule
 from .solver import Solver, SolverConfig
 from .training import SolveState
 

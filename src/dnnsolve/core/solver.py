@@ -22,13 +22,13 @@ import torch
 from .callbacks import Callback
 from .device import device_name
 from .errors import DeviceError
+from .lr_schedules import Schedule
 from .monitors import Monitor
 from .optim import make_optimizer
 from .parameterization import Parameterization
 from .problem import Problem
 from .quasi_newton import QN_METHODS, DenseQuasiNewton
 from .result import Result
-from .schedules import Schedule
 from .seeding import fresh_seed, isolated_global_rng
 from .training import (
     Backtracking,

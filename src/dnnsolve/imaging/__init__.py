@@ -1,11 +1,11 @@
 """Inverse imaging with untrained networks: networks, image I/O, metrics, early stopping.
 
-The pieces so far (issue 4 in progress): :mod:`.operators` (measurement models with exact
+The pieces: :mod:`.operators` (measurement models with exact
 adjoints: noise, inpainting, DIP's super-resolution downsampler, FFT blur, masked-FFT MRI,
 parallel-beam CT), :mod:`.networks` (DIP skip net, Deep Decoder,
 ConvDecoder, SIREN, Fourier-feature MLP), :mod:`.io` (image files ↔ ``(1, C, H, W)`` tensors),
 :mod:`.metrics` (the DIP protocol's PSNR / Y-PSNR, SSIM), :mod:`.early_stopping` (output
-averaging, ES-WMV, divergence backtracking) and bundled example images (:mod:`.data`).
+averaging, ES-WMV) and bundled example images (:mod:`.data`).
 
 >>> from dnnsolve.imaging import SkipNet, psnr
 >>> sum(p.numel() for p in SkipNet().parameters())  # DIP's denoising network

@@ -52,7 +52,7 @@ class PDHGOutput:
     certificate: np.ndarray | None = None
 
 
-class _Data:
+class ScaledLP:
     """Device tensors of one (scaled or original) problem and its KKT measures."""
 
     def __init__(self, lp: LPData, device, dtype):
@@ -117,7 +117,7 @@ class _Data:
         return torch.stack([pres, torch.sqrt(dres2), pobj, dobj])
 
 
-def _rel(k: np.ndarray, d: _Data) -> tuple[float, float, float]:
+def relative_kkt(k: np.ndarray, d: ScaledLP) -> tuple[float, float, float]:
     pres, dres, pobj, dobj = (float(v) for v in k)
     return (
         pres / (1.0 + d.bnorm),
@@ -126,7 +126,7 @@ def _rel(k: np.ndarray, d: _Data) -> tuple[float, float, float]:
     )
 
 
-def _power_norm(op: SparseOp, n: int, device, dtype, iters: int = 60) -> float:
+def power_norm(op: SparseOp, n: int, device, dtype, iters: int = 60) -> float:
     g = torch.Generator(device="cpu").manual_seed(0)
     v = torch.randn(n, generator=g, dtype=torch.float64).to(device=device, dtype=dtype)
     v /= torch.linalg.vector_norm(v)
@@ -166,8 +166,8 @@ def pdhg(
     device = torch.device(device)
     t0 = time.perf_counter()
     slp, scl = scale_lp(lp, ruiz_iters=ruiz_iters)
-    S = _Data(slp, device, dtype)
-    od = _Data(lp, device, dtype)
+    S = ScaledLP(slp, device, dtype)
+    od = ScaledLP(lp, device, dtype)
     A = SparseOp(slp.A, device, dtype, backend)
     AT = A.T
     Qop = SparseOp(slp.Q, device, dtype, backend) if slp.is_qp else None
@@ -183,8 +183,8 @@ def pdhg(
     qnorm = 0.0
     anorm = 1.0
     if Qop is not None:
-        anorm = _power_norm(A, n, device, dtype) if m else 0.0
-        qnorm = _power_norm(Qop, n, device, dtype)
+        anorm = power_norm(A, n, device, dtype) if m else 0.0
+        qnorm = power_norm(Qop, n, device, dtype)
 
     def qmv(v):
         return None if Qop is None else Qop.mv(v)
@@ -279,7 +279,7 @@ def pdhg(
             for cx, cy, cax, caty, cqx in cands:
                 ox, oy, oax, oaty = to_orig(cx, cy, cax, caty)
                 oqx = None if Qop is None else (cqx / dc)
-                rels.append(_rel(od.kkt(ox, oy, oax, oaty, oqx).cpu().numpy(), od))
+                rels.append(relative_kkt(od.kkt(ox, oy, oax, oaty, oqx).cpu().numpy(), od))
             ib = int(np.argmin([max(r) for r in rels]))
             rel = rels[ib]
             if best is None or max(rel) < best[0]:
@@ -364,7 +364,7 @@ def pdhg(
     )
 
 
-def _check_rays(od: _Data, dx, dy, dax, daty, eps, Qop, dc):
+def _check_rays(od: ScaledLP, dx, dy, dax, daty, eps, Qop, dc):
     """A dual ray (primal infeasible) or a primal ray (unbounded), or None."""
     # dual ray: y in the dual cone of the rows, λ = −Aᵀy, positive dual objective
     ny = float(torch.linalg.vector_norm(dy, ord=math.inf)) if dy.numel() else 0.0

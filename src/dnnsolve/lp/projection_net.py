@@ -27,7 +27,7 @@ import torch
 
 from .model import LPData
 from .ops import SparseOp
-from .pdhg import PDHGOutput, _Data, _power_norm, _rel
+from .pdhg import PDHGOutput, ScaledLP, power_norm, relative_kkt
 from .scaling import scale_lp
 
 __all__ = ["projection_network"]
@@ -57,16 +57,16 @@ def projection_network(
     dt = torch.float64
     t0 = time.perf_counter()
     slp, scl = scale_lp(lp)
-    S = _Data(slp, device, dt)
-    od = _Data(lp, device, dt)
+    S = ScaledLP(slp, device, dt)
+    od = ScaledLP(lp, device, dt)
     A = SparseOp(slp.A, device, dt)
     AT = A.T
     Q = SparseOp(slp.Q, device, dt) if slp.is_qp else None
     dr = torch.as_tensor(scl.row, dtype=dt, device=device)
     dc = torch.as_tensor(scl.col, dtype=dt, device=device)
     n, m = lp.n, lp.m
-    qn = _power_norm(Q, n, device, dt) if Q is not None else 0.0
-    an = _power_norm(A, n, device, dt) if m else 0.0
+    qn = power_norm(Q, n, device, dt) if Q is not None else 0.0
+    an = power_norm(A, n, device, dt) if m else 0.0
 
     def qmv(v):
         return torch.zeros_like(v) if Q is None else Q.mv(v)
@@ -109,7 +109,7 @@ def projection_network(
                 oax = A.mv(x) / dr
                 oaty = AT.mv(y) / dc
                 oqx = None if Q is None else qmv(x) / dc
-                rel = _rel(od.kkt(ox, oy, oax, oaty, oqx).cpu().numpy(), od)
+                rel = relative_kkt(od.kkt(ox, oy, oax, oaty, oqx).cpu().numpy(), od)
                 row = {
                     "step": k,
                     "primal_residual": rel[0],

@@ -1,4 +1,4 @@
-"""PDEs without data (issue 5, in progress): PINNs and Deep Ritz on the core solver.
+"""PDEs without data: PINNs and Deep Ritz on the core solver.
 
 - :mod:`.problem`: a :class:`PDE` (domain, residual or energy, conditions, hard constraint,
   reference) as a core problem (:class:`PDEProblem`) with a :class:`FieldNetwork`

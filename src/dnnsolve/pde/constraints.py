@@ -27,7 +27,7 @@ import dataclasses
 import torch
 
 from .geometry import TimeDomain
-from .problem import PDE, Dirichlet, Initial, _value
+from .problem import PDE, Dirichlet, Initial, field_value
 
 __all__ = ["exact_conditions"]
 
@@ -63,20 +63,20 @@ def exact_conditions(pde: PDE, check_points: int = 256) -> PDE | None:
         gen = torch.Generator().manual_seed(0)
         edge = space.sample_boundary(check_points, "uniform", gen, dtype=torch.float64)[0]
         edge_t = torch.cat([edge, torch.full((len(edge), 1), t0, dtype=torch.float64)], 1)
-        gap = _value(u0, edge_t, m) - _value(g, edge_t, m)
-        scale = 1.0 + _value(u0, edge_t, m).abs().max()
+        gap = field_value(u0, edge_t, m) - field_value(g, edge_t, m)
+        scale = 1.0 + field_value(u0, edge_t, m).abs().max()
         if bool((gap.abs() > 1e-9 * scale).any()):
             return None  # the initial data do not meet the boundary data
 
         def hard(x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
             xs, t = x[:, :-1], x[:, -1:]
-            return _value(u0, x, m) + (t - t0) * space.boundary_distance(xs)[:, None] * n
+            return field_value(u0, x, m) + (t - t0) * space.boundary_distance(xs)[:, None] * n
 
     elif initial:
         return None
     else:
 
         def hard(x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
-            return _value(g, x, m) + dom.boundary_distance(x)[:, None] * n
+            return field_value(g, x, m) + dom.boundary_distance(x)[:, None] * n
 
     return dataclasses.replace(pde, name=f"{pde.name}-exact", hard=hard, hard_conditions=labels)

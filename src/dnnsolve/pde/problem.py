@@ -56,7 +56,7 @@ Field = Callable[[torch.Tensor], torch.Tensor] | float
 RITZ_PENALTY = 500.0
 
 
-def _value(g: Field, x: torch.Tensor, m: int) -> torch.Tensor:
+def field_value(g: Field, x: torch.Tensor, m: int) -> torch.Tensor:
     """A boundary / initial datum (a function of the points or a constant) at ``x`` as
     ``(N, m)``."""
     if not callable(g):
@@ -133,7 +133,7 @@ class Dirichlet(Condition):
     kind: ClassVar[str] = "dirichlet"
 
     def error(self, x, u, d, data, m):
-        return u - _value(self.value, x, m)
+        return u - field_value(self.value, x, m)
 
 
 @dataclass
@@ -145,7 +145,7 @@ class Neumann(Condition):
 
     def error(self, x, u, d, data, m):
         dn = torch.stack([(d.grad(c) * data["normal"]).sum(1) for c in range(m)], 1)
-        return dn - _value(self.value, x, m)
+        return dn - field_value(self.value, x, m)
 
 
 @dataclass
@@ -159,7 +159,7 @@ class Robin(Condition):
 
     def error(self, x, u, d, data, m):
         dn = torch.stack([(d.grad(c) * data["normal"]).sum(1) for c in range(m)], 1)
-        return self.a * u + self.b * dn - _value(self.value, x, m)
+        return self.a * u + self.b * dn - field_value(self.value, x, m)
 
 
 @dataclass
@@ -175,7 +175,7 @@ class Initial(Condition):
         return {"x": pde.domain.sample_initial(n, method, gen, dtype=dtype)}
 
     def error(self, x, u, d, data, m):
-        return u - _value(self.value, x, m)
+        return u - field_value(self.value, x, m)
 
 
 @dataclass

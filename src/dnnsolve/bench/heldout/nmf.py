@@ -2,13 +2,13 @@
 
 The NMF defaults of ``dnnsolve rrr nmf`` were first set on the paper's LEDM matrices. These
 generators make planted factorizations instead: W (K x r) and H (r x m) either sparse
-non-negative integers (each entry 0 with probability 1/2, else uniform in 1..4, the case of
-issue 14; a row of W or column of H left all zero gets one non-zero entry) or dense uniform in [0, 1). X = W H has non-negative rank exactly r: at most r by
+non-negative integers (each entry 0 with probability 1/2, else uniform in 1..4, the case a user
+reported failing; a row of W or column of H left all zero gets one non-zero entry) or dense uniform in [0, 1). X = W H has non-negative rank exactly r: at most r by
 construction, at least r because its ordinary rank is r (checked; the seed is advanced until
 it holds, and until no row or column of X is zero).
 
 Sets (``instances(split, set=...)``): ``"issue"`` is 12 x 10 at rank 4 with sparse integer
-factors (the matrices of issue 14); ``"mixed"`` draws K, m in 8..40, r in 2..6 (r <= min(K,
+factors (the reported failing case); ``"mixed"`` draws K, m in 8..40, r in 2..6 (r <= min(K,
 m) / 2) and alternates sparse integer / dense uniform factors. Tune seeds are 0-99, report
 seeds 1000+ (:data:`~dnnsolve.bench.heldout.SPLIT_SEED`); the defaults were set on tune
 seeds only.
@@ -32,7 +32,7 @@ from . import SPLIT_SEED
 
 KINDS = ("sparse-int", "dense")
 SETS = ("issue", "mixed")
-#: instances per split and set (the issue set: the >= 10 report seeds of issue 14)
+#: instances per split and set (the issue set: at least 10 report seeds)
 DEFAULT_COUNT = {"issue": 10, "mixed": 12}
 
 

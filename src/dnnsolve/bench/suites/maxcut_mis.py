@@ -22,9 +22,9 @@ from ..harness import (
     Instance,
     Suite,
     SuiteContext,
-    _peak_memory,
     file_instances,
     mean_of,
+    peak_memory,
     register_suite,
     vertex_set_recheck,
 )
@@ -206,7 +206,7 @@ def _regular_rows(
             g = greedy_maxcut(graph) if problem == "maxcut" else greedy_mis(graph)
             base.update(greedy_objective=g.objective, greedy_time_s=g.time_s)
         for meth in meths:
-            with _peak_memory(dev) as mem:
+            with peak_memory(dev) as mem:
                 out = ctx.run(problem, graph, meth, recheck=_rechecker(problem, graph))
             obj = out["objective"]
             rows.append(

@@ -15,7 +15,7 @@ Because X -> s X with Omega -> sqrt(s) Omega is the same problem scaled, only th
 Omega to the data scale matters: :func:`auto_omega` picks it from the data so that, at a
 solution, a weight row W[i] and a code row Z[k] have comparable norms (the bilinear
 projection then moves both). A fixed Omega on unscaled data (e.g. 0.6 on a matrix of mean 8)
-leaves RRR in a slow, badly balanced regime: the cause of the failures of issue 14.
+leaves RRR in a slow, badly balanced regime, where most restarts fail.
 
 :func:`rrr_nmf` drives restarts (one compiled loop per restart with numba, else batched torch)
 and finishes each near-solution with :func:`polish_nmf`, a Gauss-Newton step on the support

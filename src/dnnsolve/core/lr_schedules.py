@@ -1,4 +1,5 @@
-"""Schedules: a factor as a function of training progress t ∈ [0, 1].
+"""Learning-rate and hyper-parameter schedules: a factor as a function of training progress
+t ∈ [0, 1] (not to be confused with the task-graph scheduling family, :mod:`dnnsolve.schedule`).
 
 Written as short strings so the CLI and result JSON can carry them:
 ``"constant"``, ``"cosine"``, ``"linear:a,b"`` (a → b), ``"exp:a,b"`` (geometric a → b),
