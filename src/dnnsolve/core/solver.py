@@ -37,7 +37,9 @@ from .training import (
     Incumbent,
     NaNReset,
     Perturbation,
+    SolveState,
 )
+from .watch import RunWatch
 
 #: most memory the dense quasi-Newton matrices of all restarts may take
 DENSE_QN_BYTES = 4 * 2**30
@@ -452,7 +454,10 @@ class _Run:
     ):
         cfg = self.cfg = solver.config
         self.solver, self.problem, self.param, self.monitors = solver, problem, param, monitors
-        self.t_start = time.perf_counter()
+        # the callbacks observe the rows the evaluations record, as SolveState objects
+        observe = [lambda row: solver._emit("on_eval", SolveState(**row))]
+        self.watch = RunWatch(cfg.time_limit, observe, reason="steps")
+        self.t_start = self.watch.t0
         self.seed = seed
         self.dev = next(param.parameters()).device
         self.B = B = param.restarts
@@ -463,7 +468,6 @@ class _Run:
         self._population()
         self.opt = make_optimizer(cfg.optimizer, param.parameters(), cfg.momentum)
         self.incumbent = Incumbent()
-        self.stop_reason = "steps"
         self.early_stop = ""
         self.step, self.loss_val = 0, math.nan
         self.lbfgs_info: dict | None = None
@@ -480,8 +484,7 @@ class _Run:
             self.train_budget = cfg.time_limit * (1.0 - keep)
         self.evaluate = Evaluator(
             problem, param, self.incumbent, cfg.steps, cfg.tol, cfg.eval_fraction,
-            self.train_budget, self.select_last, self.t_start,
-            lambda state: solver._emit("on_eval", state),
+            self.train_budget, self.select_last, self.watch,
         )  # fmt: skip
         self.backtracking = Backtracking(cfg.backtrack, param) if cfg.backtrack else None
         self.nan_reset = NaNReset(B)
@@ -511,6 +514,14 @@ class _Run:
             if k not in self.hp:
                 raise ValueError(f"schedule for unknown hyper-parameter {k!r}")
 
+    @property
+    def stop_reason(self) -> str:
+        return self.watch.stop_reason
+
+    @stop_reason.setter
+    def stop_reason(self, reason: str) -> None:
+        self.watch.stop(reason)
+
     # -- phases ------------------------------------------------------------------
     def baseline(self) -> None:
         """The classical heuristic first: the incumbent, and warm starts for the network."""
@@ -534,7 +545,7 @@ class _Run:
         if self.reached:
             self.stop_reason = "reference"
         steps = cfg.steps if cfg.network and not self.reached else 0
-        try:
+        with self.watch.running():
             for step in range(1, steps + 1):
                 self.step = step
                 if not self._step(step / max(cfg.steps, 1)):
@@ -543,8 +554,6 @@ class _Run:
                 if reason:
                     self.stop_reason = reason
                     break
-        except KeyboardInterrupt:
-            self.stop_reason = "interrupted"
 
     def _step(self, progress: float) -> bool:
         """One optimizer step of every restart; False when diverged restarts were reset."""

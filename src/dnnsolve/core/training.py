@@ -2,8 +2,9 @@
 
 * :class:`Incumbent` — the best verified answer so far, with who found it;
 * :class:`Evaluator` — decode, repair and score the restarts (a rotating subset of them when
-  evaluating all would overrun the budget), keep each restart's best and the history, and
-  tell the callbacks;
+  evaluating all would overrun the budget), keep each restart's best, and record a
+  :class:`SolveState` row in the run's :class:`~dnnsolve.core.watch.RunWatch` (whose
+  observer tells the callbacks);
 * step hooks, each owning its state: :class:`Backtracking` (a restart whose loss jumps goes
   back to its last accepted state), :class:`NaNReset` (a diverged restart is re-drawn),
   :class:`Perturbation` (stalled restarts are perturbed) and :class:`ExploitExplore`
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ import torch
 from .errors import NumericalError
 from .parameterization import Parameterization
 from .problem import Problem
+from .watch import RunWatch
 
 
 @dataclass
@@ -73,12 +74,10 @@ class Evaluator:
     eval_fraction: float
     train_budget: float | None
     select_last: bool
-    t_start: float
-    emit: Callable[[SolveState], None]
+    watch: RunWatch
     best_r: torch.Tensor = field(init=False)
     best_zr: torch.Tensor | None = field(init=False, default=None)
     stall: torch.Tensor = field(init=False)
-    history: list[dict] = field(init=False, default_factory=list)
     evals_since_improve: int = field(init=False, default=0)
     cost: float = field(init=False, default=0.0)  # seconds of the last evaluation
     per_eval: int = field(init=False)
@@ -89,6 +88,11 @@ class Evaluator:
         self.best_r = torch.full((B,), -math.inf, dtype=torch.float64, device=dev)
         self.stall = torch.zeros(B, dtype=torch.int64, device=dev)
         self.per_eval = B
+
+    @property
+    def history(self) -> list[dict]:
+        """One :class:`SolveState` row per evaluation (the watch's history)."""
+        return self.watch.history
 
     @property
     def device(self) -> torch.device:
@@ -150,14 +154,13 @@ class Evaluator:
         state = SolveState(
             step=step,
             steps=self.steps,
-            elapsed=time.perf_counter() - self.t_start,
+            elapsed=self.watch.elapsed,
             loss=loss,
             best_objective=sign * best if math.isfinite(best) else None,
             batch_objective=sign * si if math.isfinite(si) else None,
             feasible_fraction=float(torch.isfinite(s).float().mean()),
         )
-        self.history.append(asdict(state))
-        self.emit(state)
+        self.watch.record(asdict(state))
 
 
 class Backtracking:

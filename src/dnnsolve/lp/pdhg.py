@@ -24,13 +24,13 @@ Row bounds are general ``l_A ≤ Ax ≤ u_A``: the dual step is
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from ..core.watch import RunWatch
 from .model import LPData
 from .ops import SparseOp
 from .scaling import scale_lp
@@ -164,7 +164,7 @@ def pdhg(
     ('optimal', [1.6, 1.2])
     """
     device = torch.device(device)
-    t0 = time.perf_counter()
+    watch = RunWatch(time_limit, [callback] if callback is not None else [], reason="max_iter")
     slp, scl = scale_lp(lp, ruiz_iters=ruiz_iters)
     S = ScaledLP(slp, device, dtype)
     od = ScaledLP(lp, device, dtype)
@@ -213,10 +213,8 @@ def pdhg(
     k_prev_cand = math.inf
     iters_at_restart = 0
     restarts = 0
-    history: list[dict] = []
     best = None  # (score, x, y, rel) in original space
     prev = None  # (x, y, ax, aty) at the previous check, for rays
-    status = "max_iter"
     cert = None
     k_iter = 0
 
@@ -228,7 +226,7 @@ def pdhg(
         tau = 1.0 / (1.05 * (sigma * anorm * anorm + 0.5 * qnorm) + 1e-30)
         return tau, sigma
 
-    try:
+    with watch.running():
         while k_iter < max_iter:
             # ---------------- one PDHG step (adaptive for LP)
             while True:
@@ -285,21 +283,19 @@ def pdhg(
             if best is None or max(rel) < best[0]:
                 bx, by, _, _ = to_orig(*cands[ib][:4])
                 best = (max(rel), bx.clone(), by.clone(), rel)
-            elapsed = time.perf_counter() - t0
-            row = {
-                "step": k_iter,
-                "primal_residual": rel[0],
-                "dual_residual": rel[1],
-                "gap": rel[2],
-                "omega": omega,
-                "restarts": restarts,
-                "time_s": elapsed,
-            }
-            history.append(row)
-            if callback is not None:
-                callback(row)
+            watch.record(
+                {
+                    "step": k_iter,
+                    "primal_residual": rel[0],
+                    "dual_residual": rel[1],
+                    "gap": rel[2],
+                    "omega": omega,
+                    "restarts": restarts,
+                    "time_s": watch.elapsed,
+                }
+            )
             if max(rel) <= tol:
-                status = "optimal"
+                watch.stop("optimal")
                 break
             # rays from the change since the last check (original space)
             if prev is not None:
@@ -307,11 +303,12 @@ def pdhg(
                 px, py, pax, paty = prev
                 ray = _check_rays(od, ox - px, oy - py, oax - pax, oaty - paty, infeas_tol, Qop, dc)
                 if ray is not None:
-                    status, cert = ray
+                    watch.stop(ray[0])
+                    cert = ray[1]
                     break
             prev = to_orig(x, y, ax, aty)
-            if time_limit is not None and elapsed > time_limit:
-                status = "time_limit"
+            if watch.out_of_time():
+                watch.stop("time_limit")
                 break
             # restart decision on the weighted KKT error in the scaled space
             kc = S.kkt(x, y, ax, aty, qx)
@@ -340,9 +337,8 @@ def pdhg(
                 k_prev_cand = math.inf
                 iters_at_restart = k_iter
                 restarts += 1
-    except KeyboardInterrupt:
-        status = "interrupted"
 
+    status = watch.stop_reason
     if best is None:
         ox, oy, _, _ = to_orig(x, y, ax, aty)
         best = (math.inf, ox, oy, (math.inf,) * 3)
@@ -359,7 +355,7 @@ def pdhg(
         iterations=k_iter,
         restarts=restarts,
         kkt={"primal_residual": rel[0], "dual_residual": rel[1], "gap": rel[2]},
-        history=history,
+        history=watch.history,
         certificate=None if cert is None else cert.detach().cpu().numpy(),
     )
 

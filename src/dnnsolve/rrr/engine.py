@@ -23,7 +23,6 @@ tensor program (CPU or CUDA alike).
 from __future__ import annotations
 
 import math
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ import torch
 from torch import Tensor
 
 from ..core.errors import InputError, NumericalError
+from ..core.watch import RunWatch
 
 __all__ = ["RRR", "FunctionProjection", "Projection", "RRRRun", "batch_norm"]
 
@@ -201,7 +201,7 @@ class RRR:
             raise InputError(f"time_limit must be > 0, got {time_limit}")
         record_every = max(1, int(record_every))
         check_every = max(1, int(check_every))
-        t0 = time.perf_counter()
+        watch = RunWatch(time_limit, reason="max_iter")
         x = x0.clone()
         nb = x.shape[0]
         dev = x.device
@@ -209,19 +209,17 @@ class RRR:
         solved = torch.zeros(nb, dtype=torch.bool, device=dev)
         iters = torch.zeros(nb, dtype=torch.long, device=dev)
         active = torch.arange(nb, device=dev)
-        history: list[dict] = []
-        stop_reason = "max_iter"
 
         def record(step: int) -> None:
             g = gap[torch.isfinite(gap)]
-            history.append(
+            watch.record(
                 {
                     "step": step,
                     "gap_min": float(g.min()) if g.numel() else None,
                     "gap_median": float(g.median()) if g.numel() else None,
                     "active": int(active.numel()),
                     "solved": int(solved.sum()),
-                    "time_s": time.perf_counter() - t0,
+                    "time_s": watch.elapsed,
                 }
             )
 
@@ -230,7 +228,7 @@ class RRR:
             solved |= done0
             active = torch.nonzero(~solved).flatten()
         step = 0
-        try:
+        with watch.running():
             while step < max_iter and active.numel() > 0:
                 full = active.numel() == nb
                 xa = x if full else x[active]
@@ -261,19 +259,17 @@ class RRR:
                 if step % record_every == 0:
                     record(step)
                 if stop_on_first and bool(solved.any()):
-                    stop_reason = "first_solved"
+                    watch.stop("first_solved")
                     break
                 if callback is not None and callback(step, x):
-                    stop_reason = "callback"
+                    watch.stop("callback")
                     break
-                if time_limit is not None and time.perf_counter() - t0 >= time_limit:
-                    stop_reason = "time_limit"
+                if watch.out_of_time():
+                    watch.stop("time_limit")
                     break
             else:
-                stop_reason = "solved" if active.numel() == 0 else "max_iter"
-        except KeyboardInterrupt:
-            stop_reason = "interrupted"
-        if not history or history[-1]["step"] != step:
+                watch.stop("solved" if active.numel() == 0 else "max_iter")
+        if not watch.history or watch.history[-1]["step"] != step:
             record(step)
         solution = self.project_a(x)
         return RRRRun(
@@ -282,7 +278,7 @@ class RRR:
             gap=gap,
             solved=solved,
             iterations=iters,
-            stop_reason=stop_reason,
-            history=history,
-            time_s=time.perf_counter() - t0,
+            stop_reason=watch.stop_reason,
+            history=watch.history,
+            time_s=watch.elapsed,
         )
