@@ -121,7 +121,7 @@ class ImageReconstruction(Problem):
         ax = op(torch.from_numpy(img)).numpy()
         y = self.y.detach().cpu().numpy().astype(ax.dtype)
         fid = float(np.mean(np.abs(ax - y) ** 2))
-        return fid, ok and np.isfinite(fid)
+        return fid, bool(ok and np.isfinite(fid))
 
     def solution_output(self, solution: np.ndarray) -> Any:
         # the image itself goes to an image file; the JSON result keeps its shape

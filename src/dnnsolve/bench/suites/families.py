@@ -27,6 +27,16 @@ def _example_input(fam: Family) -> Any:
     return example_path(name)
 
 
+def _quality(extra: dict) -> str | None:
+    """The figure a family is judged by where its objective is not it: PSNR against the
+    simulated image's clean original, relative L2 against the PDE's reference."""
+    psnr = (extra.get("metrics") or {}).get("psnr")
+    if psnr is not None:
+        return f"PSNR {psnr:.2f} dB"
+    rel = extra.get("relative_l2")
+    return None if rel is None else f"rel. L2 {rel:.2e}"
+
+
 def _instances(ctx: SuiteContext) -> list[Instance]:
     only = str((ctx.options or {}).get("only", "")).replace(",", " ").split()
     return [
@@ -56,6 +66,7 @@ def _rows(inst: Instance, fam: Family, methods: dict[str, list[str]], ctx: Suite
                 status=r.status,
                 objective=r.objective,
                 feasible=r.feasible,
+                quality=_quality(r.extra),
                 time_s=r.time_s,
                 error=None,
             )
@@ -71,7 +82,17 @@ SUITE = register_suite(
         "classical baseline, side by side (a smoke test of every family's front door)",
         None,
         10.0,
-        ("instance", "method", "name", "status", "objective", "feasible", "time_s", "error"),
+        (
+            "instance",
+            "method",
+            "name",
+            "status",
+            "objective",
+            "feasible",
+            "quality",
+            "time_s",
+            "error",
+        ),
         instances=_instances,
         rows=_rows,
         methods=_METHODS,
