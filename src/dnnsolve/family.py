@@ -47,6 +47,7 @@ from .core.result import Result
 #: the modules whose import registers every family besides ``dnnsolve.problems.*`` (imported
 #: on first use)
 FAMILY_MODULES = (
+    "dnnsolve.schedule.family",
     "dnnsolve.lp.family",
     "dnnsolve.imaging.family",
     "dnnsolve.pde.family",

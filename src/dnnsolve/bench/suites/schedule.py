@@ -211,8 +211,8 @@ def _instances(ctx: SuiteContext) -> list[Instance]:
 
 
 def _rows(inst: Instance, graph: Any, chosen: dict, ctx: SuiteContext) -> list[dict]:
-    from ...problems.scheduling import problem_kwargs
     from ...schedule.baselines import run_baseline
+    from ...schedule.family import problem_kwargs
     from ...schedule.problem import SchedulingProblem
 
     opts = {k: v for k, v in (ctx.options or {}).items() if k in ("stages", "memory_weight")}

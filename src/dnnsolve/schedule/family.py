@@ -1,4 +1,4 @@
-"""Registry entries of the ``schedule`` problem (differentiable DAG stage scheduling).
+"""The ``schedule`` family (differentiable DAG stage scheduling): options, methods, runner.
 
 Methods:
 
@@ -38,10 +38,10 @@ from ..core.solver import Solver, SolverConfig
 from ..family import Options, at_least, non_negative, one_of, option, positive
 from ..methods import BuildContext, Method, SolverOptions, register, register_problem
 from ..params.coloring import FreeLogits
-from ..schedule.baselines import BASELINES, run_baseline
-from ..schedule.graph import TaskGraph, as_task_graph
-from ..schedule.gumbel import ConstrainedGumbel
-from ..schedule.problem import SchedulingProblem
+from .baselines import BASELINES, run_baseline
+from .graph import TaskGraph, as_task_graph
+from .gumbel import ConstrainedGumbel
+from .problem import SchedulingProblem
 
 _TRUE = ("1", "true", "yes", "on")
 
