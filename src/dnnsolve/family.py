@@ -183,15 +183,18 @@ def parse_scalar(text: str) -> Any:
 
 
 def parse_pairs(
-    pairs: Sequence[str] | None, what: str, numeric: bool = False, lists: bool = True
+    pairs: Sequence[str] | None, what: str, numeric: bool = False, lists: bool | str = True
 ) -> dict[str, Any]:
     """``["gamma=900", "conv=sage", "sizes=16,32"]`` → {"gamma": 900, "conv": "sage",
-    "sizes": [16, 32]}: numbers, booleans or strings; a comma makes a list (with ``lists``).
+    "sizes": [16, 32]}: numbers, booleans or strings; a comma makes a list (with ``lists``;
+    with ``lists="numbers"`` only a list of numbers, other text staying one string).
 
     With ``numeric`` every value must be a number or a comma-separated list of numbers.
 
     >>> parse_pairs(["gamma=900", "conv=sage", "sizes=16,32", "fast=true"], "--option")
     {'gamma': 900, 'conv': 'sage', 'sizes': [16, 32], 'fast': True}
+    >>> parse_pairs(["seeds=0,1", "only=lp,mis"], "--option", lists="numbers")
+    {'seeds': [0, 1], 'only': 'lp,mis'}
     """
     result: dict[str, Any] = {}
     for item in pairs or []:
@@ -209,7 +212,9 @@ def parse_pairs(
             ):
                 result[key] = int(result[key])
         elif lists and "," in value:
-            result[key] = [parse_scalar(v) for v in value.split(",") if v.strip()]
+            items = [parse_scalar(v) for v in value.split(",") if v.strip()]
+            numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items)
+            result[key] = items if lists is True or numbers else value.strip()
         else:
             result[key] = parse_scalar(value)
     return result

@@ -1,5 +1,6 @@
-"""What every command of the CLI shares, defined once: exit codes, the consoles, option
-parsers, thread set-up and the handling of errors at the entry point.
+"""What every command of the CLI shares, defined once: exit codes, the consoles, thread
+set-up, tables and the handling of errors at the entry point (option parsers live with the
+options, in :mod:`dnnsolve.family`).
 
 Exit codes: 0 an answer; 1 ``unknown`` (an incomplete method found no answer, or a batch
 with failed tasks); 2 bad input, or no feasible answer; 3 an internal error (one line naming
@@ -8,7 +9,6 @@ the cause; the traceback with ``dnnsolve --debug``); 130 interrupted.
 
 from __future__ import annotations
 
-import math
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -26,9 +26,6 @@ EXIT_INTERRUPTED = 130  # the shell convention for Ctrl-C
 
 out = Console()
 err = Console(stderr=True)
-
-#: the help text of every --device option
-DEVICE_HELP = "cpu, cuda, cuda:N, mps or auto."
 
 
 def error_line(exc: BaseException) -> None:
@@ -71,48 +68,6 @@ def guarded(fn: Callable[[], Any]) -> Any:
         raise typer.Exit(exit_code_of(exc)) from None
 
 
-def parse_floats(text: str | None, what: str) -> float | list[float] | None:
-    """``"0.1"`` → 0.1, ``"0.1,0.2"`` → population [0.1, 0.2]."""
-    if text is None:
-        return None
-    try:
-        vals = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError as exc:
-        raise InputError(
-            f"{what} must be a number or a comma-separated list, got {text!r}"
-        ) from exc
-    if not vals:
-        raise InputError(f"{what} is empty")
-    return vals[0] if len(vals) == 1 else vals
-
-
-def parse_pairs(pairs: list[str] | None, what: str, numeric: bool = False) -> dict[str, Any]:
-    """``["gamma=900", "conv=sage"]`` → {"gamma": 900.0, "conv": "sage"}.
-
-    With ``numeric`` every value must be a number or a comma-separated list of them.
-    """
-    result: dict[str, Any] = {}
-    for item in pairs or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise InputError(f"{what} must look like key=value, got {item!r}")
-        try:
-            parsed: Any = parse_floats(value, f"{what} {key}")
-        except InputError:
-            if numeric:
-                raise
-            parsed = value
-        if (
-            isinstance(parsed, float)
-            and parsed.is_integer()
-            and "." not in value
-            and "e" not in value
-        ):
-            parsed = int(parsed)
-        result[key.strip()] = parsed
-    return result
-
-
 THREADS_HELP = (
     "CPU threads for torch (default: torch's choice). 1 is often fastest on a busy or "
     "small machine: the solvers issue many tiny kernels."
@@ -148,53 +103,3 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"
     return str(v)
-
-
-def _scalar(text: str) -> Any:
-    """``"16"`` → 16, ``"0.5"`` → 0.5, ``"true"`` → True, anything else stays a string."""
-    t = text.strip()
-    if t.lower() in ("true", "false"):
-        return t.lower() == "true"
-    try:
-        return int(t)
-    except ValueError:
-        pass
-    try:
-        return float(t)
-    except ValueError:
-        return t
-
-
-def parse_net_options(pairs: list[str] | None) -> dict[str, Any]:
-    """``--net-option key=value`` items → network keyword arguments.
-
-    Values are ints, floats, booleans or strings; a comma makes a list.
-
-    >>> parse_net_options(["channels=16", "depth=3", "channels_down=16,32", "pad=zero"])
-    {'channels': 16, 'depth': 3, 'channels_down': [16, 32], 'pad': 'zero'}
-    >>> parse_net_options(["hidden_omega_0=30.0", "need_sigmoid=false"])
-    {'hidden_omega_0': 30.0, 'need_sigmoid': False}
-    """
-    options: dict[str, Any] = {}
-    for item in pairs or []:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key or not value.strip():
-            raise InputError(f"--net-option must look like key=value, got {item!r}")
-        if "," in value:
-            options[key] = [_scalar(v) for v in value.split(",") if v.strip()]
-        else:
-            options[key] = _scalar(value)
-    return options
-
-
-def parse_lr(text: str | None) -> float | list[float] | None:
-    if text is None:
-        return None
-    try:
-        vals = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise InputError(f"--lr must be a number or a comma-separated list, got {text!r}") from None
-    if not vals or not all(math.isfinite(v) and v > 0 for v in vals):
-        raise InputError(f"--lr must be positive, got {text!r}")
-    return vals[0] if len(vals) == 1 else vals

@@ -17,16 +17,15 @@ import typer
 from rich.table import Table
 
 from ..core.errors import InputError
+from ..family import DEVICE_HELP, parse_pairs
 from .batch import batch_command, batch_suite_command
 from .common import (
-    DEVICE_HELP,
     EXIT_INPUT,
     EXIT_OK,
     THREADS_HELP,
     err,
     exit_code_of,
     out,
-    parse_pairs,
     result_table,
     set_threads,
 )
@@ -319,7 +318,7 @@ def bench(
         command="dnnsolve " + " ".join(sys.argv[1:]),
         cpsat=exact,
         max_n=max_n,
-        options=parse_pairs(option, "--option") or None,
+        options=parse_pairs(option, "--option", lists="numbers") or None,
         resume=resume,
         ablation=ablation,
     )
