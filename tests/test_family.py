@@ -121,3 +121,22 @@ def test_families_bench_suite_runs_default_and_baseline(tmp_path):
     assert (
         rows[("mis", "default")]["objective"] <= 24 and rows[("mis", "baseline")]["objective"] <= 24
     )
+
+
+@pytest.mark.parametrize(
+    "args", [["solve", "lp"], ["image", "denoise"], ["pde"], ["rrr", "nmf"], ["batch"]]
+)
+def test_help_lists_the_exit_codes(args, capsys):
+    assert main([*args, "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Exit codes: 0" in text and "130 interrupted" in text
+
+
+def test_every_family_defaults_to_the_auto_device():
+    defaults = {
+        f.default
+        for fam in families().values()
+        for f in dataclasses.fields(fam.options)
+        if f.name == "device"
+    }
+    assert defaults == {"auto"}

@@ -24,6 +24,13 @@ EXIT_INPUT = 2  # bad input (file, option, device) or no feasible answer
 EXIT_INTERNAL = 3  # a bug or a failure of the machine (RuntimeError, CUDA errors)
 EXIT_INTERRUPTED = 130  # the shell convention for Ctrl-C
 
+#: the epilog of every command's --help
+EXIT_CODES_HELP = (
+    "Exit codes: 0 an answer; 1 unknown (an incomplete method found none, or an answer short "
+    "of optimal); 2 bad input, or no feasible answer; 3 internal error (--debug for the "
+    "traceback); 130 interrupted (the best answer so far is kept)."
+)
+
 out = Console()
 err = Console(stderr=True)
 

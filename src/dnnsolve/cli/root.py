@@ -20,6 +20,7 @@ from ..core.errors import InputError
 from ..family import DEVICE_HELP, parse_pairs
 from .batch import batch_command, batch_suite_command
 from .common import (
+    EXIT_CODES_HELP,
     EXIT_INPUT,
     EXIT_OK,
     THREADS_HELP,
@@ -68,9 +69,10 @@ def _register_family_commands() -> None:
     groups = {"image": image_app, "rrr": rrr_app}
     for name, fam in families().items():
         command = family_command(fam)
-        solve_app.command(name)(command)
+        solve_app.command(name, epilog=EXIT_CODES_HELP)(command)
         if fam.alias is not None:
-            (groups[fam.group] if fam.group else app).command(fam.alias)(command)
+            group = groups[fam.group] if fam.group else app
+            group.command(fam.alias, epilog=EXIT_CODES_HELP)(command)
 
 
 _register_family_commands()
@@ -341,8 +343,12 @@ def version() -> None:
     )
 
 
-app.command("batch")(batch_command)
-app.command("bench-batch")(batch_suite_command)
+_BATCH_EXIT_CODES = (
+    "Exit codes: 0 every task succeeded; 1 some tasks failed (their records say why); 2 bad "
+    "input; 130 interrupted (finished records are kept)."
+)
+app.command("batch", epilog=_BATCH_EXIT_CODES)(batch_command)
+app.command("bench-batch", epilog=_BATCH_EXIT_CODES)(batch_suite_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,6 @@ from ..core.errors import InputError
 from ..core.result import Result
 from ..core.seeding import fresh_seed
 from ..family import (
-    DEVICE_HELP,
     Family,
     Options,
     at_least,
@@ -154,7 +153,6 @@ class RRROptions(Options):
     """The options of the RRR constraint families (the settings of
     :func:`~dnnsolve.rrr.constraints.solve`)."""
 
-    device: str = option("cpu", DEVICE_HELP)
     restarts: int = option(16, "Random starts run as one batch.", check=at_least(1), short="-r")
     beta: float | None = option(
         None,

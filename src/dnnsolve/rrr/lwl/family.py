@@ -45,7 +45,6 @@ from ...core.errors import InputError
 from ...core.result import Result
 from ...core.seeding import fresh_seed
 from ...family import (
-    DEVICE_HELP,
     Family,
     Options,
     at_least,
@@ -74,8 +73,6 @@ NMF_TIME_LIMIT = 60.0
 @dataclass(kw_only=True)
 class LWLOptions(Options):
     """What the LWL families share: CPU by default, a seed drawn once when none is given."""
-
-    device: str = option("cpu", DEVICE_HELP)
 
     def __post_init__(self) -> None:
         super().__post_init__()
