@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -92,3 +96,71 @@ class RichProgress(Callback):
 
     def on_error(self, exc) -> None:
         self.on_end(None)
+
+
+@dataclass
+class RunConfig:
+    """What callbacks receive in ``on_start`` from a loop that is not the Solver's: the
+    iteration budget (``steps``, None when open-ended: a progress bar's total) and the
+    family's options."""
+
+    steps: int | None
+    options: Any = None
+
+
+class CallbackRun:
+    """Drive ``callbacks`` through one run of a loop that is not the Solver's (RRR, PDHG,
+    the learning-without-loss trainers): ``on_start``, ``on_eval`` from :meth:`report`
+    (every ``every`` iterations from :meth:`iteration`, an engine's per-iteration hook), then
+    ``on_end`` with the result or ``on_error`` with the exception."""
+
+    def __init__(
+        self,
+        callbacks: Sequence[Callback],
+        steps: int | None,
+        options: Any = None,
+        problem: Any = None,
+        every: int = 25,
+    ):
+        self.callbacks = list(callbacks)
+        self.config = RunConfig(steps, options)
+        self.problem = problem
+        self.every = every
+        self._t0 = time.perf_counter()
+
+    def report(self, step: int, best_objective: float | None = None) -> None:
+        """One ``on_eval`` with a :class:`~dnnsolve.core.training.SolveState` at ``step``."""
+        from .training import SolveState
+
+        state = SolveState(
+            step=step,
+            steps=self.config.steps or 0,
+            elapsed=time.perf_counter() - self._t0,
+            loss=math.nan,  # these loops have no training loss
+            best_objective=best_objective,
+            batch_objective=None,
+            feasible_fraction=0.0,
+        )
+        for cb in self.callbacks:
+            cb.on_eval(state)
+
+    def iteration(self, step: int, x: Any = None) -> bool:
+        """Report iteration ``step`` every ``every`` steps; never stops the run."""
+        if step % self.every == 0 and self.callbacks:
+            self.report(step)
+        return False
+
+    def run(self, fn: Callable[[Callable[[int, Any], bool] | None], Result]) -> Result:
+        """``fn(iteration hook or None)`` between ``on_start`` and ``on_end``."""
+        self._t0 = time.perf_counter()
+        for cb in self.callbacks:
+            cb.on_start(self.config, self.problem)
+        try:
+            result = fn(self.iteration if self.callbacks else None)
+        except BaseException as exc:
+            for cb in self.callbacks:
+                cb.on_error(exc)
+            raise
+        for cb in self.callbacks:
+            cb.on_end(result)
+        return result

@@ -24,10 +24,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
-from ..core.callbacks import Callback
+from ..core.callbacks import Callback, CallbackRun
 from ..core.result import Result
 from ..family import Family, Options, at_least, option, parse_pairs, positive, register_family
 from . import LP_METHODS, QP_METHODS, LPData, read_lp, solve_lp
@@ -57,26 +56,13 @@ def _read(instance: Any, opts: Options) -> LPData:
     return instance.validate() if isinstance(instance, LPData) else read_lp(instance)
 
 
-def _progress(callbacks: Sequence[Callback]):
-    """The solvers' per-check rows, shown by the callbacks' ``on_eval``."""
-    if not callbacks:
-        return None
-
-    def show(row: dict) -> None:
-        state = SimpleNamespace(step=row["step"], best_objective=row.get("objective"))
-        for cb in callbacks:
-            cb.on_eval(state)
-
-    return show
-
-
 def _run(kind: str):
     def run(lp: LPData, opts: Options, callbacks: Sequence[Callback] = ()) -> Result:
         assert isinstance(opts, LPOptions)
-        for cb in callbacks:
-            cb.on_start(SimpleNamespace(steps=opts.max_iter), lp)
-        try:
-            result = solve_lp(
+        hooks = CallbackRun(callbacks, opts.max_iter, opts, lp)
+
+        def solve(_: Any) -> Result:
+            return solve_lp(
                 lp,
                 method=opts.method or "pdhg",
                 tol=opts.tol,
@@ -87,14 +73,13 @@ def _run(kind: str):
                 reference=opts.reference,
                 feas_tol=opts.feas_tol,
                 options=opts.options,
-                callback=_progress(callbacks),
+                # the solvers' check rows, shown by the callbacks
+                callback=(lambda row: hooks.report(row["step"], row.get("objective")))
+                if callbacks
+                else None,
             )
-        except BaseException as exc:
-            for cb in callbacks:
-                cb.on_error(exc)
-            raise
-        for cb in callbacks:
-            cb.on_end(result)
+
+        result = hooks.run(solve)
         if kind == "lp" and lp.is_qp:
             result.extra["notes"] = ["the file has a quadratic objective; solved as a QP"]
         return result

@@ -8,7 +8,7 @@ returns its verified :class:`~dnnsolve.core.result.Result`. The commands
 are generated from these specs; a run that finds no solution within its budget is not
 feasible and its ``extra["infeasible_reason"]`` says what to try (the CLI exits 2).
 
-:class:`Hooks` drives a runner's callbacks (a progress bar) from the RRR iteration; the LWL
+:class:`~dnnsolve.core.callbacks.CallbackRun` drives a runner's callbacks (a progress bar) from the RRR iteration; the LWL
 families (:mod:`dnnsolve.rrr.lwl.family`) use it too.
 
 >>> from dnnsolve import solve
@@ -23,7 +23,6 @@ import dataclasses
 import math
 import os
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.callbacks import Callback
+from ..core.callbacks import Callback, CallbackRun
 from ..core.errors import InputError
 from ..core.result import Result
 from ..core.seeding import fresh_seed
@@ -57,9 +56,7 @@ from .constraints import solve as rrr_solve
 __all__ = [
     "BitsOptions",
     "ColorOptions",
-    "Hooks",
     "RRROptions",
-    "RunConfig",
     "SudokuOptions",
     "options_record",
     "rrr_step",
@@ -81,68 +78,6 @@ def options_record(opts: Options) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- callbacks
-
-
-@dataclass
-class RunConfig:
-    """What an RRR runner's callbacks receive in ``on_start``: the iteration budget
-    (``steps``, None when open-ended; a progress bar's total) and the family's options."""
-
-    steps: int | None
-    options: Options
-
-
-class Hooks:
-    """Drive ``callbacks`` through one run: ``on_start``, ``on_eval`` every ``every``
-    iterations (from :meth:`iteration`, the engine's per-iteration callback), then
-    ``on_end`` with the result or ``on_error`` with the exception."""
-
-    def __init__(
-        self,
-        callbacks: Sequence[Callback],
-        steps: int | None,
-        options: Options,
-        problem: Any = None,
-        every: int = 25,
-    ):
-        self.callbacks = list(callbacks)
-        self.config = RunConfig(steps, options)
-        self.problem = problem
-        self.every = every
-        self._t0 = time.perf_counter()
-
-    def iteration(self, step: int, x: Any = None) -> bool:
-        """Report iteration ``step`` to ``on_eval`` (every ``every`` steps); never stops."""
-        if step % self.every == 0 and self.callbacks:
-            from ..core.training import SolveState
-
-            state = SolveState(
-                step=step,
-                steps=self.config.steps or 0,
-                elapsed=time.perf_counter() - self._t0,
-                loss=math.nan,  # RRR has no loss
-                best_objective=None,
-                batch_objective=None,
-                feasible_fraction=0.0,
-            )
-            for cb in self.callbacks:
-                cb.on_eval(state)
-        return False
-
-    def run(self, fn: Callable[[Callable[[int, Any], bool] | None], Result]) -> Result:
-        """``fn(iteration callback or None)`` between ``on_start`` and ``on_end``."""
-        self._t0 = time.perf_counter()
-        for cb in self.callbacks:
-            cb.on_start(self.config, self.problem)
-        try:
-            result = fn(self.iteration if self.callbacks else None)
-        except BaseException as exc:
-            for cb in self.callbacks:
-                cb.on_error(exc)
-            raise
-        for cb in self.callbacks:
-            cb.on_end(result)
-        return result
 
 
 # --------------------------------------------------------------------------- options
@@ -346,7 +281,7 @@ def run_rrr(problem: RRRProblem, opts: RRROptions, callbacks: Sequence[Callback]
             )
         return result
 
-    return Hooks(callbacks, opts.max_iter, opts, problem).run(solve)
+    return CallbackRun(callbacks, opts.max_iter, opts, problem).run(solve)
 
 
 def _run_color(graph: Any, opts: Options, callbacks: Sequence[Callback] = ()) -> Result:

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core.callbacks import Callback
+from ...core.callbacks import Callback, CallbackRun
 from ...core.device import device_name, resolve_device
 from ...core.errors import InputError
 from ...core.result import Result
@@ -54,7 +54,7 @@ from ...family import (
     positive,
     register_family,
 )
-from ..family import Hooks, options_record, rrr_step
+from ..family import options_record, rrr_step
 
 __all__ = [
     "AutoencodeOptions",
@@ -278,7 +278,7 @@ def _run_nmf(x: Matrix, opts: Options, callbacks: Sequence[Callback] = ()) -> Re
             },
         )
 
-    return Hooks(callbacks, None, opts, x).run(solve)
+    return CallbackRun(callbacks, None, opts, x).run(solve)
 
 
 def _nmf_rows(result: Result) -> list[tuple[str, str]]:
@@ -507,7 +507,7 @@ def _run_classify(d: Dataset, opts: Options, callbacks: Sequence[Callback] = ())
             },
         )
 
-    return Hooks(callbacks, None, opts, d).run(solve)
+    return CallbackRun(callbacks, None, opts, d).run(solve)
 
 
 def _classify_rows(result: Result) -> list[tuple[str, str]]:
@@ -602,7 +602,7 @@ def _run_autoencode(bits: int, opts: Options, callbacks: Sequence[Callback] = ()
             extra={"solved_restarts": s["solved_restarts"], "options": options_record(opts)},
         )
 
-    return Hooks(callbacks, None, opts, bits).run(solve)
+    return CallbackRun(callbacks, None, opts, bits).run(solve)
 
 
 def _autoencode_rows(result: Result) -> list[tuple[str, str]]:
