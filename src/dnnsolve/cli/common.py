@@ -62,17 +62,18 @@ def exit_code_of(exc: BaseException, debug: bool = False) -> int:
     return EXIT_INTERNAL
 
 
-def guarded(fn: Callable[[], Any]) -> Any:
+def guarded(fn: Callable[[], Any], debug: bool = False) -> Any:
     """Run ``fn``; an error becomes its one line and exit code (for commands called directly,
-    outside :func:`dnnsolve.cli.main`)."""
+    outside :func:`dnnsolve.cli.main`, e.g. in a test's own Typer app)."""
+    import click
     import typer
 
     try:
         return fn()
-    except (typer.Exit, typer.Abort, SystemExit):
+    except (typer.Exit, typer.Abort, click.exceptions.Exit, SystemExit):
         raise
     except BaseException as exc:
-        raise typer.Exit(exit_code_of(exc)) from None
+        raise typer.Exit(exit_code_of(exc, debug)) from None
 
 
 THREADS_HELP = (

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.table import Table
 
@@ -30,8 +29,8 @@ from .common import (
     EXIT_UNKNOWN,
     THREADS_HELP,
     err,
-    exit_code_of,
     fmt_value,
+    guarded,
     out,
     result_table,
     set_threads,
@@ -148,14 +147,8 @@ def family_command(family: Family) -> Callable[..., None]:
     def command(**kw: Any) -> None:
         # an error ends in its one line and exit code here too, where the command runs in an
         # app other than dnnsolve's (a test's Typer app): ``--debug`` is read from the root
-        ctx = kw["ctx"]  # Typer's own (vendored) click context, given as a parameter
-        try:
-            solve_command(**kw)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, SystemExit):
-            raise
-        except BaseException as exc:
-            root = ctx.find_root()
-            raise typer.Exit(exit_code_of(exc, bool(root.params.get("debug")))) from None
+        debug = bool(kw["ctx"].find_root().params.get("debug"))  # Typer's own click context
+        guarded(lambda: solve_command(**kw), debug)
 
     def solve_command(**kw: Any) -> None:
         set_threads(kw.pop("threads"))
