@@ -128,9 +128,9 @@ def test_inputs_globs_manifests_and_stable_ids(tmp_path):
 
 def test_bundled_examples_get_their_optimum_as_reference():
     ts = make_tasks("mis", [str(DATA_DIR / "*_example.dimacs")])
-    assert ts[0].config["reference"] == EXAMPLES["mis_example"]["optimum"]
+    assert ts[0].config["reference_value"] == EXAMPLES["mis_example"]["optimum"]
     # a bundled file solved as another problem has no reference
-    assert "reference" not in make_tasks("vertex-cover", [MIS])[0].config
+    assert "reference_value" not in make_tasks("vertex-cover", [MIS])[0].config
 
 
 # ---------------------------------------------------------------- sink
@@ -253,7 +253,7 @@ def _app() -> typer.Typer:
 def test_cli_grid_summary_and_exit_codes(tmp_path):
     runner = CliRunner(env={"COLUMNS": "200"})
     out = tmp_path / "r.jsonl"
-    args = ["batch", "maxcut", str(MAXCUT), "--out", str(out), "--workers", "0", "--restarts"]
+    args = ["batch", "maxcut", str(MAXCUT), "-o", str(out), "--workers", "0", "--restarts"]
     res = runner.invoke(_app(), [*args, "2", "--steps", "30", "--grid", "lr=0.001,0.1"])
     assert res.exit_code == 0, res.output
     recs = _lines(out)
@@ -272,9 +272,7 @@ def test_cli_grid_summary_and_exit_codes(tmp_path):
     )
     assert res.exit_code == 1  # some tasks failed; the others were skipped (already present)
     assert [r["status"] for r in _lines(out)] == ["ok", "ok", "failed", "failed"]
-    res = runner.invoke(
-        _app(), ["batch", "maxcut", str(MAXCUT), "--out", str(out), "--grid", "x=1"]
-    )
+    res = runner.invoke(_app(), ["batch", "maxcut", str(MAXCUT), "-o", str(out), "--grid", "x=1"])
     assert isinstance(res.exception, InputError)
 
 
@@ -295,7 +293,7 @@ def test_suite_through_batch_path(tmp_path):
     app = typer.Typer()
     app.command("bench-batch")(batch_suite_command)
     app.command("other")(lambda: None)
-    args = ["bench-batch", "regular", "--out", str(out), "--max-n", "100", "--time-limit", "1"]
+    args = ["bench-batch", "regular", "-o", str(out), "--max-n", "100", "--time-limit", "1"]
     res = CliRunner(env={"COLUMNS": "200"}).invoke(app, [*args, "--workers", "0", "--resume"])
     assert res.exit_code == 0, res.output
     assert "1 skipped" in res.output and "| maxcut | 100 | 150 | relaxed |" in res.output

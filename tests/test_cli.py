@@ -196,20 +196,20 @@ def test_installed_entry_point_demo(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())
-    images = [r for r in results if r["problem"] == "image"]
+    images = [r for r in results if r["problem"] == "denoise"]
     more = {r["problem"]: r for r in results if r["problem"] in ("pde", "lp", "sudoku", "schedule")}
     results = [r for r in results if r["problem"] in ("maxcut", "mis", "color", "sat")]
     assert {r["problem"] for r in results} == {"maxcut", "mis", "color", "sat"}
     # the other families: heat PINN near the analytic solution, the LP at HiGHS's optimum, a
     # verified Sudoku, a legal schedule
     assert set(more) == {"pde", "lp", "sudoku", "schedule"}
-    assert more["pde"]["extra"]["relative_l2"] < 2e-2
+    assert more["pde"]["metrics"]["relative_l2"] < 2e-2
     assert more["lp"]["reference"] == 8.5 and abs(more["lp"]["objective"] - 8.5) < 1e-6
     assert more["sudoku"]["feasible"] and more["sudoku"]["objective"] == 0
     assert more["schedule"]["feasible"]
     # the image example: PSNR against the clean crop, well above the noisy input's
     assert len(images) == 1
-    assert images[0]["extra"]["metrics"]["psnr"] > images[0]["extra"]["noisy_psnr"] + 3.0
+    assert images[0]["metrics"]["psnr"] > images[0]["metrics"]["input_psnr"] + 3.0
     for r in results:  # each bundled example is solved to its proven optimum
         assert r["feasible"] and r["reference"] is not None
         assert r["objective"] == r["reference"], r["instance"]

@@ -258,7 +258,7 @@ def test_outer_search_on_mycielski_with_a_weak_start():
 
 def test_reference_stops_the_search():
     g = from_networkx(nx.petersen_graph())
-    r = solve("color", g, device="cpu", steps=100, restarts=2, reference=3, seed=0)
+    r = solve("color", g, device="cpu", steps=100, restarts=2, reference_value=3, seed=0)
     assert r.objective == 3 and r.reference == 3 and r.stop_reason == "reference"
     assert all(a["colors"] >= 3 for a in r.extra["attempts"])
 

@@ -173,7 +173,7 @@ def test_connected_domset_reaches_brute_force_optimum():
 def test_penalty_method_and_reference_stop():
     g = _connected_random(16, 0.2, 3)
     opt = cpsat_domination("domset", g, time_limit=10).objective
-    r = solve("domset", g, method="penalty", device="cpu", seed=0, steps=100, reference=opt)
+    r = solve("domset", g, method="penalty", device="cpu", seed=0, steps=100, reference_value=opt)
     assert r.feasible and r.objective == opt
     assert r.stop_reason in ("reference", "converged", "steps")
 

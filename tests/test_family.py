@@ -96,14 +96,14 @@ def test_solver_family_baseline_method_is_the_classical_heuristic():
 def test_batch_runs_any_family(tmp_path, capsys):
     out = tmp_path / "b.jsonl"
     mps = str(example_path("lp_example.mps"))
-    rc = main(["batch", "lp", mps, "--out", str(out), "--workers", "0", "--set", "tol=1e-8",
+    rc = main(["batch", "lp", mps, "-o", str(out), "--workers", "0", "--set", "tol=1e-8",
                "--grid", "method=pdhg,highs", "-q"])  # fmt: skip
     assert rc == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert {r["method"] for r in rows} == {"pdhg", "highs"}
     assert all(r["status"] == "ok" and r["result_status"] == "optimal" for r in rows)
     assert all(r["objective"] == pytest.approx(8.5, abs=1e-6) for r in rows)
-    rc = main(["batch", "lp", mps, "--out", str(tmp_path / "c.jsonl"), "--set", "tool=1", "-q"])
+    rc = main(["batch", "lp", mps, "-o", str(tmp_path / "c.jsonl"), "--set", "tool=1", "-q"])
     assert rc == 2 and "unknown option 'tool' for lp" in capsys.readouterr().err
 
 

@@ -145,7 +145,14 @@ def test_solver_reaches_proven_optimum(seed, method):
     opt = _brute_force(hg)
     assert cpsat_hypermaxcut(hg, time_limit=10).objective == opt
     r = solve(
-        "hypermaxcut", hg, method=method, device="cpu", seed=0, steps=60, restarts=4, reference=opt
+        "hypermaxcut",
+        hg,
+        method=method,
+        device="cpu",
+        seed=0,
+        steps=60,
+        restarts=4,
+        reference_value=opt,
     )
     assert r.feasible and r.objective == opt
     side = np.zeros(hg.n, dtype=int)

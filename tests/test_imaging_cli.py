@@ -48,9 +48,9 @@ def _run(command: str, *more) -> int:
 def test_denoise_example_files_and_metrics(tmp_path, capsys):
     out, res, rep = tmp_path / "out.png", tmp_path / "res.json", tmp_path / "report.png"
     rc = _run(
-        "denoise --example astronaut --crop 32 --iterations 200 --average none --early-stop none",
+        "denoise --example astronaut --crop 32 --steps 200 --average none --early-stop none",
         SMALL_DIP,
-        ["--out", out, "-o", res, "--report", rep],
+        ["--image", out, "-o", res, "--report", rep],
     )
     assert rc == 0
     img = iio.imread(out)
@@ -62,8 +62,8 @@ def test_denoise_example_files_and_metrics(tmp_path, capsys):
     # PSNR recomputed with skimage from the written file against the clean crop
     clean = _example_crop("astronaut", 32)
     recomputed = peak_signal_noise_ratio(clean, img, data_range=255)
-    assert data["extra"]["metrics_written"]["psnr"] == pytest.approx(recomputed, abs=1e-6)
-    assert data["extra"]["metrics"]["psnr"] == pytest.approx(recomputed, abs=0.05)  # 8-bit rounding
+    assert data["metrics"]["written_psnr"] == pytest.approx(recomputed, abs=1e-6)
+    assert data["metrics"]["psnr"] == pytest.approx(recomputed, abs=0.05)  # 8-bit rounding
     # noise of sigma 25 leaves about 20.4 dB; the small DIP denoises it (25.2-26.0 over seeds 0-3)
     assert recomputed > 23.5
     fig = iio.imread(rep)
@@ -85,15 +85,15 @@ def test_superres_output_is_scale_times_input_and_crop_aligns_reference(tmp_path
     write_image(
         ref_crop, torch.from_numpy(_example_crop("coffee", 64)).permute(2, 0, 1)[None] / 255
     )
-    common = ["--scale", "4", "--iterations", "100", *SMALL_DD, "--seed", "1"]
+    common = ["--scale", "4", "--steps", "100", *SMALL_DD, "--seed", "1"]
     out_a, res_a = tmp_path / "a.png", tmp_path / "a.json"
     # --crop 16 of the 64² input; the full 256² reference is cropped at the matching place
     rc = _run(
         "superres",
         lr_path,
-        ["--crop", 16, "--reference", example_image("coffee")],
+        ["--crop", 16, "--reference-image", example_image("coffee")],
         common,
-        ["--out", out_a, "-o", res_a],
+        ["--image", out_a, "-o", res_a],
     )
     assert rc == 0
     assert iio.imread(out_a).shape == (64, 64, 3)
@@ -101,9 +101,15 @@ def test_superres_output_is_scale_times_input_and_crop_aligns_reference(tmp_path
     lr_crop = tmp_path / "lr16.png"
     iio.imwrite(lr_crop, iio.imread(lr_path)[24:40, 24:40])
     out_b, res_b = tmp_path / "b.png", tmp_path / "b.json"
-    rc = _run("superres", lr_crop, ["--reference", ref_crop], common, ["--out", out_b, "-o", res_b])
+    rc = _run(
+        "superres",
+        lr_crop,
+        ["--reference-image", ref_crop],
+        common,
+        ["--image", out_b, "-o", res_b],
+    )
     assert rc == 0
-    a, b = (json.loads(p.read_text())["extra"]["metrics"] for p in (res_a, res_b))
+    a, b = (json.loads(p.read_text())["metrics"] for p in (res_a, res_b))
     assert a["psnr"] == pytest.approx(b["psnr"], abs=1e-4)
     assert "psnr_y" in a and a["psnr"] > 20
 
@@ -121,9 +127,9 @@ def test_inpaint_infers_mask_from_zero_pixels(tmp_path, capsys):
     rc = _run(
         "inpaint",
         inp,
-        ["--reference", ref, "--iterations", 150],
+        ["--reference-image", ref, "--steps", 150],
         SMALL_DD,
-        ["--out", out, "-o", res],
+        ["--image", out, "-o", res],
     )
     assert rc == 0
     assert "exactly 0 in every channel" in capsys.readouterr().err
@@ -145,21 +151,29 @@ def _same_run(a: dict, b: dict) -> None:
     """
     assert a["steps"] == b["steps"] == 10
     assert a["objective"] == pytest.approx(b["objective"], rel=1e-4)
-    assert a["extra"]["metrics"]["psnr"] == pytest.approx(b["extra"]["metrics"]["psnr"], abs=1e-3)
+    assert a["metrics"]["psnr"] == pytest.approx(b["metrics"]["psnr"], abs=1e-3)
 
 
 def test_mri_kspace_file_matches_simulation(tmp_path):
     """A centred complex k-space .npy gives the measurement the simulation makes."""
     sim_json, got_json = tmp_path / "sim.json", tmp_path / "got.json"
-    sim = "mri --example camera --crop 32 --mask cartesian:4 --iterations 10 " + DD
-    assert _run(sim, ["--out", tmp_path / "sim.png", "-o", sim_json]) == 0
+    sim = "mri --example camera --crop 32 --mask cartesian:4 --steps 10 " + DD
+    assert _run(sim, ["--image", tmp_path / "sim.png", "-o", sim_json]) == 0
     x = _example_crop("camera", 32).astype(np.float64) / 255
     mask = cartesian_mask((32, 32), 4, seed=0).numpy()
     np.save(tmp_path / "k.npy", np.fft.fftshift(np.fft.fft2(x, norm="ortho")) * mask)
     ref = tmp_path / "ref.png"
     iio.imwrite(ref, _example_crop("camera", 32))
-    got = [tmp_path / "k.npy", "--reference", ref, "--out", tmp_path / "got.png", "-o", got_json]
-    assert _run("mri --iterations 10 " + DD, got) == 0
+    got = [
+        tmp_path / "k.npy",
+        "--reference-image",
+        ref,
+        "--image",
+        tmp_path / "got.png",
+        "-o",
+        got_json,
+    ]
+    assert _run("mri --steps 10 " + DD, got) == 0
     a, b = (json.loads(p.read_text()) for p in (sim_json, got_json))
     assert b["extra"]["image"]["operator"]["acceleration"] == pytest.approx(4.0)
     assert "non-zero k-space entries" in b["extra"]["image"]["notes"][0]
@@ -171,22 +185,30 @@ def test_ct_sinogram_file_matches_simulation(tmp_path):
     from skimage.transform import radon
 
     sim_json, got_json = tmp_path / "sim.json", tmp_path / "got.json"
-    sim = "ct --example camera --crop 32 --angles 20 --iterations 10 " + DD
-    assert _run(sim, ["--out", tmp_path / "sim.png", "-o", sim_json]) == 0
+    sim = "ct --example camera --crop 32 --angles 20 --steps 10 " + DD
+    assert _run(sim, ["--image", tmp_path / "sim.png", "-o", sim_json]) == 0
     x = _example_crop("camera", 32).astype(np.float64) / 255
     np.save(tmp_path / "s.npy", radon(x, np.linspace(0, 180, 20, endpoint=False), circle=False))
     ref = tmp_path / "ref.png"
     iio.imwrite(ref, _example_crop("camera", 32))
-    got = [tmp_path / "s.npy", "--reference", ref, "--out", tmp_path / "got.png", "-o", got_json]
-    assert _run("ct --iterations 10 " + DD, got) == 0
+    got = [
+        tmp_path / "s.npy",
+        "--reference-image",
+        ref,
+        "--image",
+        tmp_path / "got.png",
+        "-o",
+        got_json,
+    ]
+    assert _run("ct --steps 10 " + DD, got) == 0
     _same_run(*(json.loads(p.read_text()) for p in (sim_json, got_json)))
 
 
 def test_fit_siren_reaches_psnr_16_bit(tmp_path):
     out, res = tmp_path / "fit.png", tmp_path / "fit.json"
     rc = _run(
-        "fit --example camera --crop 32 --iterations 300 --net-option hidden=64 --bits 16 -q",
-        ["--out", out, "-o", res],
+        "fit --example camera --crop 32 --steps 300 --net-option hidden=64 --bits 16 -q",
+        ["--image", out, "-o", res],
     )
     assert rc == 0
     img = iio.imread(out)
@@ -194,19 +216,19 @@ def test_fit_siren_reaches_psnr_16_bit(tmp_path):
     data = json.loads(res.read_text())
     assert data["method"] == "siren"
     # measured 43.8-48.7 dB over seeds 0-3 (SIREN 3x64, lr 1e-4, 300 steps)
-    assert data["extra"]["metrics"]["psnr"] >= 38.0
+    assert data["metrics"]["psnr"] >= 38.0
     clean = _example_crop("camera", 32).astype(np.float64) / 255
     recomputed = peak_signal_noise_ratio(clean, img / 65535.0, data_range=1.0)
-    assert data["extra"]["metrics_written"]["psnr"] == pytest.approx(recomputed, abs=1e-6)
+    assert data["metrics"]["written_psnr"] == pytest.approx(recomputed, abs=1e-6)
 
 
 def test_early_stop_wmv_reports_returned_iterate(tmp_path):
     res = tmp_path / "res.json"
     rc = _run(
-        "denoise --example astronaut --crop 32 --iterations 1000 -q",
+        "denoise --example astronaut --crop 32 --steps 1000 -q",
         SMALL_DD,
         ["--early-stop", "wmv", "--window", 10, "--patience", 50],
-        ["--out", tmp_path / "o.png", "-o", res],
+        ["--image", tmp_path / "o.png", "-o", res],
     )
     assert rc == 0
     data = json.loads(res.read_text())
@@ -224,8 +246,8 @@ def test_deblur_kernels(tmp_path, kernel):
         np.save(kernel, np.ones((3, 5)))
     out = tmp_path / "o.png"
     rc = _run(
-        "deblur --example camera --crop 32 --iterations 20 -q",
-        ["--kernel", kernel, "--out", out],
+        "deblur --example camera --crop 32 --steps 20 -q",
+        ["--kernel", kernel, "--image", out],
         SMALL_DD,
     )
     assert rc == 0 and iio.imread(out).shape == (32, 32)
@@ -249,12 +271,15 @@ def bad_files(tmp_path):
         (["denoise", "{d}/missing.png"], "no such image file"),
         (["deblur", "--example", "camera", "--kernel", "box:3"], "unknown blur kernel"),
         (["deblur", "--example", "camera", "--kernel", "gaussian:x"], "bad numbers"),
-        (["denoise", "{d}/img32.png", "--reference", "{d}/ref20.png"], "reference image is 20x20"),
-        (["superres", "{d}/img32.png", "--reference", "{d}/img32.png"], "expected 128x128"),
+        (
+            ["denoise", "{d}/img32.png", "--reference-image", "{d}/ref20.png"],
+            "reference image is 20x20",
+        ),
+        (["superres", "{d}/img32.png", "--reference-image", "{d}/img32.png"], "expected 128x128"),
         (["mri", "--example", "camera", "--mask", "spiral:8"], "unknown k-space mask"),
         (["denoise"], "give an INPUT image or --example"),
         (["denoise", "--example", "lena"], "unknown example image"),
-        (["denoise", "--example", "camera", "--out", "{d}/x.bmp"], "--out must end in"),
+        (["denoise", "--example", "camera", "--image", "{d}/x.bmp"], "--image must end in"),
         (["denoise", "--example", "camera", "--method", "unet"], "unknown image method"),
         (["denoise", "--example", "camera", "--crop", "32", "--net-option", "x"], "key=value"),
         (["inpaint", "{d}/img32.png"], "no missing pixels found"),
@@ -262,9 +287,9 @@ def bad_files(tmp_path):
 )
 def test_bad_input_is_one_line_exit_2(bad_files, capsys, args, message):
     args = [a.format(d=bad_files) for a in args]
-    if "--out" not in args:
-        args += ["--out", str(bad_files / "out.png")]
-    rc = _run(args[0], args[1:], ["--iterations", 1, "-q"])
+    if "--image" not in args:
+        args += ["--image", str(bad_files / "out.png")]
+    rc = _run(args[0], args[1:], ["--steps", 1, "-q"])
     err = capsys.readouterr().err
     assert rc == 2
     assert message in err
@@ -281,9 +306,9 @@ def test_ctrl_c_keeps_the_image_and_exits_130(tmp_path, monkeypatch):
     monkeypatch.setattr(RichProgress, "on_eval", interrupt)
     out, res = tmp_path / "o.png", tmp_path / "r.json"
     rc = _run(
-        "denoise --example astronaut --crop 32 --iterations 500",
+        "denoise --example astronaut --crop 32 --steps 500",
         SMALL_DD,
-        ["--out", out, "-o", res],
+        ["--image", out, "-o", res],
     )
     assert rc == 130
     assert iio.imread(out).shape == (32, 32, 3)

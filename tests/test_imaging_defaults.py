@@ -160,8 +160,8 @@ def test_bad_early_stop_is_one_line_error(astronaut64):
 
 def test_cli_default_stops_and_records_it(tmp_path):
     res = tmp_path / "r.json"
-    args = ["image", "denoise", "--example", "astronaut", "--crop", "32", "--iterations", "600",
-            "-q", "--out", str(tmp_path / "o.png"), "-o", str(res)]  # fmt: skip
+    args = ["image", "denoise", "--example", "astronaut", "--crop", "32", "--steps", "600",
+            "-q", "--image", str(tmp_path / "o.png"), "-o", str(res)]  # fmt: skip
     for k, v in (("channels_down", "16,32,32"), ("channels_up", "16,32,32"),
                  ("channels_skip", "4,4,4")):  # fmt: skip
         args += ["--net-option", f"{k}={v}"]

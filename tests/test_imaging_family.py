@@ -39,7 +39,7 @@ def test_api_denoise_beats_the_noisy_input():
         "deep-decoder",
         example="astronaut",
         crop=32,
-        iterations=200,
+        steps=200,
         early_stop="none",
         net_options=SMALL_DD,
         device="cpu",
@@ -60,13 +60,13 @@ def test_api_denoise_beats_the_noisy_input():
 
     image = output_image(r)
     assert image.shape == (1, 3, 32, 32)
-    assert psnr(image) == pytest.approx(r.extra["metrics"]["psnr"], abs=1e-4)
+    assert psnr(image) == pytest.approx(r.metrics["psnr"], abs=1e-4)
     assert psnr(image) > psnr(noisy) + 2.0
     # the family's classical baseline runs on the same simulated measurement
     b = dnnsolve.solve("denoise", None, "bm3d", example="astronaut", crop=32, seed=3)
     assert b.method == "bm3d" and b.found_by == "baseline" and b.feasible
     assert torch.equal(b.instance_data.measurement, r.instance_data.measurement)
-    assert psnr(output_image(b)) == pytest.approx(b.extra["metrics"]["psnr"], abs=1e-4)
+    assert psnr(output_image(b)) == pytest.approx(b.metrics["psnr"], abs=1e-4)
     assert psnr(output_image(b)) > psnr(noisy) + 2.0
 
 
@@ -85,15 +85,14 @@ def test_alias_and_solve_command_give_the_same_result(tmp_path):
     runs = {}
     for name, prefix in (("alias", ["image", "denoise"]), ("solve", ["solve", "denoise"])):
         out, res = tmp_path / f"{name}.png", tmp_path / f"{name}.json"
-        args = [*prefix, "--example", "camera", "--crop", "32", "--iterations", "30", *CLI_DD]
+        args = [*prefix, "--example", "camera", "--crop", "32", "--steps", "30", *CLI_DD]
         args += ["--seed", "5", "--device", "cpu", "--threads", "1", "-q"]
-        assert main([*args, "--out", str(out), "-o", str(res)]) == 0
+        assert main([*args, "--image", str(out), "-o", str(res)]) == 0
         runs[name] = (json.loads(res.read_text()), iio.imread(out))
     (a, img_a), (b, img_b) = runs["alias"], runs["solve"]
     assert a["seed"] == b["seed"] == 5 and a["steps"] == b["steps"] == 30
     assert a["objective"] == b["objective"]
-    assert a["extra"]["metrics"] == b["extra"]["metrics"]
-    assert a["extra"]["metrics_written"] == b["extra"]["metrics_written"]
+    assert a["metrics"] == b["metrics"]
     np.testing.assert_array_equal(img_a, img_b)
 
 
@@ -111,7 +110,7 @@ def test_alias_and_solve_command_give_the_same_result(tmp_path):
 )
 def test_bad_option_value_is_one_line_exit_2(tmp_path, capsys, args, message):
     out = tmp_path / "o.png"
-    rc = main(["image", "denoise", "--example", "camera", *args, "--out", str(out), "-q"])
+    rc = main(["image", "denoise", "--example", "camera", *args, "--image", str(out), "-q"])
     err = capsys.readouterr().err
     assert rc == 2
     assert message in err

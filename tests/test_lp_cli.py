@@ -31,7 +31,8 @@ def test_cli_lp_json(tmp_path):
     mps = write_tiny(tmp_path)
     out = tmp_path / "res.json"
     r = CliRunner().invoke(
-        app(), ["lp", str(mps), "--device", "cpu", "--tol", "1e-9", "--reference", "-o", str(out)]
+        app(),
+        ["lp", str(mps), "--device", "cpu", "--tol", "1e-9", "--compare-highs", "-o", str(out)],
     )
     assert r.exit_code == 0, r.output
     d = json.loads(out.read_text())
@@ -41,9 +42,10 @@ def test_cli_lp_json(tmp_path):
     assert np.allclose(x, [3.0, 1.0], atol=1e-5)
     ex = d["extra"]
     assert d["status"] == "optimal" and ex["solver_status"] == "optimal"
-    assert ex["primal_residual"] < 1e-8
-    assert ex["gap_to_reference"] < 1e-7 and d["reference"] == pytest.approx(-2.0)
-    assert "dual_residual" in ex and "duality_gap" in ex
+    metrics = d["metrics"]
+    assert metrics["primal_residual"] < 1e-8
+    assert metrics["gap_to_reference"] < 1e-7 and d["reference"] == pytest.approx(-2.0)
+    assert "dual_residual" in metrics and "duality_gap" in metrics
 
 
 def test_cli_qp_npz_and_errors(tmp_path):
@@ -94,16 +96,17 @@ ENDATA
 """
 
 
-def test_cli_exit_1_when_not_optimal(tmp_path):
-    """x >= 2 and x <= 1: infeasible; a too-small iteration budget: not optimal either."""
+def test_cli_exit_2_infeasible_and_1_when_not_optimal(tmp_path):
+    """x >= 2 and x <= 1: proven infeasible (exit 2); a too-small iteration budget: not
+    optimal (exit 1)."""
     bad = tmp_path / "inf.mps"
     bad.write_text(INFEASIBLE_MPS)
     out = tmp_path / "inf.json"
     r = CliRunner().invoke(app(), ["lp", str(bad), "--device", "cpu", "-q", "-o", str(out)])
-    assert r.exit_code == 1, r.output
-    assert "infeasible" in r.output
+    assert r.exit_code == 2, r.output
+    assert "proven infeasible" in r.output
     written = json.loads(out.read_text())  # still written
     assert written["status"] == "infeasible" and written["extra"]["solver_status"] == "infeasible"
     r = CliRunner().invoke(app(), ["lp", str(write_tiny(tmp_path)), "--device", "cpu", "-q",
-                                   "--max-iter", "3"])  # fmt: skip
+                                   "--steps", "3"])  # fmt: skip
     assert r.exit_code == 1 and "max_iter" in r.output, r.output

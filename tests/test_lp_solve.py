@@ -46,8 +46,8 @@ def test_pdhg_tiny_lp(backend):
     obj, viol = numpy_check(lp, res.solution)
     assert res.status == "optimal" and res.feasible
     assert obj == pytest.approx(-2.8, abs=1e-7) and viol < 1e-7
-    assert res.reference == pytest.approx(-2.8) and res.extra["gap_to_reference"] < 1e-7
-    assert res.extra["dual_residual"] < 1e-7 and res.extra["duality_gap"] < 1e-7
+    assert res.reference == pytest.approx(-2.8) and res.metrics["gap_to_reference"] < 1e-7
+    assert res.metrics["dual_residual"] < 1e-7 and res.metrics["duality_gap"] < 1e-7
 
 
 def test_general_bounds_free_fixed_ranged():
@@ -163,5 +163,5 @@ def test_netlib_more_against_highs(name):
     obj, viol = numpy_check(lp, res.solution)
     b = np.concatenate([lp.row_lower, lp.row_upper])
     assert abs(obj - h["objective"]) / max(1.0, abs(h["objective"])) <= 1e-6
-    assert res.extra["primal_residual"] <= 1e-6
+    assert res.metrics["primal_residual"] <= 1e-6
     assert viol / (1.0 + np.abs(b[np.isfinite(b)]).max()) <= 1e-6

@@ -133,7 +133,7 @@ def test_cli_nmf_json_and_errors(tmp_path):
             "0.5",
             "--omega",
             "1",
-            "--iterations",
+            "--steps",
             "3000",
             "--output",
             str(out),
@@ -142,7 +142,7 @@ def test_cli_nmf_json_and_errors(tmp_path):
     )
     assert r.exit_code == 0, r.output
     d = json.loads(out.read_text())
-    assert d["problem"] == "lwl-nmf" and d["feasible"] is True
+    assert d["problem"] == "nmf" and d["feasible"] is True
     w, z = np.array(d["solution"]["W"]), np.array(d["solution"]["Z"])
     _check_nmf(np.outer([1.0, 2.0, 1.0], [1.0, 3.0]), w, z)
     r = runner.invoke(_app(), ["nmf", "--ledm", "7"])
@@ -172,7 +172,7 @@ def test_cli_classify_majority_small(tmp_path):
             "6",
             "--batch",
             "64",
-            "--iterations",
+            "--steps",
             "30",
             "--epochs",
             "2",
@@ -184,5 +184,5 @@ def test_cli_classify_majority_small(tmp_path):
     assert r.exit_code == 0, r.output
     d = json.loads(out.read_text())
     # depth-1 majority is a linear threshold: RRR must learn it well
-    assert d["objective"] <= 0.05 and d["extra"]["test_error"] == d["objective"]
+    assert d["objective"] <= 0.05 and d["metrics"]["test_error"] == d["objective"]
     assert torch.tensor(d["solution"]["weights"][0]).shape == (6, 13)

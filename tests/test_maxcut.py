@@ -302,7 +302,7 @@ def test_reference_stops_the_run_once_reached() -> None:
 
     g = read_graph(example_path("maxcut_example"))
     opt = EXAMPLES["maxcut_example"]["optimum"]
-    r = dnnsolve.solve("maxcut", g, device="cpu", seed=0, reference=opt, time_limit=60)
+    r = dnnsolve.solve("maxcut", g, device="cpu", seed=0, reference_value=opt, time_limit=60)
     side = np.zeros(g.n, dtype=bool)
     side[np.asarray(r.solution, dtype=int) - 1] = True
     assert np_cut(g, side[None])[0] == r.objective == opt

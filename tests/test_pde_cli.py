@@ -24,7 +24,7 @@ from dnnsolve.pde.report import tensor_grid, write_figures
 CPU = ["--device", "cpu", "--threads", "1"]
 SMALL = ["--net-option", "hidden=16", "--net-option", "layers=2", "--points", "200",
          "--boundary-points", "40"]  # fmt: skip
-PNGS = ("solution.png", "reference.png", "error.png", "history.png")
+PNGS = ("solution.png", "history.png")  # solution | reference | error in one figure
 
 
 def _run(*args) -> int:
@@ -60,7 +60,7 @@ def _check_outputs(out, *, reference: bool = True) -> tuple[dict, dict]:
         ref = arrays["reference"]
         assert ref.shape == vals.shape
         rel = np.linalg.norm(vals - ref) / np.linalg.norm(ref)
-        assert math.isclose(data["extra"]["relative_l2"], rel, rel_tol=1e-12)
+        assert math.isclose(data["metrics"]["relative_l2"], rel, rel_tol=1e-12)
     names = PNGS if reference else ("solution.png", "history.png")
     for name in names:
         img = imread(out / name)
@@ -72,8 +72,8 @@ def _check_outputs(out, *, reference: bool = True) -> tuple[dict, dict]:
 
 def test_heat_files_and_consistency(tmp_path, capsys):
     out = tmp_path / "heat"
-    rc = _run("heat", "--adam-steps", 100, "--lbfgs-steps", 20, "--eval-every", 50, *SMALL,
-              "--out", out)  # fmt: skip
+    rc = _run("heat", "--steps", 100, "--lbfgs-steps", 20, "--eval-every", 50, *SMALL,
+              "--out-dir", out)  # fmt: skip
     assert rc == 0
     data, arrays = _check_outputs(out)
     assert arrays["grid_shape"].tolist() == [101, 101] and bool(arrays["mask"].all())
@@ -89,7 +89,7 @@ def test_heat_files_and_consistency(tmp_path, capsys):
     # the returned state is the one with the smallest validation loss
     best = min(r["batch_objective"] for r in data["history"])
     assert math.isclose(data["objective"], best, rel_tol=1e-6)
-    assert data["extra"]["relative_l2"] < 1.0
+    assert data["metrics"]["relative_l2"] < 1.0
     shown = capsys.readouterr().out
     for word in (
         "relative L2",
@@ -105,12 +105,12 @@ def test_heat_files_and_consistency(tmp_path, capsys):
 def test_options_reach_the_solver(tmp_path):
     """Restarts, loss weights, sampler, resampling, float64 and a SIREN all go through."""
     out = tmp_path / "opts"
-    rc = _run("heat", "--adam-steps", 40, "--lbfgs-steps", 5, "--eval-every", 20,
+    rc = _run("heat", "--steps", 40, "--lbfgs-steps", 5, "--eval-every", 20,
               "--points", 150, "--boundary-points", 30, "--net", "siren",
               "--net-option", "hidden=16", "--net-option", "layers=2",
               "--restarts", 2, "--weight", "initial=10", "--weight", "residual=1",
               "--sampler", "lhs", "--resample-every", 10, "--dtype", "float64",
-              "--lr", "2e-3", "--seed", 3, "--no-exact", "-q", "--out", out)  # fmt: skip
+              "--lr", "2e-3", "--seed", 3, "--no-exact", "-q", "--out-dir", out)  # fmt: skip
     assert rc == 0
     data, _ = _check_outputs(out)
     cli = data["extra"]["cli"]
@@ -124,8 +124,8 @@ def test_options_reach_the_solver(tmp_path):
 def test_deep_ritz(tmp_path):
     out = tmp_path / "ritz"
     rc = _run("poisson2d", "--method", "deep-ritz", "--net", "resnet", "--net-option", "width=8",
-              "--net-option", "blocks=1", "--adam-steps", 60, "--lbfgs-steps", 0,
-              "--eval-every", 20, "--points", 200, "--boundary-points", 40, "-q", "--out", out)  # fmt: skip
+              "--net-option", "blocks=1", "--steps", 60, "--lbfgs-steps", 0,
+              "--eval-every", 20, "--points", 200, "--boundary-points", 40, "-q", "--out-dir", out)  # fmt: skip
     assert rc == 0
     data, _ = _check_outputs(out)
     assert data["method"] == "deep-ritz/resnet" and "quasi_newton" not in data["extra"]
@@ -135,11 +135,11 @@ def test_deep_ritz(tmp_path):
 @pytest.mark.parametrize("name", list(PDE_PROBLEMS))
 def test_every_builtin_runs(tmp_path, name):
     out = tmp_path / name
-    rc = _run(name, "--adam-steps", 20, "--lbfgs-steps", 5, "--eval-every", 10, *SMALL, "-q",
-              "--out", out)  # fmt: skip
+    rc = _run(name, "--steps", 20, "--lbfgs-steps", 5, "--eval-every", 10, *SMALL, "-q",
+              "--out-dir", out)  # fmt: skip
     assert rc == 0
     data, _ = _check_outputs(out, reference="relative_l2" in json.loads(
-        (out / "result.json").read_text())["extra"])  # fmt: skip
+        (out / "result.json").read_text())["metrics"])  # fmt: skip
     assert data["instance"] == name and data["stop_reason"] in ("steps", "converged")
 
 
@@ -159,7 +159,7 @@ BAD = {
     "bad net option": (["heat", "--net-option", "depth"], "key=value"),
     "bad weight name": (["heat", "--weight", "bogus=1"], "unknown loss weight"),
     "negative weight": (["heat", "--weight", "initial=-1"], "--weight initial"),
-    "negative adam steps": (["heat", "--adam-steps", "-1"], "--adam-steps"),
+    "negative adam steps": (["heat", "--steps", "-1"], "--steps"),
     "negative lbfgs steps": (["heat", "--lbfgs-steps", "-5"], "--lbfgs-steps"),
     "nan lr": (["heat", "--lr", "nan"], "--lr"),
     "zero lr": (["heat", "--lr", "0"], "--lr"),
@@ -169,7 +169,7 @@ BAD = {
     "sampler": (["heat", "--sampler", "halton"], "--sampler"),
     "points": (["heat", "--points", "0"], "--points"),
     "restarts": (["heat", "--restarts", "0"], "--restarts"),
-    "time limit": (["heat", "--time-limit", "-1"], "--budget must be positive"),
+    "time limit": (["heat", "--time-limit", "-1"], "--time-limit must be positive"),
     "bad quasi-newton": (["heat", "--quasi-newton", "newton"], "--quasi-newton must be"),
     "bad recipe": (["heat", "--recipe", "fast"], "unknown recipe"),
     "device": (["heat", "--device", "tpu"], "device"),
@@ -189,28 +189,34 @@ BAD = {
 def test_bad_input_one_line_exit_2(tmp_path, capsys, case):
     args, message = BAD[case]
     out = tmp_path / "out"
-    rc = _run("--adam-steps", 10, "--lbfgs-steps", 0, *(["--out", out] if args else []), *args)
+    rc = _run("--steps", 10, "--lbfgs-steps", 0, *(["--out-dir", out] if args else []), *args)
     assert rc == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], lines
     assert not out.exists()  # nothing trained, nothing written
 
 
-def test_out_is_required(capsys):
-    assert _run("heat") == 2
-    assert "--out" in capsys.readouterr().err
+def test_out_dir_is_optional_and_the_former_out_still_works(tmp_path, capsys):
+    res = tmp_path / "r.json"
+    assert _run("heat", *SMALL, "--steps", 5, "--lbfgs-steps", 0, "-q", "-o", res) == 0
+    assert json.loads(res.read_text())["problem"] == "pde"
+    assert (
+        _run("heat", *SMALL, "--steps", 5, "--lbfgs-steps", 0, "-q", "--out", tmp_path / "d") == 0
+    )
+    assert (tmp_path / "d" / "result.json").exists()
+    assert "--out is deprecated; use --out-dir" in capsys.readouterr().err
 
 
 def test_out_must_be_a_folder(tmp_path, capsys):
     f = tmp_path / "file"
     f.write_text("x")
-    assert _run("heat", "--out", f) == 2
+    assert _run("heat", "--out-dir", f) == 2
     assert "folder" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
 def test_cuda_unavailable(tmp_path, capsys):
-    rc = main(["pde", "heat", "--device", "cuda", "--out", str(tmp_path / "o")])
+    rc = main(["pde", "heat", "--device", "cuda", "--out-dir", str(tmp_path / "o")])
     assert rc == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "CUDA" in lines[0]
@@ -226,8 +232,8 @@ def test_ctrl_c_writes_best_state_and_exits_130(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(RichProgress, "on_eval", interrupt)
     out = tmp_path / "int"
-    rc = _run("heat", "--adam-steps", 200, "--lbfgs-steps", 20, "--eval-every", 10, *SMALL,
-              "--out", out)  # fmt: skip
+    rc = _run("heat", "--steps", 200, "--lbfgs-steps", 20, "--eval-every", 10, *SMALL,
+              "--out-dir", out)  # fmt: skip
     assert rc == 130
     data, _ = _check_outputs(out)
     assert data["stop_reason"] == "interrupted" and data["steps"] == calls[1]
@@ -245,8 +251,8 @@ def test_lbfgs_diverged_still_writes_and_exits_0(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(dnnsolve.pde, "solve_pde", diverging)
     out = tmp_path / "div"
-    rc = _run("heat", "--adam-steps", 20, "--lbfgs-steps", 5, "--eval-every", 10, *SMALL, "-q",
-              "--out", out)  # fmt: skip
+    rc = _run("heat", "--steps", 20, "--lbfgs-steps", 5, "--eval-every", 10, *SMALL, "-q",
+              "--out-dir", out)  # fmt: skip
     assert rc == 0
     data, _ = _check_outputs(out)
     assert data["stop_reason"] == "lbfgs_diverged"
@@ -261,7 +267,7 @@ def test_figures_1d_and_scattered(tmp_path):
     x = np.linspace(0, 1, 50)[:, None]
     u = np.sin(np.pi * x)
     files = write_figures(tmp_path / "one", x, u + 1e-3, u, (50,), [{"step": 1, "loss": 1.0}])
-    assert [f.name for f in files] == list(PNGS)
+    assert [f.name for f in files] == ["solution.png", "reference.png", "error.png", "history.png"]
     pts = np.random.default_rng(0).random((300, 5))  # scattered: no tensor grid
     assert tensor_grid(pts) is None
     v = pts.sum(1, keepdims=True)

@@ -95,7 +95,7 @@ def test_satisfiable_sat_is_sat_and_feasible():
 
 
 @pytest.mark.parametrize("cnf", [CONTRADICTION, PHP43], ids=["x-and-not-x", "php4-3"])
-def test_cli_unsat_exit_1_unknown_then_0_unsat(cnf, tmp_path, capsys):
+def test_cli_unsat_exit_1_unknown_then_2_unsat(cnf, tmp_path, capsys):
     path = tmp_path / f"{cnf.name}.cnf"
     write_cnf(cnf, path)
     out = tmp_path / "r.json"
@@ -104,7 +104,8 @@ def test_cli_unsat_exit_1_unknown_then_0_unsat(cnf, tmp_path, capsys):
     assert "unknown" in capsys.readouterr().err
     d = json.loads(out.read_text())
     assert d["status"] == "unknown" and d["feasible"] is False and d["objective"] >= 1
-    assert main([*base, "--exact", "-o", str(out)]) == 0
+    assert main([*base, "--exact", "-o", str(out)]) == 2  # proven unsatisfiable
+    assert "proven unsatisfiable" in capsys.readouterr().err
     d = json.loads(out.read_text())
     assert d["status"] == "unsat" and d["feasible"] is False and d["solution"] is None
 
@@ -147,7 +148,7 @@ def test_maxsat_statuses(tmp_path):
     assert r.status == "unsat" and r.feasible is False
     base = ["solve", "maxsat", str(bad), "--device", "cpu", "-q", "--steps", "5"]
     assert main(base) == 1
-    assert main([*base, "--exact"]) == 0
+    assert main([*base, "--exact"]) == 2  # proven: no assignment satisfies the hard clauses
 
 
 # ---------------------------------------------------------------- LP
@@ -180,7 +181,7 @@ def test_lp_cli_status_and_exit_codes(tmp_path):
     d = json.loads(out.read_text())
     assert d["status"] == "optimal" and d["extra"]["solver_status"] == "optimal"
     assert d["objective"] == pytest.approx(8.5, abs=1e-5)
-    args = ["solve", "lp", mps, "--device", "cpu", "-q", "--max-iter", "3", "-o", str(out)]
+    args = ["solve", "lp", mps, "--device", "cpu", "-q", "--steps", "3", "-o", str(out)]
     assert main(args) == 1
     d = json.loads(out.read_text())
     assert d["extra"]["solver_status"] == "max_iter" and d["status"] in ("feasible", "unknown")

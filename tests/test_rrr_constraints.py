@@ -14,6 +14,7 @@ import typer
 from typer.testing import CliRunner
 
 from dnnsolve.core.errors import InputError
+from dnnsolve.data import default_data_dir
 from dnnsolve.graph import Graph
 from dnnsolve.rrr.constraints import (
     BitRetrievalRRR,
@@ -29,7 +30,14 @@ EASY = "530070000600195000098000060800060003400803001700020006060000280000419005
 EASY_SOLUTION = "534678912672195348198342567859761423426853791713924856961537284287419635345286179"
 # Arto Inkala's "hardest" puzzle (unique solution)
 HARD = "800000000003600000070090200050007000000045700000100030001000068008500010090000400"
-DATA = Path("/work/shared/datasets/dimacs_color")
+_ROOT = default_data_dir()  # $DNNSOLVE_DATA or ../shared/datasets; None without the data
+DATA = (_ROOT or Path("no-datasets")) / "dimacs_color"
+
+
+def _colors(solution, n):
+    """0-based colours by vertex index from ``{"colors", "coloring": {id from 1: colour from 1}}``."""
+    table = {int(v): c for v, c in solution["coloring"].items()}
+    return [table[i + 1] - 1 for i in range(n)]
 
 
 def _proper(edges, colors, k):
@@ -70,7 +78,7 @@ def test_color_grotzsch_with_chromatic_number_and_not_below():
     g = Graph.from_edges(n, edges, name="grotzsch")
     res = solve(ColoringRRR(g, 4), restarts=16, seed=0, max_iter=3000)
     assert res.feasible and res.stop_reason == "solved"
-    col = res.solution
+    col = _colors(res.solution, n)
     assert _proper(edges, col, 4) and res.objective == len(set(col)) <= 4
     bad = solve(ColoringRRR(g, 3), restarts=8, seed=0, max_iter=300)
     assert not bad.feasible and bad.objective is None and bad.extra["conflicts"] >= 1
@@ -84,7 +92,8 @@ def test_color_petersen_and_isolated_vertices():
     edges = outer + spokes + inner
     g = Graph.from_edges(12, edges, name="petersen+2")  # vertices 10, 11 isolated
     res = solve(ColoringRRR(g, 3), restarts=16, seed=1, max_iter=3000)
-    assert res.feasible and _proper(edges, res.solution, 3) and len(res.solution) == 12
+    col = _colors(res.solution, 12)
+    assert res.feasible and _proper(edges, col, 3) and len(res.solution["coloring"]) == 12
     with pytest.raises(InputError):
         ColoringRRR(g, 1)
 
@@ -98,7 +107,7 @@ def test_color_dimacs_queen5_5():
     g = read_graph(path)
     res = solve(ColoringRRR(g, 5), restarts=16, seed=0, max_iter=3000)
     assert res.feasible and res.objective == 5
-    assert _proper(list(zip(g.src.tolist(), g.dst.tolist())), res.solution, 5)
+    assert _proper(list(zip(g.src.tolist(), g.dst.tolist())), _colors(res.solution, g.n), 5)
 
 
 # ----------------------------------------------------------------------------- Latin / Sudoku
@@ -217,10 +226,11 @@ def test_cli_color_infeasible_and_bad_input(tmp_path):
     r = runner.invoke(_app(), ["rrr", "color", str(col), "-k", "4", "-o", str(out), "-q"])
     assert r.exit_code == 0 and json.loads(out.read_text())["objective"] == 4
     r = runner.invoke(
-        _app(), ["rrr", "color", str(col), "-k", "3", "--max-iter", "50", "-o", str(out), "-q"]
+        _app(), ["rrr", "color", str(col), "-k", "3", "--steps", "50", "-o", str(out), "-q"]
     )
-    assert r.exit_code == 2 and "no solution" in r.output
+    assert r.exit_code == 1 and "no solution" in r.output  # RRR proves nothing: unknown
     assert json.loads(out.read_text())["feasible"] is False
+    assert json.loads(out.read_text())["status"] == "unknown"
     r = runner.invoke(_app(), ["rrr", "color", str(tmp_path / "nope.col"), "-k", "3"])
     assert r.exit_code == 2 and "Traceback" not in r.output
     r = runner.invoke(_app(), ["rrr", "sudoku", "12x4", "-q"])

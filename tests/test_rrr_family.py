@@ -54,6 +54,7 @@ def test_sudoku_api_and_both_commands(tmp_path, capsys):
         _check_sudoku(json.loads(out.read_text())["solution"], givens)
     # the puzzle's text itself, as today
     text = "".join("".join(map(str, row)) for row in givens)
+    capsys.readouterr()  # -q still printed the one-line answers above
     assert main(["rrr", "sudoku", text, "-o", "-", "--seed", "1"]) == 0
     _check_sudoku(json.loads(capsys.readouterr().out)["solution"], givens)
 
@@ -91,7 +92,7 @@ def test_nmf_factors_recomputed(tmp_path):
     assert main(["rrr", "nmf", str(tmp_path / "y.txt"), "--rank", "2", "-q", "-o", str(out)]) == 0
     d = json.loads(out.read_text())
     assert d["feasible"] and _residual(y, d["solution"]["W"], d["solution"]["Z"]) <= 1e-6
-    args = ["rrr", "nmf", "--ledm", "8", "--restarts", "1", "--iterations", "5", "--no-polish"]
+    args = ["rrr", "nmf", "--ledm", "8", "--restarts", "1", "--steps", "5", "--no-polish"]
     assert main([*args, "-q", "-o", str(out)]) == 0
     assert json.loads(out.read_text())["feasible"] is False
 

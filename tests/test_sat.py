@@ -359,7 +359,7 @@ def test_cli_exit_codes(tmp_path, capsys):
     base = ["solve", "sat", str(unsat_path), "--device", "cpu", "-q", "--steps", "10"]
     assert main([*base, "--time-limit", "1"]) == 1
     assert "unknown" in capsys.readouterr().err
-    assert main([*base, "--exact", "--no-polish"]) == 0
+    assert main([*base, "--exact", "--no-polish"]) == 2  # proven unsatisfiable
     bad = _write(tmp_path, "bad.cnf", "p cnf 2 1\n1 3 0\n")
     assert main(["solve", "sat", str(bad), "--device", "cpu", "-q"]) == 2
     assert "bad.cnf:2" in capsys.readouterr().err

@@ -163,7 +163,7 @@ def test_network_alone_is_feasible():
 def test_reference_stops_at_optimum():
     g = _random_graph(30, 0.2, 4)
     opt = _cpsat_cover(g)
-    r = solve("vertex-cover", g, device="cpu", seed=0, steps=300, restarts=8, reference=opt)
+    r = solve("vertex-cover", g, device="cpu", seed=0, steps=300, restarts=8, reference_value=opt)
     assert r.objective == opt and r.stop_reason in ("reference", "steps", "converged")
 
 

@@ -25,7 +25,7 @@ from .core.result import Result  # noqa: E402
 from .core.solver import Solver, SolverConfig  # noqa: E402
 from .family import Family, Options, families, get_family, solve  # noqa: E402
 from .graph import Graph  # noqa: E402
-from .methods import get_method, methods, problems, register  # noqa: E402
+from .methods import get_method, methods, register  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -51,7 +51,6 @@ __all__ = [
     "get_family",
     "get_method",
     "methods",
-    "problems",
     "register",
     "solve",
 ]

@@ -35,7 +35,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import importlib
+import logging
 import math
+import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field
 from typing import Any, ClassVar
@@ -57,6 +60,8 @@ FAMILY_MODULES = (
 
 DEVICE_HELP = "cpu, cuda, cuda:N, mps or auto."
 
+log = logging.getLogger("dnnsolve")
+
 Check = Callable[[Any], "str | None"]
 
 
@@ -77,6 +82,7 @@ def option(
     parse: Callable[[Any], Any] | None = None,
     cli_type: Any = None,
     factory: Callable[[], Any] | None = None,
+    aliases: tuple[str, ...] = (),
 ) -> Any:
     """A field of a family's options: its default, help text and check.
 
@@ -88,7 +94,8 @@ def option(
     option there (an output folder the command must write, say; checked after INPUT, in one
     line, so that ``--list`` needs none). ``parse`` turns the command line's text
     (of type ``cli_type``, e.g. ``list[str]`` for repeated ``key=value`` items) into the
-    field's value.
+    field's value. ``aliases`` are former names of the option, still taken (a keyword, and a
+    hidden ``--former-name`` flag) with a deprecation note.
     """
     meta = {
         "help": help,
@@ -101,6 +108,7 @@ def option(
         "cli_required": cli_required,
         "parse": parse,
         "cli_type": cli_type,
+        "aliases": tuple(aliases),
     }
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
@@ -110,6 +118,25 @@ def option(
 def flag_of(f: dataclasses.Field) -> str:
     """The CLI flag of an options field (``time_limit`` → ``--time-limit``)."""
     return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+
+
+def deprecated_names(options: type) -> dict[str, str]:
+    """Former option names still taken → the field now holding them.
+
+    >>> import dnnsolve
+    >>> deprecated_names(get_family("lp").options)["max_iter"]
+    'steps'
+    """
+    return {
+        alias: f.name
+        for f in dataclasses.fields(options)
+        for alias in f.metadata.get("aliases", ())
+    }
+
+
+def deprecation_note(old: str, new: str) -> str:
+    """The one line said when a former option name is used."""
+    return f"{old} is deprecated; use {new}"
 
 
 def _number(v: Any) -> bool:
@@ -282,6 +309,8 @@ class Family:
     a family whose options make the data. ``infeasible_is_error=False`` makes a result that
     is not feasible an answer all the same (exit 0): for families whose ``feasible`` says a
     target was met (an exact factorization, zero training error), not that the answer is usable.
+    ``dimacs(result)`` gives the answer as the SAT competitions' ``s`` / ``o`` / ``v`` lines (the
+    CLI's ``--dimacs-output`` and ``--sat-exit-codes`` exist where it is set).
     """
 
     name: str
@@ -303,16 +332,27 @@ class Family:
     shortfall: Callable[[Result], str | None] | None = None
     catalog: Callable[[], list[dict[str, str]]] | None = None
     infeasible_is_error: bool = True
+    dimacs: Callable[[Result], list[str]] | None = None
 
     def make_options(self, **values: Any) -> Options:
         """The family's options from keywords, checked once (InputError naming the option)."""
         names = {f.name for f in dataclasses.fields(self.options)}
+        former = deprecated_names(self.options)
         extra_name = self.options.EXTRA
         extra: dict[str, Any] = {}
         for key in [k for k in values if k not in names]:
+            if key in former and former[key] not in values:
+                warnings.warn(deprecation_note(key, former[key]), DeprecationWarning, stacklevel=3)
+                values[former[key]] = values.pop(key)
+                continue
             if extra_name is None or not self.options.accepts(key):
-                choices = ", ".join(sorted(n for n in names if n != extra_name))
-                raise InputError(f"unknown option {key!r} for {self.name}; choose from {choices}")
+                choices = sorted(n for n in names if n != extra_name)
+                close = difflib.get_close_matches(key, [*choices, *former], n=1)
+                hint = f" (did you mean {former.get(close[0], close[0])!r}?)" if close else ""
+                raise InputError(
+                    f"unknown option {key!r} for {self.name}{hint}; choose from "
+                    + ", ".join(choices)
+                )
             extra[key] = values.pop(key)
         if extra:
             values[extra_name] = {**(values.get(extra_name) or {}), **extra}
@@ -334,11 +374,29 @@ class Family:
         return name
 
     def solve(self, input: Any, options: Options, callbacks: Sequence[Callback] = ()) -> Result:
-        """Read ``input`` and run the family's runner on it."""
+        """Read ``input`` and run the family's runner on it; the threads torch used and the
+        total time are recorded in the result."""
+        import torch
+
+        log.info("%s: reading %s", self.name, _describe(input))
         instance = self.read(input, options)
+        log.info("%s: solving with %s", self.name, options.method or self.default_method())
         result = self.run(instance, options, callbacks)
         result.instance_data = instance
+        result.problem = self.name  # one name per family in every result (the imaging tasks too)
+        if result.threads is None:
+            result.threads = torch.get_num_threads()
+        result.timings.setdefault("total_s", result.time_s)
+        log.info(
+            "%s: %s, objective %s in %.3g s (stop: %s)",
+            self.name, result.status, result.objective, result.time_s, result.stop_reason or "-",
+        )  # fmt: skip
         return result
+
+
+def _describe(input: Any) -> str:
+    text = repr(input) if not isinstance(input, (str, os.PathLike)) else os.fspath(input)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # --------------------------------------------------------------------------- the registry

@@ -351,3 +351,18 @@ def complement_graph(graph: Graph, max_edges: int = COMPLEMENT_MAX_EDGES) -> Gra
         ids=graph.ids,
         name=f"co-{graph.name}",
     )
+
+
+def coloring_output(graph: Graph, colors: np.ndarray) -> dict:
+    """JSON form of a colouring: colours renumbered 1..k in order of first use, keyed by vertex id.
+
+    >>> coloring_output(Graph.from_edges(3, [(0, 1)]), np.array([4, 2, 4]))
+    {'colors': 2, 'coloring': {1: 1, 2: 2, 3: 1}}
+    """
+    col = np.asarray(colors).reshape(-1)
+    _, first, inv = np.unique(col, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    new = rank[inv] + 1
+    ids = graph.vertex_ids(np.arange(graph.n))
+    return {"colors": len(first), "coloring": dict(zip(ids, new.tolist()))}

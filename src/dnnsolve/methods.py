@@ -110,10 +110,11 @@ class SolverOptions(Options):
         cli_type=list[str],
         factory=dict,
     )
-    reference: float | None = option(
+    reference_value: float | None = option(
         None,
         "Known optimum / best-known value: reported with the gap; the run stops once it is "
         "reached.",
+        aliases=("reference",),
     )
     polish: bool = option(True, "Local-search polish of the decoded answers.")
     format: str | None = option(None, "Force a reader (see the formats above).")
@@ -182,6 +183,7 @@ def register_problem(
     example: tuple[str, dict[str, Any]] | None = None,
     write: Callable[[Result, Options], list[str]] | None = None,
     rows: Callable[[Result], list[tuple[str, str]]] | None = None,
+    dimacs: Callable[[Result], list[str]] | None = None,
 ) -> Family:
     """Register a Solver-run family (see :class:`~dnnsolve.family.Family`).
 
@@ -219,6 +221,7 @@ def register_problem(
             example=example,
             write=write,
             rows=rows,
+            dimacs=dimacs,
         )
     )
 
@@ -285,7 +288,7 @@ def run_solver(
     cfg.seed = cfg.seed if cfg.seed is not None else fresh_seed()
     gen = torch.Generator(device=dev)
     gen.manual_seed(cfg.seed)
-    ctx = BuildContext(cfg.restarts, dev, gen, opts.builder_options(), opts.reference)
+    ctx = BuildContext(cfg.restarts, dev, gen, opts.builder_options(), opts.reference_value)
     with isolated_global_rng(cfg.seed, dev):  # network initialization draws from it
         return runner(m, instance, ctx, cfg, callbacks)
 

@@ -76,7 +76,7 @@ class JsonlSink:
         if exists and not resume:
             raise InputError(
                 f"{self.path} already holds results; pass --resume to continue it "
-                "or choose another --out"
+                "or choose another --output"
             )
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
         try:

@@ -8,7 +8,7 @@ Inputs are instance files, glob patterns or manifests:
   nothing is a usage error, since it usually means a typo;
 * ``@list.txt`` (or any ``*.jsonl`` file) is a manifest: a text manifest holds one path per
   line (``#`` comments, paths relative to the manifest), a JSONL manifest one object per line
-  with ``"file"`` and optionally ``"options"``, ``"method"``, ``"reference"``, ``"format"``,
+  with ``"file"`` and optionally ``"options"``, ``"method"``, ``"reference_value"``, ``"format"``,
   ``"problem"`` and solver settings (``"seed"``, ``"steps"``, ...) for that instance.
 
 Every task has a stable id: the instance path plus a hash of its configuration, so a
@@ -142,10 +142,10 @@ def _check_key(key: str) -> None:
 
 def check_settings(problem: str, keys: Iterable[str], where: str = "batch setting") -> None:
     """InputError naming the settings that are not options of ``problem``'s family."""
-    from ..family import get_family
+    from ..family import deprecated_names, get_family
 
     fam = get_family(problem)
-    names = {f.name for f in dataclasses.fields(fam.options)}
+    names = {f.name for f in dataclasses.fields(fam.options)} | set(deprecated_names(fam.options))
     unknown = sorted(
         k for k in keys if k not in names and k not in _TASK_KEYS and not fam.options.accepts(k)
     )
@@ -154,6 +154,18 @@ def check_settings(problem: str, keys: Iterable[str], where: str = "batch settin
             f"unknown {where}(s) for {problem}: {', '.join(unknown)}; "
             f"choose from {', '.join(sorted(names))}"
         )
+
+
+def current_names(problem: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with former option names replaced by the current ones.
+
+    >>> current_names("lp", {"max_iter": 10, "tol": 1e-8})
+    {'steps': 10, 'tol': 1e-08}
+    """
+    from ..family import deprecated_names, get_family
+
+    former = deprecated_names(get_family(problem).options)
+    return {former.get(k, k): v for k, v in settings.items()}
 
 
 def expand_grid(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
@@ -301,15 +313,16 @@ def make_tasks(
     """One task per (instance, grid point).
 
     ``base`` holds the shared settings (``method``, solver settings, ``hparams``,
-    ``options``, ``reference``, ``format``); a JSONL manifest line overrides them for its
+    ``options``, ``reference_value``, ``format``); a JSONL manifest line overrides them for its
     instance, and a grid point overrides both. Unset (None) settings are dropped, so they keep
     the method's defaults and do not change the task ids. A bundled example solved as its own
-    problem gets its proven optimum as ``reference``.
+    problem gets its proven optimum as ``reference_value``. Former option names (``reference``,
+    ``iterations`` …) are taken under their current names.
 
     >>> from dnnsolve.data import example_path
     >>> ts = make_tasks("maxcut", [example_path("maxcut_example")], {"steps": 50},
     ...                 grid={"seed": [0, 1]})
-    >>> [(t.label, t.config["seed"], t.config["reference"]) for t in ts]
+    >>> [(t.label, t.config["seed"], t.config["reference_value"]) for t in ts]
     [('seed=0', 0, 117), ('seed=1', 1, 117)]
     """
     base = dict(base or {})
@@ -318,7 +331,7 @@ def make_tasks(
     check_settings(
         problem, {k.partition(".")[0] + ("s" if "." in k else "") for k in grid}, "grid key"
     )
-    points = expand_grid(grid)
+    points = [current_names(problem, point) for point in expand_grid(grid)]
     tasks: list[Task] = []
     seen: set[str] = set()
     for spec in expand_inputs(inputs):
@@ -330,13 +343,14 @@ def make_tasks(
         except InputError as exc:
             raise InputError(str(exc), *(spec.where or ())) from None
         merged = {**base, **{k: v for k, v in spec.settings.items() if k != "problem"}}
+        merged = current_names(prob, merged)
         for key in ("options", "hparams"):  # manifest dicts extend the shared ones
             if key in base and key in spec.settings:
                 merged[key] = {**base[key], **spec.settings[key]}
-        if merged.get("reference") is None:
+        if merged.get("reference_value") is None:
             ref = _bundled_reference(prob, spec.path)
             if ref is not None:
-                merged["reference"] = ref
+                merged["reference_value"] = ref
         for point in points:
             cfg = apply_point(merged, point)
             cfg = {k: v for k, v in cfg.items() if v is not None and v != {}}

@@ -451,7 +451,7 @@ def _run_method(
             device=device,
             time_limit=time_limit,
             seed=seed,
-            reference=reference,
+            reference_value=reference,
             options=options,
             **(config or {}),
         )

@@ -4,7 +4,7 @@ Gset best-known MaxCut values: max(BLS, verified certificate), where BLS is
 Benlic & Hao, "Breakout local search for the max-cut problem", Eng. Appl. AI 26
 (2013), and the certificates are the MCPG cut vectors (github.com/optsuite/MCPG,
 data/solutions/maxcut_solutions) whose cuts were recomputed against the Gset
-files. Compiled in the project's research notes (co_anchors.md §3.1). Later,
+files. Later,
 unverified "best known" values (e.g. AOCoptimizer.jl) are deliberately not used.
 """
 

@@ -1,7 +1,7 @@
 """``dnnsolve batch FAMILY INPUTS...``: solve many instances, locally or on a Ray cluster.
 
 Each instance (× each ``--grid`` point) is a task; each finished task appends one JSON line
-to ``--out`` (the ``solve --output`` schema plus ``task_id``, ``status``, ``error``,
+to ``--output`` (the ``solve --output`` schema plus ``task_id``, ``status``, ``error``,
 ``attempts``, ``worker``, ``wall_s``; the task's ``status`` is ``ok`` / ``failed``, the
 result's own status is ``result_status``). ``--resume`` continues a file, skipping the tasks it
 holds. ``dnnsolve bench-batch SUITE`` runs a benchmark suite through the same path.
@@ -18,8 +18,8 @@ from typing import Annotated, Any
 import typer
 
 from ..core.errors import InputError
-from ..family import parse_numbers, parse_pairs
-from .common import EXIT_INTERRUPTED, EXIT_UNKNOWN, err, out
+from ..family import deprecation_note, parse_numbers, parse_pairs
+from .common import EXIT_INTERRUPTED, EXIT_UNKNOWN, err, out, show
 
 __all__ = ["batch_command", "batch_suite_command"]
 
@@ -30,7 +30,7 @@ def _finish(report, title: str, quiet: bool) -> None:
 
     rows = summarize(report.records)
     if not quiet and rows:
-        out.print(summary_table(rows, title=title))
+        show(summary_table(rows, title=title))
     c = report.counts
     rate = report.throughput_per_min
     err.print(
@@ -60,6 +60,16 @@ _BACKEND_HELP = (
 )
 
 
+def _output(output: Path | None, former_out: Path | None) -> Path:
+    """``--output`` (or its former spelling ``--out``, with a note); required."""
+    if former_out is not None:
+        err.print(f"note: {deprecation_note('--out', '--output')}", highlight=False)
+        output = output or former_out
+    if output is None:
+        raise InputError("--output RESULTS.jsonl is required: the results file")
+    return output
+
+
 def batch_command(
     problem: Annotated[
         str, typer.Argument(help="Family (any of `dnnsolve solve --help`).", metavar="FAMILY")
@@ -71,9 +81,15 @@ def batch_command(
             show_default=False,
         ),
     ],
-    out_path: Annotated[
-        Path, typer.Option("--out", "-o", help="Results file (JSON lines, appended as tasks end).")
-    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Results file (JSON lines, one result per task, appended as tasks end). Required.",
+            metavar="RESULTS.jsonl",
+        ),
+    ] = None,
     method: Annotated[str | None, typer.Option(help="Method (default: the problem's).")] = None,
     grid: Annotated[
         list[str] | None,
@@ -99,7 +115,7 @@ def batch_command(
     ] = None,
     backend: Annotated[str, typer.Option(help=_BACKEND_HELP)] = "auto",
     resume: Annotated[
-        bool, typer.Option("--resume", help="Continue --out, skipping the tasks it holds.")
+        bool, typer.Option("--resume", help="Continue --output, skipping the tasks it holds.")
     ] = False,
     retry_failed: Annotated[
         bool,
@@ -138,11 +154,13 @@ def batch_command(
         bool, typer.Option("--no-history", help="Leave the per-step history out of records.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    former_out: Annotated[Path | None, typer.Option("--out", hidden=True)] = None,
 ) -> None:
-    """Solve many instances as tasks, locally or on a Ray cluster; results stream to --out."""
+    """Solve many instances as tasks, locally or on a Ray cluster; results stream to --output."""
     from ..batch import make_tasks, parse_grid, run_batch
     from ..family import get_family
 
+    out_path = _output(output, former_out)
     if retry_failed and not resume:
         raise InputError("--retry-failed needs --resume")
     family = get_family(problem)
@@ -185,10 +203,19 @@ def batch_command(
 
 def batch_suite_command(
     suite: Annotated[str, typer.Argument(help="Benchmark suite (see `dnnsolve bench --help`).")],
-    out_path: Annotated[
-        Path, typer.Option("--out", "-o", help="Results file (JSON lines; a .md summary next).")
-    ],
-    data: Annotated[Path | None, typer.Option(help="Datasets folder.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Results file (JSON lines; a .md summary beside it). Required.",
+            metavar="RESULTS.jsonl",
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Datasets folder (default ../shared/datasets or $DNNSOLVE_DATA)."),
+    ] = None,
     methods: Annotated[str | None, typer.Option(help="Comma-separated methods.")] = None,
     seeds: Annotated[str, typer.Option(help="Comma-separated seeds (one task each).")] = "0",
     time_limit: Annotated[
@@ -211,19 +238,38 @@ def batch_suite_command(
     workers: Annotated[
         int | None, typer.Option(help="Local worker processes (0 = this process).")
     ] = None,
-    cpus_per_task: Annotated[float, typer.Option("--cpus-per-task")] = 1.0,
-    gpus_per_task: Annotated[float, typer.Option("--gpus-per-task")] = 0.0,
-    ray_address: Annotated[str | None, typer.Option("--ray-address")] = None,
+    cpus_per_task: Annotated[
+        float, typer.Option("--cpus-per-task", help="CPU threads / Ray CPUs per task.")
+    ] = 1.0,
+    gpus_per_task: Annotated[
+        float, typer.Option("--gpus-per-task", help="GPUs per task (Ray may use fractions).")
+    ] = 0.0,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Submit to this Ray cluster (host:port, ray://, auto)."),
+    ] = None,
     backend: Annotated[str, typer.Option(help=_BACKEND_HELP)] = "auto",
-    resume: Annotated[bool, typer.Option("--resume")] = False,
-    retry_failed: Annotated[bool, typer.Option("--retry-failed")] = False,
-    max_retries: Annotated[int, typer.Option("--max-retries")] = 2,
-    device: Annotated[str | None, typer.Option(help="Device per task.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue --output, skipping the tasks it holds.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="With --resume: run the recorded failures again.")
+    ] = False,
+    max_retries: Annotated[
+        int, typer.Option("--max-retries", help="Retries of a task whose worker failed or died.")
+    ] = 2,
+    device: Annotated[
+        str | None, typer.Option(help="Device per task (default: cuda with GPUs, else cpu).")
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary table.")
+    ] = False,
+    former_out: Annotated[Path | None, typer.Option("--out", hidden=True)] = None,
 ) -> None:
     """Run a benchmark suite as batch tasks (instances × seeds [× methods]), locally or on Ray."""
     from ..batch.suites import run_suite_batched
 
+    out_path = _output(output, former_out)
     values = parse_numbers(seeds, "--seeds")
     seed_list = [int(v) for v in (values if isinstance(values, list) else [values])]
     if retry_failed and not resume:

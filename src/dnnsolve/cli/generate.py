@@ -10,23 +10,27 @@ JSON and the summary shown, the exit code read from ``Result.status``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import sys
+import tempfile
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from ..core.errors import DnnsolveError, InputError
+from ..core.errors import InputError
 from ..core.result import Result
-from ..family import Family, flag_of
+from ..family import Family, deprecation_note, flag_of
 from .common import (
+    EXIT_INPUT,
     EXIT_INTERRUPTED,
     EXIT_UNKNOWN,
+    SAT_EXIT_CODES,
     THREADS_HELP,
     err,
     fmt_value,
@@ -34,6 +38,7 @@ from .common import (
     out,
     result_table,
     set_threads,
+    show,
 )
 
 P = inspect.Parameter
@@ -81,11 +86,40 @@ def _parameter(f: dataclasses.Field, kind: Any, family: Family) -> inspect.Param
     return P(f.name, P.KEYWORD_ONLY, default=default, annotation=Annotated[cli_kind, info])
 
 
+def _alias_parameters(f: dataclasses.Field, kind: Any) -> list[inspect.Parameter]:
+    """Hidden parameters for an option's former names (``--iterations`` for ``--steps``)."""
+    cli_kind = _optional(f.metadata.get("cli_type") or kind)
+    params = []
+    for alias in f.metadata.get("aliases", ()):
+        flag = "--" + alias.replace("_", "-")
+        decls = [f"{flag}/--no-{flag[2:]}"] if bool in typing.get_args(cli_kind) else [flag]
+        info = typer.Option(*decls, hidden=True)
+        name = _alias_key(f, alias)
+        params.append(P(name, P.KEYWORD_ONLY, default=None, annotation=Annotated[cli_kind, info]))
+    return params
+
+
+def _alias_key(f: dataclasses.Field, alias: str) -> str:
+    return f"{f.name}__was_{alias}"
+
+
+def _take_aliases(fields: list, kw: dict[str, Any]) -> None:
+    """Move a former flag's value to its option, with a deprecation note."""
+    for f, _ in fields:
+        for alias in f.metadata.get("aliases", ()):
+            value = kw.pop(_alias_key(f, alias))
+            if value is not None:
+                old = "--" + alias.replace("_", "-")
+                err.print(f"note: {deprecation_note(old, flag_of(f))}", highlight=False)
+                kw[f.name] = value
+
+
 def _edge_parameters(family: Family) -> list[inspect.Parameter]:
     """INPUT, and the options of the command line itself (not of the family).
 
     A built-in name is checked by the command (``--list`` needs none)."""
-    required = family.input_kind == "file"
+    bundled = bundled_examples(family)
+    required = family.input_kind == "file" and not bundled
     input_kind = str if family.input_kind == "name" else Path
     metavar = "PROBLEM" if family.input_kind == "name" else "INPUT"
     listing = [
@@ -137,6 +171,62 @@ def _edge_parameters(family: Family) -> list[inspect.Parameter]:
             ],
         ),
         *(listing if family.catalog is not None else []),
+        *([_example_parameter(bundled)] if bundled else []),
+        *(_dimacs_parameters() if family.dimacs is not None else []),
+    ]
+
+
+def bundled_examples(family: Family) -> list[str]:
+    """The bundled instances a file family can solve with ``--example NAME``: its own example
+    and the examples filed under its name (``dnnsolve.data``)."""
+    from ..data import EXAMPLES
+
+    if family.input_kind != "file" or family.example is None or family.example[0] is None:
+        return []
+    own = [n for n, info in EXAMPLES.items() if info["problem"] == family.name]
+    first = family.example[0]
+    key = next((n for n, info in EXAMPLES.items() if info["file"] == first), first)
+    return list(dict.fromkeys([key, *own]))
+
+
+def _example_parameter(names: list[str]) -> inspect.Parameter:
+    info = typer.Option(
+        "--example",
+        help=f"Solve a bundled instance instead of INPUT: {', '.join(names)}.",
+        metavar="NAME",
+    )
+    return P("example_name", P.KEYWORD_ONLY, default=None, annotation=Annotated[str | None, info])
+
+
+def _dimacs_parameters() -> list[inspect.Parameter]:
+    """The SAT tools' conventions, for the families that have them."""
+    return [
+        P(
+            "sat_exit_codes",
+            P.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[
+                bool,
+                typer.Option(
+                    "--sat-exit-codes",
+                    help="Exit as SAT solvers do: 10 satisfiable, 20 unsatisfiable, 30 optimum "
+                    "found (MaxSAT), 0 unknown.",
+                ),
+            ],
+        ),
+        P(
+            "dimacs_output",
+            P.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[
+                bool,
+                typer.Option(
+                    "--dimacs-output",
+                    help="Print the answer as the competitions' s / o / v lines on stdout "
+                    "instead of the table.",
+                ),
+            ],
+        ),
     ]
 
 
@@ -153,12 +243,16 @@ def family_command(family: Family) -> Callable[..., None]:
     def solve_command(**kw: Any) -> None:
         set_threads(kw.pop("threads"))
         input_, output, quiet = kw.pop("input", None), kw.pop("output"), kw.pop("quiet")
+        sat_style = {"exit_codes": kw.pop("sat_exit_codes", False)}
+        sat_style["lines"] = kw.pop("dimacs_output", False)
         where = kw.pop("ctx").command_path
+        _take_aliases(fields, kw)
         if family.catalog is not None and (kw.pop("list_") or input_ == "list"):
-            out.print(_catalog(family, f"{where}: built-in problems"))
+            show(_catalog(family, f"{where}: built-in problems"))
             return
         if input_ is None and family.input_kind == "name":
             raise InputError(f"give a PROBLEM (see {where} --list)")
+        input_ = _example_input(family, input_, kw.pop("example_name", None))
         for f, _ in fields:
             if f.metadata.get("cli_required") and kw[f.name] is None:
                 what = f" {f.metadata['metavar']}" if f.metadata.get("metavar") else ""
@@ -171,17 +265,53 @@ def family_command(family: Family) -> Callable[..., None]:
                 value = parse(value)
             if value is not None or f.default is not dataclasses.MISSING:
                 values[f.name] = value
-        run_family(family, input_, values, output=output, quiet=quiet)
+        with stdin_file(input_) as path:
+            run_family(family, path, values, output=output, quiet=quiet, sat_style=sat_style)
 
     input_param, *edge = _edge_parameters(family)
     inputs = [] if family.input_kind == "none" else [input_param]
-    params = [*inputs, *(_parameter(f, k, family) for f, k in fields), *edge]
+    aliases = [p for f, k in fields for p in _alias_parameters(f, k)]
+    params = [*inputs, *(_parameter(f, k, family) for f, k in fields), *edge, *aliases]
     params.append(P("ctx", P.KEYWORD_ONLY, annotation=typer.Context))
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in params}
     command.__doc__ = family.summary
     command.__name__ = family.name.replace("-", "_")
     return command
+
+
+def _example_input(family: Family, input_: Any, name: str | None) -> Any:
+    """INPUT, or the bundled instance ``--example NAME`` names (one of them is required)."""
+    from ..data import example_path
+
+    if name is None:
+        if input_ is None and family.input_kind == "file":
+            raise InputError("give an INPUT file or --example NAME")
+        return input_
+    if input_ is not None:
+        raise InputError("give either INPUT or --example, not both")
+    names = bundled_examples(family)
+    if name not in names and not any(example_path(n).name == name for n in names):
+        raise InputError(
+            f"unknown example {name!r} for {family.name}; choose from {', '.join(names)}"
+        )
+    return example_path(name)
+
+
+@contextlib.contextmanager
+def stdin_file(input_: Any) -> Iterator[Any]:
+    """INPUT ``-``: standard input, kept in a temporary file named ``stdin`` for the readers
+    (which guess a format from the content where the name says nothing)."""
+    if not (isinstance(input_, Path) and str(input_) == "-"):
+        yield input_
+        return
+    data = sys.stdin.buffer.read()
+    if not data.strip():
+        raise InputError("INPUT is - but standard input is empty")
+    with tempfile.TemporaryDirectory(prefix="dnnsolve-") as tmp:
+        path = Path(tmp) / "stdin"
+        path.write_bytes(data)
+        yield path
 
 
 def run_family(
@@ -191,10 +321,16 @@ def run_family(
     *,
     output: Path | None = None,
     quiet: bool = False,
+    sat_style: dict[str, bool] | None = None,
 ) -> Result:
-    """Solve, write, show, and leave with the exit code of the result's status."""
+    """Solve, write, show, and leave with the exit code of the result's status.
+
+    Shown: the summary table with the answer itself when it is small (``-q``: one line;
+    ``--dimacs-output``: the s / v lines), the notes and the files written, on stdout unless
+    ``-o -`` puts the result JSON there."""
     from ..core.callbacks import RichProgress
 
+    sat_style = sat_style or {}
     if output is not None and Path(output).is_dir():
         raise InputError("--output must be a file path, not a folder", path=str(output))
     opts = family.make_options(**values)
@@ -212,12 +348,48 @@ def run_family(
         written.append(str(output))
     for note in result.extra.get("notes") or ():  # -q: no progress bar or table; notes stay
         err.print(f"note: {note}", highlight=False)
-    if not quiet and not to_stdout:
-        out.print(_summary(family, result))
-    if written and not quiet:
-        err.print(f"wrote {', '.join(map(str, written))}", highlight=False)
-    _leave(family, result, output)
+    if sat_style.get("lines") and family.dimacs is not None and not to_stdout:
+        sys.stdout.write("".join(line + "\n" for line in family.dimacs(result)))
+    elif quiet and not to_stdout:
+        out.print(answer_line(result), highlight=False, soft_wrap=True)
+    elif not to_stdout:
+        show(_summary(family, result))
+        answer = answer_text(result)
+        if answer:
+            out.print(answer, highlight=False, soft_wrap=True)
+    if written:
+        err.print(f"wrote {', '.join(map(str, written))}", highlight=False, soft_wrap=True)
+    _leave(family, result, output, sat_style.get("exit_codes", False))
     return result
+
+
+def answer_line(result: Result) -> str:
+    """The answer in one line (``-q``): instance, status, objective, time."""
+    obj = "–" if result.objective is None else fmt_value(result.objective)
+    return (
+        f"{result.instance}: {result.status}, objective {obj} "
+        f"({result.method}, {result.time_s:.2f} s)"
+    )
+
+
+#: the most items of an answer printed under the table
+_ANSWER_ITEMS = 200
+
+
+def answer_text(result: Result) -> str | None:
+    """The answer itself when it is small: a vertex set, a model, a colouring, a vector."""
+    sol = result.solution
+    if isinstance(sol, dict) and isinstance(sol.get("coloring"), dict):
+        pairs = sol["coloring"]
+        if len(pairs) <= _ANSWER_ITEMS:
+            return "coloring (vertex:colour): " + " ".join(f"{k}:{v}" for k, v in pairs.items())
+        return None
+    if isinstance(sol, list) and 0 < len(sol) <= _ANSWER_ITEMS:
+        flat = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in sol)
+        if flat:
+            label = {"sat": "model", "maxsat": "model"}.get(result.problem, "solution")
+            return f"{label}: " + " ".join(fmt_value(v) for v in sol)
+    return None
 
 
 def summary_row(result: Result) -> dict[str, Any]:
@@ -235,6 +407,22 @@ def summary_row(result: Result) -> dict[str, Any]:
     }
 
 
+def _baseline_rows(result: Result) -> list[dict[str, Any]]:
+    """The classical heuristic's answer, run inside the same budget, as a row beside the
+    result (where the family runs one)."""
+    base = result.extra.get("baseline")
+    if not isinstance(base, dict) or base.get("objective") is None:
+        return []
+    return [
+        {
+            "instance": "",
+            "method": f"baseline: {base.get('name', 'heuristic')}",
+            "objective": base["objective"],
+            "time s": base.get("time_s"),
+        }
+    ]
+
+
 def _catalog(family: Family, title: str) -> Table:
     """The built-in inputs of a ``"name"`` family (``--list``)."""
     assert family.catalog is not None
@@ -249,7 +437,7 @@ def _catalog(family: Family, title: str) -> Table:
 
 def _summary(family: Family, result: Result) -> Table:
     if family.rows is None:
-        return result_table([summary_row(result)])
+        return result_table([summary_row(result), *_baseline_rows(result)])
     table = Table(title=f"{family.name} · {result.method}", show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
@@ -258,25 +446,36 @@ def _summary(family: Family, result: Result) -> Table:
     return table
 
 
-def _leave(family: Family, result: Result, output: Path | None) -> None:
-    """The exit code of a result: 130 interrupted, 1 unknown or short of the family's
-    promise, 2 no feasible answer."""
+def _leave(family: Family, result: Result, output: Path | None, sat_codes: bool = False) -> None:
+    """The exit code of a result: 130 interrupted, 2 proven infeasible / unsat or no feasible
+    answer, 1 unknown or short of the family's promise, 0 an answer (with ``sat_codes`` the
+    SAT solvers' 10 / 20 / 30 / 0)."""
     if result.stop_reason == "interrupted":
         where = f" (written to {output})" if output is not None else ""
         err.print(f"interrupted: the result is the best verified solution so far{where}")
         raise typer.Exit(EXIT_INTERRUPTED)
+    status = result.status
+    if sat_codes:
+        raise typer.Exit(SAT_EXIT_CODES.get(status, 0))
+    where = f" (result written to {output})" if output is not None else ""
+    if status == "unsat" or (status == "infeasible" and family.infeasible_is_error):
+        why = result.extra.get("infeasible_reason") or {
+            "unsat": "proven unsatisfiable: no assignment satisfies every hard clause",
+        }.get(status, "no feasible solution found")
+        if status == "infeasible" and result.extra.get("solver_status") == "infeasible":
+            why = "proven infeasible (certificate found)"
+        err.print(f"{result.instance}: {status}: {why}{where}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INPUT)
     short = family.shortfall(result) if family.shortfall is not None else None
     if short is not None:
-        where = f" (result written to {output})" if output is not None else ""
         err.print(f"{result.instance}: {short}{where}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_UNKNOWN)
-    status = result.status
     if status == "unknown":
+        why = result.extra.get("infeasible_reason") or (
+            "no solution found within the budget (the method is incomplete; see --exact where "
+            "the family has it)"
+        )
         err.print(
-            f"status unknown: no solution found for {result.instance} within the budget "
-            "(the method is incomplete; see --exact where the family has it)"
+            f"{result.instance}: status unknown: {why}{where}", highlight=False, soft_wrap=True
         )
         raise typer.Exit(EXIT_UNKNOWN)
-    if not result.feasible and status != "unsat" and family.infeasible_is_error:
-        why = result.extra.get("infeasible_reason") or "no feasible solution found"
-        raise DnnsolveError(f"{result.instance}: {why}")

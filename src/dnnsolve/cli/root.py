@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from ..core.errors import InputError
-from ..family import DEVICE_HELP, parse_pairs
+from ..family import DEVICE_HELP, deprecation_note, parse_pairs
 from .batch import batch_command, batch_suite_command
 from .common import (
     EXIT_CODES_HELP,
@@ -29,6 +29,7 @@ from .common import (
     out,
     result_table,
     set_threads,
+    show,
 )
 from .generate import family_command, summary_row
 from .image import image_app
@@ -38,9 +39,35 @@ app = typer.Typer(
     name="dnnsolve",
     help="Solve optimization problems with dataless neural networks.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _versions() -> dict:
+    import torch
+
+    from .. import __version__
+
+    return {"dnnsolve": __version__, "torch": torch.__version__, "cuda": torch.cuda.is_available()}
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        v = _versions()
+        out.print(f"dnnsolve {v['dnnsolve']} (torch {v['torch']}, cuda {v['cuda']})")
+        raise typer.Exit()
+
+
+def _logging(verbosity: int) -> None:
+    """``-v``: the steps of a run (INFO) on stderr; ``-vv``: DEBUG."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    logger = logging.getLogger("dnnsolve")
+    logger.handlers[:] = [RichHandler(console=err, show_path=False, show_time=verbosity > 1)]
+    logger.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
+    logger.propagate = False
 
 
 @app.callback()
@@ -48,8 +75,26 @@ def _root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Print the traceback of an error (before the command).")
     ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, help="Log the steps of a run on stderr (-vv: more)."
+        ),
+    ] = 0,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
-    """Solve optimization problems with dataless neural networks."""
+    """Solve optimization problems with dataless neural networks.
+
+    Every command's --help ends with its exit codes; the threads torch uses are set here once
+    (--threads, $DNNSOLVE_THREADS, else chosen for the machine)."""
+    if verbose:
+        _logging(verbose)
+    set_threads(None)
 
 
 solve_app = typer.Typer(
@@ -78,7 +123,7 @@ def _register_family_commands() -> None:
 _register_family_commands()
 
 
-@app.command("methods")
+@app.command("methods", epilog=EXIT_CODES_HELP)
 def methods_cmd(
     family: Annotated[
         str | None, typer.Argument(help="Only this family.", show_default=False)
@@ -97,10 +142,10 @@ def methods_cmd(
             mark = " (default)" if method == default else ""
             mark += " (baseline)" if method == fam.baseline else ""
             table.add_row(name, method + mark, text)
-    out.print(table)
+    show(table)
 
 
-@app.command("demo")
+@app.command("demo", epilog=EXIT_CODES_HELP)
 def demo(
     device: Annotated[str, typer.Option(help=DEVICE_HELP)] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
@@ -126,19 +171,19 @@ def demo(
             device=device,
             seed=seed,
             callbacks=cb,
-            reference=info.get("optimum"),
+            reference_value=info.get("optimum"),
             time_limit=30,
         )
         r.instance = name
         results.append(r.to_dict(history=False))
         rows.append({"problem": problem, **summary_row(r)})
-    out.print(result_table(rows, title="dnnsolve demo (bundled examples with proven optima)"))
+    show(result_table(rows, title="dnnsolve demo (bundled examples with proven optima)"))
     image_rows = _demo_images(device, seed, quiet)
     results += [r.to_dict(history=False) for r in image_rows.pop("results")]
-    out.print(result_table(image_rows["rows"], title="images (bundled, simulated noise)"))
+    show(result_table(image_rows["rows"], title="images (bundled, simulated noise)"))
     more = _demo_more(device, seed)
     results += [r.to_dict(history=False) for r in more.pop("results")]
-    out.print(result_table(more["rows"], title="PDE, LP, RRR and scheduling (bundled inputs)"))
+    show(result_table(more["rows"], title="PDE, LP, RRR and scheduling (bundled inputs)"))
     if output is not None:
         from ..core.result import atomic_write_text
 
@@ -166,12 +211,13 @@ def _demo_images(device: str, seed: int, quiet: bool) -> dict:
         callbacks=cb,
         instance="astronaut-128-sigma25",
     )
-    res.result.extra["noisy_psnr"] = float(psnr(noisy.clamp(0, 1), clean))
+    res.result.metrics["input_psnr"] = float(psnr(noisy.clamp(0, 1), clean))
+    res.result.problem = "denoise"  # the family that solves this task
     row = {
         "problem": "image denoise",
         "instance": "astronaut 128x128, sigma 25",
         "method": "deep-decoder",
-        "noisy PSNR": round(res.result.extra["noisy_psnr"], 2),
+        "noisy PSNR": round(res.result.metrics["input_psnr"], 2),
         "PSNR": round(res.metrics["psnr"], 2),
         "SSIM": round(res.metrics["ssim"], 3),
         "time_s": round(res.result.time_s, 1),
@@ -203,7 +249,7 @@ def _demo_more(device: str, seed: int) -> dict:
     results.append(pde.result)
     lp = solve_lp(example_path("lp_example.mps"), method="pdhg", device=device, seed=seed,
                   reference=True)  # fmt: skip
-    gap = lp.extra.get("gap_to_reference")
+    gap = lp.metrics.get("gap_to_reference")
     rows.append({"problem": "lp", "instance": "lp_example.mps", "method": "pdhg",
                  "result": f"{lp.objective:.6g} ({lp.status})",
                  "check": f"HiGHS {lp.reference:.6g}, gap {gap:.1e}" if gap is not None else "–",
@@ -234,7 +280,7 @@ def _suite_names() -> str:
     return ", ".join(SUITES)
 
 
-@app.command("bench")
+@app.command("bench", epilog=EXIT_CODES_HELP)
 def bench(
     suite: Annotated[str, typer.Argument(help=f"Suite: {_suite_names()}.")],
     data: Annotated[
@@ -243,7 +289,7 @@ def bench(
     ] = None,
     device: Annotated[str, typer.Option(help=DEVICE_HELP)] = "auto",
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for the JSON and Markdown files.")
+        Path, typer.Option("--out-dir", help="Folder for the JSON and Markdown files.")
     ] = Path("bench-out"),
     methods: Annotated[str | None, typer.Option(help="Comma-separated methods to run.")] = None,
     time_limit: Annotated[
@@ -290,8 +336,9 @@ def bench(
             "heuristic alone (columns network-only, random+polish, baseline+polish, baseline).",
         ),
     ] = False,
+    former_out: Annotated[Path | None, typer.Option("--out", hidden=True)] = None,
 ) -> None:
-    """Run a benchmark suite; writes <out>/<suite>-<time>.json and .md.
+    """Run a benchmark suite; writes OUT_DIR/SUITE-TIME.json and .md.
 
     Both files are updated after every instance, so an interrupted run keeps its
     finished instances and ``--resume FILE`` continues it.
@@ -299,6 +346,9 @@ def bench(
     from ..bench import run_suite
 
     set_threads(threads)
+    if former_out is not None:
+        err.print(f"note: {deprecation_note('--out', '--out-dir')}", highlight=False)
+        out_dir = former_out
     if time_limit is not None and time_limit <= 0:
         raise InputError("--time-limit must be positive")
     if limit is not None and limit < 1:
@@ -329,18 +379,10 @@ def bench(
     err.print(f"wrote {report.json_path} and {report.markdown_path}")
 
 
-@app.command("version")
+@app.command("version", epilog=EXIT_CODES_HELP)
 def version() -> None:
-    """Print the dnnsolve and torch versions."""
-    import torch
-
-    from .. import __version__
-
-    out.print(
-        json.dumps(
-            {"dnnsolve": __version__, "torch": torch.__version__, "cuda": torch.cuda.is_available()}
-        )
-    )
+    """Print the dnnsolve and torch versions (JSON)."""
+    out.print(json.dumps(_versions()))
 
 
 _BATCH_EXIT_CODES = (
@@ -355,7 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; every failure ends in one line and its exit code
     (:mod:`dnnsolve.cli.common`), the traceback only with ``--debug``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args[: next((k for k, a in enumerate(args) if not a.startswith("-")), 0)]
+    first = next((k for k, a in enumerate(args) if not a.startswith("-")), len(args))
+    debug = "--debug" in args[:first]
     try:
         app(args=args, prog_name="dnnsolve")
     except SystemExit as exc:  # click's own exit: help, usage errors (2), success

@@ -52,6 +52,35 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 #: the values of :attr:`Result.status`
 STATUSES = ("optimal", "sat", "unsat", "unknown", "feasible", "infeasible")
 
+#: the version of the result JSON (``schema_version``; the JSON Schema is
+#: ``dnnsolve/schema/result.schema.json``): raised when a field changes meaning or goes away
+SCHEMA_VERSION = 1
+
+#: the keys of :attr:`Result.timings`, in seconds, the same for every family: reading and
+#: building the model, the classical baseline, the main method, the local-search polish, the
+#: independent check of the answer, the whole run
+TIMING_KEYS = ("setup_s", "baseline_s", "optimize_s", "polish_s", "verify_s", "total_s")
+
+
+def result_schema() -> dict:
+    """The JSON Schema of a result file (``result.schema.json``, shipped in the package).
+
+    >>> result_schema()["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    True
+    """
+    from importlib.resources import files
+
+    return json.loads(files(__package__).joinpath("result.schema.json").read_text())
+
+
+#: the order of the keys of a result JSON (the answer first, the record of the run after)
+_KEY_ORDER = (
+    "schema_version", "problem", "instance", "method", "status", "feasible", "objective",
+    "sense", "metrics", "reference", "gap", "ratio", "solution", "found_by", "stop_reason",
+    "steps", "restarts", "time_s", "timings", "device", "threads", "seed", "hparams", "extra",
+    "history",
+)  # fmt: skip
+
 
 class _Derived(str):
     """A status derived from ``feasible`` (not set by the family): a plain string to readers
@@ -136,6 +165,11 @@ class Result:
     extra: dict = field(default_factory=dict)
     #: what the result means (see above); None (the default) derives it from ``feasible``
     status: str | None = None
+    #: the figures the answer is judged by besides ``objective``, by name (``psnr``, ``ssim``,
+    #: ``relative_l2``, ``primal_residual``, ``conflicts``, ``test_error`` …)
+    metrics: dict = field(default_factory=dict)
+    #: CPU threads torch used (``torch.get_num_threads()`` when the run ended)
+    threads: int | None = None
 
     #: the reported solution as the solver held it (NumPy); not serialized.  ``solution`` is its
     #: JSON form, which for large solutions (images) only describes it.
@@ -177,13 +211,16 @@ class Result:
         return self.objective / self.reference
 
     def to_dict(self, history: bool = True) -> dict:
+        """The result JSON (schema ``SCHEMA_VERSION``), keys in a fixed order."""
         d = asdict(self)
+        d["schema_version"] = SCHEMA_VERSION
         d["status"] = str.__str__(self.status)  # a plain string, derived or not
         d["gap"] = self.gap
         d["ratio"] = self.ratio
         if not history:
             d.pop("history")
-        return jsonable(d)
+        ordered = {k: d.pop(k) for k in _KEY_ORDER if k in d}
+        return jsonable({**ordered, **d})
 
     def to_json(self, history: bool = True, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(history), indent=indent)
@@ -196,9 +233,68 @@ class Result:
     def from_dict(cls, d: dict) -> Result:
         """The result of a :meth:`to_dict` (or a result JSON); ``status`` is kept as written.
 
-        A JSON written before ``status`` was a field has none: it is derived again."""
-        d = {k: v for k, v in d.items() if k not in ("gap", "ratio")}
+        A JSON written before ``status`` was a field has none: it is derived again; one newer
+        than this version of dnnsolve reads is an error."""
+        version = d.get("schema_version", SCHEMA_VERSION)
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise ValueError(
+                f"result schema_version {version!r} is newer than this dnnsolve reads "
+                f"({SCHEMA_VERSION}); upgrade dnnsolve"
+            )
+        d = {k: v for k, v in d.items() if k not in ("gap", "ratio", "schema_version")}
         return cls(**d)
+
+    # -- display -----------------------------------------------------------------
+
+    def _headline(self) -> str:
+        obj = "–" if self.objective is None else f"{self.objective:g}"
+        return f"{self.status}, objective {obj}"
+
+    def __repr__(self) -> str:
+        return (
+            f"Result({self.problem} {self.instance!r} by {self.method}: {self._headline()}, "
+            f"{self.time_s:.3g} s)"
+        )
+
+    def summary(self) -> str:
+        """A few lines saying what was found (the notebook / REPL view of a result).
+
+        >>> r = Result("mis", "g", "pcqo", 3.0, True, [1, 4, 6], 0.25, "cpu", 0)
+        >>> r
+        Result(mis 'g' by pcqo: feasible, objective 3, 0.25 s)
+        >>> print(r.summary())
+        mis on g by pcqo: feasible, objective 3
+          solution   [1, 4, 6]
+          time       0.25 s on cpu (found by network)
+        """
+        return "\n".join(
+            [f"{self.problem} on {self.instance} by {self.method}: {self._headline()}"]
+            + [f"  {label:<10} {text}" for label, text in self._summary_rows()]
+        )
+
+    def _summary_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        if self.reference is not None:
+            gap = "" if self.gap is None else f" (gap {100 * self.gap:.3g} %)"
+            rows.append(("reference", f"{self.reference:g}{gap}"))
+        rows += [
+            (k, f"{v:.4g}" if isinstance(v, float) else str(v)) for k, v in self.metrics.items()
+        ]
+        text = json.dumps(jsonable(self.solution))
+        rows.append(("solution", text if len(text) <= 80 else text[:76] + " …"))
+        rows.append(("time", f"{self.time_s:.3g} s on {self.device} (found by {self.found_by})"))
+        return rows
+
+    def _repr_html_(self) -> str:
+        import html
+
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in self._summary_rows()
+        )
+        head = html.escape(f"{self.problem} on {self.instance} by {self.method}: ")
+        return f"<p><b>{head}{html.escape(self._headline())}</b></p><table>{cells}</table>"
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Result:

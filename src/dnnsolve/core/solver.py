@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .callbacks import Callback
+from .callbacks import Callback, emit_phase
 from .device import device_name
 from .errors import DeviceError
 from .lr_schedules import Schedule
@@ -166,6 +166,9 @@ class Solver:
         for cb in self.callbacks:
             getattr(cb, name)(*args)
 
+    def _phase(self, name: str) -> None:
+        emit_phase(self.callbacks, name)
+
     def solve(
         self,
         problem: Problem,
@@ -203,7 +206,8 @@ class Solver:
         seed: int,
     ) -> Result:
         """The phases in order: set-up and classical baseline, first-order training, the
-        quasi-Newton phase, the closing evaluation and the monitors' offers, the polish."""
+        quasi-Newton phase, the closing evaluation and the monitors' offers, the polish.  The
+        callbacks' ``on_phase`` hears of each that runs (:data:`~.callbacks.PHASES`)."""
         run = _Run(self, problem, param, monitors, seed)
         run.baseline()
         run.train()
@@ -526,6 +530,8 @@ class _Run:
     def baseline(self) -> None:
         """The classical heuristic first: the incumbent, and warm starts for the network."""
         self.t_base0 = time.perf_counter()
+        if self.cfg.baseline and not self.select_last and _overrides(self.problem, "baseline"):
+            self.solver._phase("baseline")
         self.base = None if self.select_last else self.solver._run_baseline(self.problem, self.gen)
         if self.base is not None:
             base = self.base
@@ -545,6 +551,8 @@ class _Run:
         if self.reached:
             self.stop_reason = "reference"
         steps = cfg.steps if cfg.network and not self.reached else 0
+        if steps:
+            self.solver._phase("train")
         with self.watch.running():
             for step in range(1, steps + 1):
                 self.step = step
@@ -620,6 +628,7 @@ class _Run:
         if not cfg.lbfgs_steps or self.stop_reason not in ("steps", "converged"):
             return
         solver = self.solver
+        solver._phase("quasi_newton")
         phase = solver._lbfgs if cfg.quasi_newton == "lbfgs" else solver._dense_quasi_newton
         self.step, self.stop_reason, self.lbfgs_info = phase(
             self.problem, self.param, self.hp, self.hp_sched, self.step, self.evaluate,
@@ -671,6 +680,8 @@ class _Run:
         if not run:
             return
         cand, from_base = starts
+        if _overrides(self.problem, "local_search"):
+            self.solver._phase("polish")
         try:
             polished = self.problem.local_search(cand, budget, self.gen)
         except KeyboardInterrupt:
@@ -764,6 +775,12 @@ class _Run:
             out["returned"] = self.returned
             out["monitors"] = [m.summary() for m in self.monitors]
         return out
+
+
+def _overrides(problem: Problem, method: str) -> bool:
+    """Whether ``problem`` has its own ``method``: the base class's baseline and local search
+    do nothing, and a phase that does nothing is not announced."""
+    return getattr(type(problem), method) is not getattr(Problem, method)
 
 
 def _summary(v: torch.Tensor) -> float | dict:

@@ -9,8 +9,9 @@ truth values of a model).
 
 Other bundled files, for the families without graph optima: ``lp_example.mps`` (a 12-column
 LP, optimum 8.5 by HiGHS), ``schedule_example.gml`` (a 60-node layered task DAG),
-``sudoku_example.txt`` (a 9×9 Sudoku with a unique solution); :func:`example_path` finds them
-by file name.
+``sudoku_example.txt`` (a 9×9 Sudoku with a unique solution), ``hypermaxcut_example.hgr`` (a
+random weighted hypergraph, 40 vertices and 80 hyperedges of 2-4 vertices, hMETIS),
+``qp_example.qps`` (a 2-variable convex QP); :func:`example_path` finds them by file name.
 
 >>> sorted(EXAMPLES)
 ['color_example', 'maxcut_example', 'mis_example', 'mis_sat_example', 'sat_example']
@@ -30,7 +31,13 @@ DATA_DIR = Path(__file__).resolve().parent
 
 EXAMPLES: dict[str, dict] = json.loads((DATA_DIR / "examples.json").read_text())
 #: bundled inputs of the LP, scheduling and RRR commands
-OTHER_FILES = ("lp_example.mps", "schedule_example.gml", "sudoku_example.txt")
+OTHER_FILES = (
+    "lp_example.mps",
+    "schedule_example.gml",
+    "sudoku_example.txt",
+    "hypermaxcut_example.hgr",
+    "qp_example.qps",
+)
 
 
 def example_path(name: str) -> Path:

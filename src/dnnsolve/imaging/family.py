@@ -7,7 +7,9 @@ Each is a :class:`~dnnsolve.family.Family` (``dnnsolve.solve("denoise", ...)``,
 input into the inverse problem, :func:`~dnnsolve.imaging.reconstruct.reconstruct` solves it.
 The result keeps the image: ``result.solution_array`` is the reconstruction ``(1, C, H, W)``
 (float32 in [0, 1], :func:`output_image` gives it as a tensor), ``result.extra["image"]``
-describes the task and ``result.extra["metrics"]`` has PSNR / SSIM against the reference.
+describes the task and ``result.metrics`` has PSNR / SSIM against the reference, and the PSNR of
+the input itself (``input_psnr``: the noisy or blurred image, the zero-filled or bicubic or
+back-projected one) so that a run worse than its input shows.
 Besides the networks (:data:`~dnnsolve.imaging.methods.IMAGE_METHODS`), ``method`` may name
 the task's classical methods (:data:`CLASSICAL`, from :mod:`dnnsolve.baselines.imaging`:
 ``bm3d`` and ``tv`` for denoise, ``bicubic`` and ``tv`` for superres, ``tv`` for the others);
@@ -33,13 +35,13 @@ Where the measurement comes from:
 - ``--crop N`` centre-crops INPUT (and a mask file and the reference, at the matching place)
   to ``N × N`` before anything else: the quick way to try a method on a CPU.
 
-The family's ``write`` hook writes ``--out`` (the image, 8 or 16 bits; its PSNR / SSIM as
-written go to ``result.extra["metrics_written"]``) and ``--report`` (a figure).  On the
+The family's ``write`` hook writes ``--image`` (the image, 8 or 16 bits; its PSNR / SSIM as
+written go to ``result.metrics`` as ``written_psnr`` / ``written_ssim``) and ``--report`` (a figure).  On the
 command line Ctrl-C ends the run with exit code 130; the image and the result JSON are still
 written, from the iterate the run would have returned at that point.
 
 >>> import dnnsolve
->>> r = dnnsolve.solve("denoise", None, example="camera", crop=32, iterations=20,
+>>> r = dnnsolve.solve("denoise", None, example="camera", crop=32, steps=20,
 ...                    method="deep-decoder", net_options={"channels": 8, "depth": 2},
 ...                    device="cpu", seed=0)
 >>> r.status, r.steps, r.extra["image"]["shape"], output_image(r).shape
@@ -153,10 +155,11 @@ class ImageOptions(Options):
     crop: int | None = option(
         None, "Centre-crop INPUT to N x N first (quick CPU runs).", check=at_least(1), metavar="N"
     )
-    iterations: int | None = option(
+    steps: int | None = option(
         None,
         "Iterations (default: the method's); with --early-stop auto a cap.",
         check=non_negative,
+        aliases=("iterations",),
     )
     lr: float | list[float] | None = option(
         None,
@@ -174,7 +177,7 @@ class ImageOptions(Options):
         "auto",
         "auto (default: stop by the task's rule, no ground truth needed: the noise level "
         "estimated from the input for denoise, withheld pixels for inpaint, a settled output "
-        "for superres; --iterations is then a cap), none (run all iterations), wmv (ES-WMV: "
+        "for superres; --steps is then a cap), none (run all iterations), wmv (ES-WMV: "
         "stop at the windowed-variance minimum), discrepancy (the denoise rule) or holdout "
         "(the inpaint rule, also for denoise).",
         check=one_of(*EARLY_STOP),
@@ -204,19 +207,20 @@ class ImageOptions(Options):
         cli_type=list[str],
         factory=dict,
     )
-    reference: Path | None = option(
+    reference_image: Path | None = option(
         None,
         "Ground-truth image: adds PSNR / SSIM (same size as the output).",
         metavar="GT.png",
+        aliases=("reference",),
     )
-    out: Path | None = option(
+    image: Path | None = option(
         None,
-        "Reconstructed image (.png, .jpg, .tif).",
-        cli_required=True,
+        "Write the reconstructed image here (.png, .jpg, .tif).",
         cli_type=Path,
         metavar="OUT.png",
+        aliases=("out",),
     )
-    bits: int = option(8, "Bits per channel of --out: 8 or 16.", check=one_of(8, 16))
+    bits: int = option(8, "Bits per channel of --image: 8 or 16.", check=one_of(8, 16))
     report: Path | None = option(
         None,
         "Figure: input, output, reference, loss and PSNR curves (.png, .pdf, .svg).",
@@ -234,19 +238,19 @@ class ImageOptions(Options):
                 f"unknown example image {self.example!r}; choose one of {', '.join(EXAMPLES)}"
             )
         self.average = self._average(self.average)
-        self.reference, self.out, self.report = map(
-            _as_path, (self.reference, self.out, self.report)
+        self.reference_image, self.image, self.report = map(
+            _as_path, (self.reference_image, self.image, self.report)
         )
-        if self.out is not None:
-            suffix = self.out.suffix.lower()
+        if self.image is not None:
+            suffix = self.image.suffix.lower()
             if suffix not in IMAGE_EXT:
                 raise InputError(
-                    f"--out must end in .png, .jpg, .tif (got {suffix or 'no extension'!r})",
-                    path=str(self.out),
+                    f"--image must end in .png, .jpg, .tif (got {suffix or 'no extension'!r})",
+                    path=str(self.image),
                 )
             if self.bits == 16 and suffix in (".jpg", ".jpeg"):
                 raise InputError(
-                    "JPEG cannot store 16-bit images; use PNG or TIFF", path=str(self.out)
+                    "JPEG cannot store 16-bit images; use PNG or TIFF", path=str(self.image)
                 )
         if self.report is not None:
             from .report import REPORT_FORMATS
@@ -420,7 +424,7 @@ def _run(task: ImageTask, opts: Options, callbacks: Sequence[Callback] = ()) -> 
         task.operator,
         method=method,
         shape=task.shape,
-        iterations=opts.iterations,
+        iterations=opts.steps,
         lr=opts.lr,
         restarts=opts.restarts,
         early_stop=opts.early_stop,
@@ -441,12 +445,26 @@ def _run(task: ImageTask, opts: Options, callbacks: Sequence[Callback] = ()) -> 
     return _finish(res.result, res.image, task, opts)
 
 
+def _input_psnr(task: ImageTask) -> float | None:
+    """PSNR of what the user could look at without us (the task's input display: noisy,
+    zero-filled, bicubic, back-projected) against the reference; None where not comparable."""
+    from .reconstruct import image_metrics
+
+    shown = task.display[1]
+    if task.reference is None or task.task == "fit" or shown.shape[-2:] != task.shape[-2:]:
+        return None
+    shown = shown.detach().float().cpu().clamp(0.0, 1.0).reshape(task.reference.shape)
+    return image_metrics(shown, task.reference.cpu(), task.y_scale)["psnr"]
+
+
 def _finish(result: Result, image: torch.Tensor, task: ImageTask, opts: ImageOptions) -> Result:
     """The result of a run on ``task``: checked finite, described, holding its image."""
     if not bool(torch.isfinite(image).all()) or not result.feasible:
         raise NumericalError(
             "the reconstruction is not finite (NaN / inf): lower --lr or change the method"
         )
+    if (input_psnr := _input_psnr(task)) is not None:
+        result.metrics["input_psnr"] = input_psnr
     result.extra["image"] = {
         "task": task.task,
         "input": task.source,
@@ -455,7 +473,8 @@ def _finish(result: Result, image: torch.Tensor, task: ImageTask, opts: ImageOpt
         "shape": list(task.shape),
         "operator": task.operator_info,
         "reference": task.reference_text,
-        "out": None if opts.out is None else str(opts.out),
+        "out": None if opts.image is None else str(opts.image),
+        "input_label": task.display[0],
         "bits": opts.bits,
         "notes": task.notes,
     }
@@ -488,7 +507,7 @@ def _run_classical(task: ImageTask, opts: ImageOptions, method: str) -> tuple[Re
 
     dev = resolve_device(str(opts.device))
     y = task.measurement
-    iterations = 300 if opts.iterations is None else int(opts.iterations)
+    iterations = 300 if opts.steps is None else int(opts.steps)
     extra: dict[str, Any] = {}
     if task.task == "denoise":
         sigma, estimated = _noise_level(task, opts)
@@ -516,8 +535,9 @@ def _run_classical(task: ImageTask, opts: ImageOptions, method: str) -> tuple[Re
         returned={"by": method, "step": None, "why": done, "classical": True},
         image_shape=list(task.shape),
     )
+    metrics = {}
     if task.reference is not None:
-        extra["metrics"] = image_metrics(image, task.reference.cpu(), task.y_scale)
+        metrics = image_metrics(image, task.reference.cpu(), task.y_scale)
     result = Result(
         problem=problem.name,
         instance=task.instance,
@@ -534,6 +554,7 @@ def _run_classical(task: ImageTask, opts: ImageOptions, method: str) -> tuple[Re
         steps=steps,
         restarts=1,
         extra=extra,
+        metrics=metrics,
     )
     return result, image
 
@@ -553,7 +574,7 @@ def _trace(result: Result) -> list[dict]:
 
 
 def _write(result: Result, opts: Options) -> list[str]:
-    """Write ``--out`` (and measure the file as written) and ``--report``; their paths."""
+    """Write ``--image`` (and measure the file as written) and ``--report``; their paths."""
     from .io import read_image, write_image
     from .reconstruct import image_metrics
 
@@ -564,19 +585,19 @@ def _write(result: Result, opts: Options) -> list[str]:
     image = output_image(result)
     reference = None if task.reference is None else task.reference.cpu()
     written: list[str] = []
-    if opts.out is not None:
-        write_image(opts.out, image, bits=opts.bits)
-        written.append(str(opts.out))
+    if opts.image is not None:
+        write_image(opts.image, image, bits=opts.bits)
+        written.append(str(opts.image))
         if reference is not None:
             # the metrics of the file as written (8- or 16-bit), which is what a reader measures
-            metrics = image_metrics(read_image(opts.out), reference, task.y_scale)
-            result.extra["metrics_written"] = metrics
+            metrics = image_metrics(read_image(opts.image), reference, task.y_scale)
+            result.metrics.update({f"written_{k}": v for k, v in metrics.items()})
     if opts.report is not None:
         from .report import write_report
 
         label, shown = task.display
         panels = {label: shown, "output": image}
-        if reference is not None and not (task.task == "fit" and opts.reference is None):
+        if reference is not None and not (task.task == "fit" and opts.reference_image is None):
             panels["reference"] = reference
         text = returned_text(result)
         title = f"{task.task} · {result.method} · {result.steps} it. · returned: {text}"
@@ -587,6 +608,7 @@ def _write(result: Result, opts: Options) -> list[str]:
             title,
             reference=reference,
             returned_step=(result.extra.get("returned") or {}).get("step"),
+            kspace_mask=task.operator.mask if task.task == "mri" else None,
         )
         written.append(str(opts.report))
     return written
@@ -596,7 +618,7 @@ def _rows(result: Result) -> list[tuple[str, str]]:
     """The command line's summary: what was returned and why, the metrics, the image file."""
     rows = [
         ("method", result.method),
-        ("iterations", str(result.steps)),
+        ("steps", str(result.steps)),
         ("stop reason", result.stop_reason),
         ("returned", returned_text(result)),
         ("why", why_text(result)),
@@ -605,15 +627,17 @@ def _rows(result: Result) -> list[tuple[str, str]]:
     if mix:
         share = mix["network_share"]
         rows.append(("blend", f"{share:g} x network + {1 - share:g} x {mix['baseline'].upper()}"))
-    metrics = result.extra.get("metrics") or {}
-    if metrics:
+    metrics = result.metrics
+    if "psnr" in metrics:
         rows.append(("PSNR", f"{metrics['psnr']:.2f} dB"))
         if "psnr_y" in metrics:
             rows.append(("PSNR-Y", f"{metrics['psnr_y']:.2f} dB"))
         rows.append(("SSIM", f"{metrics['ssim']:.4f}"))
-        written = result.extra.get("metrics_written")
-        if written:
-            rows.append(("PSNR (written file)", f"{written['psnr']:.2f} dB"))
+        if "written_psnr" in metrics:
+            rows.append(("PSNR (written file)", f"{metrics['written_psnr']:.2f} dB"))
+    if metrics.get("input_psnr") is not None:
+        label = (result.extra.get("image") or {}).get("input_label", "input")
+        rows.append((f"PSNR of the {label}", f"{metrics['input_psnr']:.2f} dB"))
     rows.append(("time", f"{result.time_s:.1f} s"))
     out = (result.extra.get("image") or {}).get("out")
     if out is not None:
@@ -641,7 +665,7 @@ _SPECS: dict[str, tuple[type[ImageOptions], str, str, str, str, dict[str, Any]]]
         _IMAGE_INPUT,
         "PNG, JPEG, TIFF",
         "dip",
-        {"iterations": 30},
+        {"steps": 30},
     ),
     "inpaint": (
         InpaintOptions,
@@ -652,7 +676,7 @@ _SPECS: dict[str, tuple[type[ImageOptions], str, str, str, str, dict[str, Any]]]
         _IMAGE_INPUT,
         "PNG, JPEG, TIFF",
         "dip",
-        {"iterations": 30},
+        {"steps": 30},
     ),
     "superres": (
         SuperresOptions,
@@ -663,7 +687,7 @@ _SPECS: dict[str, tuple[type[ImageOptions], str, str, str, str, dict[str, Any]]]
         "image.",
         "PNG, JPEG, TIFF",
         "dip",
-        {"iterations": 30},
+        {"steps": 30},
     ),
     "deblur": (
         DeblurOptions,
@@ -671,7 +695,7 @@ _SPECS: dict[str, tuple[type[ImageOptions], str, str, str, str, dict[str, Any]]]
         _IMAGE_INPUT,
         "PNG, JPEG, TIFF",
         "dip",
-        {"iterations": 30},
+        {"steps": 30},
     ),
     "mri": (
         MriOptions,
@@ -682,7 +706,7 @@ _SPECS: dict[str, tuple[type[ImageOptions], str, str, str, str, dict[str, Any]]]
         "Ground-truth image to simulate k-space from, or measured centred complex k-space (.npy).",
         "PNG, JPEG, TIFF (ground truth); .npy (k-space)",
         "dip",
-        {"iterations": 30},
+        {"steps": 30},
     ),
     "ct": (
         CtOptions,
@@ -692,7 +716,7 @@ _SPECS: dict[str, tuple[type[ImageOptions], str, str, str, str, dict[str, Any]]]
         "Ground-truth image to simulate a sinogram from, or a measured sinogram (.npy).",
         "PNG, JPEG, TIFF (ground truth); .npy (sinogram)",
         "dip",
-        {"iterations": 30, "angles": 20},
+        {"steps": 30, "angles": 20},
     ),
     "fit": (
         FitOptions,
@@ -701,7 +725,7 @@ _SPECS: dict[str, tuple[type[ImageOptions], str, str, str, str, dict[str, Any]]]
         "Image to fit (PNG / JPEG / TIFF).",
         "PNG, JPEG, TIFF",
         "siren",
-        {"iterations": 100},
+        {"steps": 100},
     ),
 }
 

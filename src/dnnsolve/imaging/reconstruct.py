@@ -156,7 +156,7 @@ def reconstruct(
     reference: torch.Tensor | None = None,
     y_scale: int | None = None,
     time_limit: float | None = None,
-    device: str | torch.device = "cpu",
+    device: str | torch.device = "auto",
     seed: int | None = 0,
     batching: str = "auto",
     amp: bool = False,
@@ -189,7 +189,19 @@ def reconstruct(
     closer to the truth than either on most crops: on the tune crops DIP alone lost to TV on
     2 / 5 and the 0.6 blend on none (DIP runs; ``tools/sr_blend.py``).  The TV run's time
     counts in ``time_limit``.  ``reference`` adds PSNR / SSIM to the result and PSNR curves to
-    the trace; it never influences the run.
+    the trace; it never influences the run.  ``device`` is ``"auto"`` (CUDA when available,
+    else the CPU), ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``.
+
+    A 2× super-resolution of a 16×16 crop, stopped by the task's rule (``plateau``) or at
+    the 20-iteration cap, blended with the TV reconstruction:
+
+    >>> from dnnsolve.imaging import Downsampling, example_image, read_image
+    >>> hr = read_image(example_image("camera"))[..., :16, :16]
+    >>> op = Downsampling(2)
+    >>> out = reconstruct(op(hr), op, method="deep-decoder", iterations=20,
+    ...                   options={"channels": 8, "depth": 2})
+    >>> out.image.shape, out.result.extra["auto_stop"]["rule"], "blend" in out.result.extra
+    (torch.Size([1, 1, 16, 16]), 'plateau', True)
     """
     spec = get_method(method)
     if early_stop not in EARLY_STOP:
@@ -335,7 +347,7 @@ def reconstruct(
     metrics = {}
     if ref is not None:
         metrics = image_metrics(image, ref.cpu(), y_scale)
-        result.extra["metrics"] = metrics
+        result.metrics.update(metrics)
     result.extra["image_shape"] = list(shape)
     if auto_info:
         result.extra["auto_stop"] = auto_info

@@ -1,7 +1,8 @@
 """A one-page figure of an image reconstruction: the images side by side, then the curves.
 
 :func:`write_report` draws, with Matplotlib's Agg renderer (no display needed), one row of image
-panels (each titled with its PSNR against the reference, when one is given) above the loss curve
+panels (each titled with its PSNR against the reference, when one is given; for MRI, the k-space
+sampling mask last, titled with its sampling ratio) above the loss curve
 (log scale) and the PSNR curves (raw iterate and output average) of the run's trace, with the
 returned step marked.  The figure is rendered to bytes first and then written atomically.
 
@@ -31,7 +32,7 @@ from ..core.result import atomic_write_bytes
 from .io import to_numpy
 from .metrics import psnr
 
-__all__ = ["REPORT_FORMATS", "write_report"]
+__all__ = ["REPORT_FORMATS", "report_figure", "write_report"]
 
 #: file extensions :func:`write_report` can render (Matplotlib's Agg, PDF and SVG back ends)
 REPORT_FORMATS = (".png", ".pdf", ".svg")
@@ -43,6 +44,22 @@ def _panel_title(name: str, image: torch.Tensor, reference: torch.Tensor | None)
     value = float(psnr(image.clamp(0, 1), reference)[0])
     # the reference panel itself (infinite PSNR) keeps its plain name
     return f"{name}\nPSNR {value:.2f} dB" if math.isfinite(value) else name
+
+
+def _centred_mask(mask: torch.Tensor | np.ndarray, centred: bool) -> np.ndarray:
+    """The ``(H, W)`` 0/1 k-space mask with the zero frequency in the middle."""
+    m = mask.detach().cpu().numpy() if isinstance(mask, torch.Tensor) else np.asarray(mask)
+    m = np.squeeze(m)
+    if m.ndim != 2:
+        raise InputError(f"a k-space mask must be (H, W), got shape {tuple(np.shape(mask))}")
+    m = (np.abs(m) > 0.5).astype(np.float64)
+    return m if centred else np.fft.fftshift(m)
+
+
+def _mask_title(mask: np.ndarray) -> str:
+    ratio = float(mask.mean())
+    accel = f"R = {1 / ratio:.3g}" if ratio > 0 else "nothing sampled"
+    return f"k-space mask (centred)\nsampling ratio {ratio:.1%} ({accel})"
 
 
 def _curve(rows: Sequence[Mapping], key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -63,6 +80,8 @@ def write_report(
     *,
     reference: torch.Tensor | None = None,
     returned_step: int | None = None,
+    kspace_mask: torch.Tensor | np.ndarray | None = None,
+    kspace_mask_centred: bool = False,
     dpi: int = 110,
 ) -> None:
     """Write the reconstruction figure to ``path`` (PNG, PDF or SVG by its extension).
@@ -73,10 +92,14 @@ def write_report(
     ``trace_rows`` are :class:`~dnnsolve.core.monitors.Trace` rows (``step``, ``loss`` and,
     with a reference, ``psnr`` / ``psnr_avg``); ``returned_step`` draws a vertical line at the
     step of the returned iterate.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
+    ``kspace_mask`` (MRI) adds a last image panel: the ``(H, W)`` k-space sampling mask
+    (white: sampled), titled with its sampling ratio (the fraction of k-space sampled) and the
+    acceleration ``R`` = 1 / ratio.  It is taken in the ``torch.fft`` layout (zero frequency at
+    ``[0, 0]``), as :class:`~dnnsolve.imaging.operators.MRI` stores ``mask``, and fftshifted for
+    display so the low frequencies are in the middle; pass ``kspace_mask_centred=True`` for a
+    mask that is centred already (as :func:`~dnnsolve.imaging.operators.cartesian_mask` returns).
+    """
     p = Path(path)
     fmt = p.suffix.lower()
     if fmt not in REPORT_FORMATS:
@@ -84,9 +107,47 @@ def write_report(
             f"unsupported report format {fmt or '(none)'!r} (use {', '.join(REPORT_FORMATS)})",
             path=str(p),
         )
+    fig = report_figure(
+        panels,
+        trace_rows,
+        title,
+        reference=reference,
+        returned_step=returned_step,
+        kspace_mask=kspace_mask,
+        kspace_mask_centred=kspace_mask_centred,
+    )
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt[1:], dpi=dpi)
+    atomic_write_bytes(p, buf.getvalue())
+
+
+def report_figure(
+    panels: Mapping[str, torch.Tensor],
+    trace_rows: Sequence[Mapping],
+    title: str = "",
+    *,
+    reference: torch.Tensor | None = None,
+    returned_step: int | None = None,
+    kspace_mask: torch.Tensor | np.ndarray | None = None,
+    kspace_mask_centred: bool = False,
+):
+    """The figure :func:`write_report` writes, a Matplotlib
+    :class:`~matplotlib.figure.Figure` on an Agg canvas (the arguments as there).
+
+    >>> from dnnsolve.imaging.operators import cartesian_mask
+    >>> img = torch.zeros(1, 1, 8, 8)
+    >>> fig = report_figure({"output": img}, [], kspace_mask=cartesian_mask((8, 8), 4),
+    ...                     kspace_mask_centred=True)
+    >>> fig.axes[-1].get_title()
+    'k-space mask (centred)\\nsampling ratio 25.0% (R = 4)'
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     if not panels:
         raise InputError("a report needs at least one image panel")
-    n = len(panels)
+    shown_mask = None if kspace_mask is None else _centred_mask(kspace_mask, kspace_mask_centred)
+    n = len(panels) + (shown_mask is not None)
     has_psnr = any(r.get("psnr") is not None for r in trace_rows)
     width = max(3.2 * n, 8.0)
     fig = Figure(figsize=(width, 7.0 if trace_rows else 3.8), layout="constrained")
@@ -99,7 +160,8 @@ def write_report(
     else:
         top, bottom = fig, None
     ref = None if reference is None else reference.detach().float().cpu()
-    for ax, (name, image) in zip(top.subplots(1, n, squeeze=False)[0], panels.items()):
+    image_axes = top.subplots(1, n, squeeze=False)[0]
+    for ax, (name, image) in zip(image_axes, panels.items()):
         img = image.detach().float().cpu()
         arr = np.clip(np.nan_to_num(to_numpy(img)), 0.0, 1.0)
         if arr.ndim == 2:
@@ -108,6 +170,15 @@ def write_report(
             ax.imshow(arr, interpolation="nearest")
         ax.set_title(_panel_title(name, img, ref), fontsize=10)
         ax.set_axis_off()
+    if shown_mask is not None:
+        ax = image_axes[-1]
+        ax.imshow(shown_mask, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+        ax.set_title(_mask_title(shown_mask), fontsize=10)
+        # a frame, not a bare image: sampled (white) edge lines would merge with the page
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("$k_x$", fontsize=9)
+        ax.set_ylabel("$k_y$", fontsize=9)
 
     if bottom is not None:
         axes = list(bottom.subplots(1, 2 if has_psnr else 1, squeeze=False)[0])
@@ -144,6 +215,4 @@ def write_report(
             ax.grid(True, alpha=0.3)
             ax.legend(fontsize=8, loc="best")
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt[1:], dpi=dpi)
-    atomic_write_bytes(p, buf.getvalue())
+    return fig

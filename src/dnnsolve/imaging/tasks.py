@@ -3,7 +3,7 @@
 :func:`set_up` turns what the user gives (a measurement image, a clean image to simulate
 from, a bundled example, a k-space or sinogram ``.npy`` file, or an image tensor) into an
 :class:`ImageTask`: the operator, the measurement, the image shape, the reference image (the
-clean image when the measurement is simulated, or ``--reference`` checked and cropped), what
+clean image when the measurement is simulated, or ``--reference-image`` checked and cropped), what
 the report shows as the input, and notes for the user.  The families of
 :mod:`dnnsolve.imaging.family` read with it; :func:`~dnnsolve.imaging.reconstruct.reconstruct`
 solves the result.
@@ -41,7 +41,7 @@ __all__ = [
     "why_text",
 ]
 
-#: image file extensions read and written (``--out``, masks, kernels, references)
+#: image file extensions read and written (``--image``, masks, kernels, references)
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
@@ -583,7 +583,7 @@ def _fit(input: Any, opts: Any) -> ImageTask:
         operator=Denoising(Noise()),
         measurement=x,
         shape=tuple(x.shape[1:]),
-        reference=x if opts.reference is None else None,
+        reference=x if opts.reference_image is None else None,
         display=("input", x),
         operator_info={"name": "identity"},
         simulated=False,
@@ -634,9 +634,9 @@ def _load_reference(task: ImageTask, path: Path | None) -> None:
 
 def set_up(task: str, input: Any, opts: Any) -> ImageTask:
     """The inverse problem of ``task`` from ``input`` and the family's options ``opts``:
-    operator, measurement, reference (``opts.reference`` loaded and checked) and notes."""
+    operator, measurement, reference (``opts.reference_image`` loaded and checked) and notes."""
     t = TASKS[task](input, opts)
-    _load_reference(t, opts.reference)
+    _load_reference(t, opts.reference_image)
     if not bool(torch.isfinite(t.measurement).all()):
         raise InputError("the measurement contains NaN or infinite values")
     return t

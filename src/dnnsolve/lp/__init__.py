@@ -242,14 +242,16 @@ def solve_lp(
     feasible = bool(
         ok_status and math.isfinite(res["primal_residual"]) and res["primal_residual"] <= feas_tol
     )
+    metrics = {
+        "primal_residual": res["primal_residual"],
+        "primal_violation": res["primal_violation"],
+        "dual_residual": res.get("dual_residual"),
+        "duality_gap": res.get("duality_gap"),
+        "dual_objective": None if "dual_objective" not in res else sign * res["dual_objective"],
+    }
     extra.update(
         {
             "solver_status": status,
-            "primal_residual": res["primal_residual"],
-            "primal_violation": res["primal_violation"],
-            "dual_residual": res.get("dual_residual"),
-            "duality_gap": res.get("duality_gap"),
-            "dual_objective": None if "dual_objective" not in res else sign * res["dual_objective"],
             "n": lp.n,
             "m": lp.m,
             "nnz": int(lp.A.nnz),
@@ -274,7 +276,7 @@ def solve_lp(
     elif isinstance(reference, (int, float)) and not isinstance(reference, bool):
         ref_value = float(reference)
     if ref_value is not None:
-        extra["gap_to_reference"] = abs(objective - ref_value) / max(1.0, abs(ref_value))
+        metrics["gap_to_reference"] = abs(objective - ref_value) / max(1.0, abs(ref_value))
     t_end = time.perf_counter()
     return Result(
         problem="qp" if lp.is_qp else "lp",
@@ -294,13 +296,14 @@ def solve_lp(
         restarts=int(restarts),
         hparams={"tol": tol, "max_iter": iters, "feas_tol": feas_tol, **options},
         timings={
-            "load_s": t_load - t_start,
-            "solve_s": t_solve - t_load,
-            "check_s": t_end - t_solve,
+            "setup_s": t_load - t_start,
+            "optimize_s": t_solve - t_load,
+            "verify_s": t_end - t_solve,
             "total_s": t_end - t_start,
         },
         history=hist,
         extra=extra,
+        metrics=metrics,
         status=result_status(status, feasible),
     )
 

@@ -38,9 +38,16 @@ class LPOptions(Options):
 
     seed: int | None = option(0, "Random seed (energy network restarts).", metavar="INT")
     tol: float = option(1e-7, "Relative KKT tolerance (first-order methods).", check=positive)
-    max_iter: int | None = option(None, "Iteration limit.", check=at_least(1))
+    steps: int | None = option(
+        None,
+        "Iteration limit (default: until --time-limit or converged).",
+        check=at_least(1),
+        aliases=("max_iter",),
+    )
     feas_tol: float = option(1e-6, "Relative primal residual counted as feasible.", check=positive)
-    reference: bool = option(False, "Also solve with HiGHS; report the gap.")
+    compare_highs: bool = option(
+        False, "Also solve with HiGHS; report its optimum and the gap.", aliases=("reference",)
+    )
     options: dict[str, Any] = option(
         help="Method setting key=value (energy: restarts, lr, penalty; pdhg: check_every, "
         "ruiz_iters, backend; projection: step).",
@@ -59,18 +66,18 @@ def _read(instance: Any, opts: Options) -> LPData:
 def _run(kind: str):
     def run(lp: LPData, opts: Options, callbacks: Sequence[Callback] = ()) -> Result:
         assert isinstance(opts, LPOptions)
-        hooks = CallbackRun(callbacks, opts.max_iter, opts, lp)
+        hooks = CallbackRun(callbacks, opts.steps, opts, lp)
 
         def solve(_: Any) -> Result:
             return solve_lp(
                 lp,
                 method=opts.method or "pdhg",
                 tol=opts.tol,
-                max_iter=opts.max_iter,
+                max_iter=opts.steps,
                 time_limit=opts.time_limit,
                 device=opts.device,
                 seed=opts.seed if opts.seed is not None else 0,
-                reference=opts.reference,
+                reference=opts.compare_highs,
                 feas_tol=opts.feas_tol,
                 options=opts.options,
                 # the solvers' check rows, shown by the callbacks
@@ -103,16 +110,16 @@ def _rows(result: Result) -> list[tuple[str, str]]:
         ("size", f"{ex['n']} columns, {ex['m']} rows, {ex['nnz']} nonzeros"),
         ("status", status),
         ("objective", _fmt(result.objective, ".10g")),
-        ("primal residual (rel.)", _fmt(ex["primal_residual"])),
-        ("max violation", _fmt(ex["primal_violation"])),
-        ("dual residual (rel.)", _fmt(ex.get("dual_residual"))),
-        ("duality gap (rel.)", _fmt(ex.get("duality_gap"))),
+        ("primal residual (rel.)", _fmt(result.metrics["primal_residual"])),
+        ("max violation", _fmt(result.metrics["primal_violation"])),
+        ("dual residual (rel.)", _fmt(result.metrics.get("dual_residual"))),
+        ("duality gap (rel.)", _fmt(result.metrics.get("duality_gap"))),
         ("iterations", str(result.steps)),
         ("time", f"{result.time_s:.3f} s ({result.device})"),
     ]
     if result.reference is not None:
         rows.append(("HiGHS objective", _fmt(result.reference, ".10g")))
-        rows.append(("gap to HiGHS (rel.)", _fmt(ex.get("gap_to_reference"))))
+        rows.append(("gap to HiGHS (rel.)", _fmt(result.metrics.get("gap_to_reference"))))
         if "reference_time_s" in ex:
             rows.append(("HiGHS time", f"{ex['reference_time_s']:.3f} s"))
     elif "reference_status" in ex:
@@ -130,7 +137,7 @@ def _shortfall(result: Result) -> str | None:
         "infeasible": "the problem is infeasible (certificate found)",
         "unbounded": "the problem is unbounded (certificate found)",
         "optimal": (
-            f"the tolerance was met but the primal residual {_fmt(ex['primal_residual'])} "
+            f"the tolerance was met but the primal residual {_fmt(result.metrics['primal_residual'])} "
             f"exceeds --feas-tol {result.hparams.get('feas_tol', 0):g}"
         ),
     }.get(word, f"stopped by a limit ({word}) before reaching the tolerance")
@@ -170,7 +177,7 @@ for _kind, _names, _summary, _input in (
             baseline="highs",
             formats="mps, qps (.gz ok), npz",
             input_help=_input,
-            example=("lp_example.mps", {}) if _kind == "lp" else None,
+            example=(f"{_kind}_example.{'mps' if _kind == 'lp' else 'qps'}", {}),
             rows=_rows,
             shortfall=_shortfall,
         )

@@ -2,32 +2,33 @@
 
 ``dnnsolve pde PROBLEM`` (also ``dnnsolve solve pde PROBLEM``, and
 ``dnnsolve.solve("pde", PROBLEM, ...)``) trains by a recipe (``recipe``, default ``auto``:
-see :mod:`dnnsolve.pde.recipes`): Adam for ``adam_steps``, then up to ``lbfgs_steps``
+see :mod:`dnnsolve.pde.recipes`): Adam for ``steps``, then up to ``lbfgs_steps``
 iterations of a quasi-Newton method (``quasi_newton``: the dense self-scaled Broyden by
-default, or ``lbfgs``) within the budget ``time_limit`` (``--budget``, seconds); every option
+default, or ``lbfgs``) within the budget ``time_limit`` (``--time-limit``, seconds); every option
 given overrides the recipe. The state with the smallest validation loss (a fixed set of
 residual points, never the reference) is returned, and its relative L2 error against the
 reference (analytic, or the classical solvers of :mod:`dnnsolve.pde.classical`: finite
-differences, ETDRK4, Cole–Hopf quadrature) is ``result.extra["relative_l2"]``.
+differences, ETDRK4, Cole–Hopf quadrature) is ``result.metrics["relative_l2"]``.
 ``dnnsolve pde --list`` (or ``dnnsolve pde list``) prints the built-in problems
 (:func:`catalog`).
 
 The input is a built-in problem's name (:data:`~dnnsolve.pde.PDE_PROBLEMS`) or, from Python,
-a :class:`~dnnsolve.pde.PDE`. Files written into ``out`` (``--out DIR``: created, each file
+a :class:`~dnnsolve.pde.PDE`. Files written into ``out_dir`` (``--out-dir DIR``: created, each file
 written atomically) by :func:`write`:
 
 - ``result.json``: the core result (history rows ``step`` / ``loss`` / ``batch_objective`` =
-  validation loss, relative L2 error in ``extra.relative_l2``, timings, the solver
+  validation loss, relative L2 error in ``metrics.relative_l2``, timings, the solver
   configuration, and the set-up as the options gave it in ``extra.cli``);
 - ``solution.npz``: ``points`` ``(M, d)``, ``values`` ``(M, m)``, ``reference`` ``(M, m)`` when
   the problem has one, ``grid_shape`` ``(d,)``; when the points are the nodes of a tensor grid
   (in C order, as every built-in's are) also ``axis_0 … axis_{d-1}`` and ``mask`` (shape
   ``grid_shape``; False outside the domain), so ``full = np.full((*grid_shape, m), np.nan);
   full[mask] = values`` puts the field on the grid;
-- ``solution.png``, ``reference.png``, ``error.png`` (``|network − reference|``): heat maps on
-  the grid for 2-D problems (time on the horizontal axis, NaN / white outside the domain), line
-  plots in 1-D; ``history.png``: training and validation loss against the step, log scale, the
-  Adam → quasi-Newton switch marked (see :mod:`dnnsolve.pde.report`).
+- ``solution.png``: solution | reference | pointwise error ``|network − reference|`` side by
+  side, the relative L2 error in the titles: heat maps on the grid for 2-D problems (time on
+  the horizontal axis, NaN / white outside the domain), line plots in 1-D; ``history.png``:
+  training and validation loss against the step, log scale, the Adam → quasi-Newton switch
+  marked (see :mod:`dnnsolve.pde.report`).
 
 A quasi-Newton phase that meets a non-finite loss restores the last good state and says so in
 ``result.extra["notes"]`` (exit code 0); a non-finite field is a :class:`NumericalError`.
@@ -38,13 +39,13 @@ The runner keeps the arrays of the field on the evaluation grid, not serialized,
 >>> fam = dnnsolve.get_family("pde")
 >>> fam.default_method(), fam.baseline, fam.alias
 ('pinn', 'classical', 'pde')
->>> fam.make_options(adam_steps=-1)
+>>> fam.make_options(steps=-1)
 Traceback (most recent call last):
 ...
-dnnsolve.core.errors.InputError: --adam-steps must be non-negative, got -1
->>> r = dnnsolve.solve("pde", "heat", adam_steps=100, lbfgs_steps=20, points=200,
+dnnsolve.core.errors.InputError: --steps must be non-negative, got -1
+>>> r = dnnsolve.solve("pde", "heat", steps=100, lbfgs_steps=20, points=200,
 ...                    boundary_points=40, net_options={"hidden": 8, "layers": 2}, device="cpu")
->>> r.instance, r.steps, r.extra["relative_l2"] < 0.1
+>>> r.instance, r.steps, r.metrics["relative_l2"] < 0.1
 ('heat', 120, True)
 """
 
@@ -93,7 +94,7 @@ METHODS = {
 }
 DTYPES = ("float32", "float64")
 #: the options that override a recipe setting when given
-_RECIPE_KEYS = ("adam_steps", "lbfgs_steps", "quasi_newton", "qn_refresh", "exact", "lr",
+_RECIPE_KEYS = ("steps", "lbfgs_steps", "quasi_newton", "qn_refresh", "exact", "lr",
                 "points", "boundary_points", "time_limit")  # fmt: skip
 
 
@@ -139,8 +140,7 @@ class PdeOptions(Options):
         "Wall-clock budget of the training in seconds (recipe: 100, Burgers 270; inf: none); "
         "more buys accuracy.",
         check=_budget,
-        flag="--budget",
-        short="--time-limit",
+        aliases=("budget",),
     )
     seed: int | None = option(0, "Random seed (network, points).", metavar="INT")
     recipe: str = option(
@@ -157,7 +157,9 @@ class PdeOptions(Options):
         cli_type=list[str],
         factory=dict,
     )
-    adam_steps: int | None = option(None, "Adam steps (recipe: 1000).", check=non_negative)
+    steps: int | None = option(
+        None, "Adam steps (recipe: 1000).", check=non_negative, aliases=("adam_steps",)
+    )
     lbfgs_steps: int | None = option(
         None,
         "Most quasi-Newton iterations after Adam (recipe: 50000, ended by the budget).",
@@ -237,11 +239,11 @@ class PdeOptions(Options):
         None, "Stop a phase after this many checks without improvement.", check=at_least(1)
     )
     dtype: str | None = option(None, "float32 or float64 (recipe: float64).", check=_dtype)
-    out: Path | None = option(
+    out_dir: Path | None = option(
         None,
         "Folder for result.json, solution.npz and the PNG plots (created).",
         metavar="DIR",
-        cli_required=True,
+        aliases=("out",),
     )
 
     def __post_init__(self) -> None:
@@ -249,10 +251,10 @@ class PdeOptions(Options):
         recipe_for(None, self.recipe)  # one-line error for an unknown recipe
         if self.net is not None and self.net not in NETWORKS:
             raise InputError(f"unknown network {self.net!r}; choose from {', '.join(NETWORKS)}")
-        if self.out is not None:
-            self.out = Path(self.out)
-            if self.out.exists() and not self.out.is_dir():
-                raise InputError("--out must be a folder, not a file", path=str(self.out))
+        if self.out_dir is not None:
+            self.out_dir = Path(self.out_dir)
+            if self.out_dir.exists() and not self.out_dir.is_dir():
+                raise InputError("--out-dir must be a folder, not a file", path=str(self.out_dir))
 
     def recipe_of(self, problem: str) -> Recipe:
         """The recipe these options name for ``problem`` (``auto``: the problem's own)."""
@@ -281,7 +283,7 @@ def read(input: Any, opts: Options) -> PDE:
 
 def run(pde: PDE, opts: Options, callbacks: Sequence[Callback] = ()) -> Result:
     """Train by the recipe and the options (:func:`~dnnsolve.pde.solve_pde`) and return the
-    verified result, its relative L2 error in ``extra["relative_l2"]``."""
+    verified result, its relative L2 error in ``metrics["relative_l2"]``."""
     from . import solve_pde  # through the package, so that a caller's wrapper is the one run
 
     assert isinstance(opts, PdeOptions)
@@ -294,7 +296,7 @@ def run(pde: PDE, opts: Options, callbacks: Sequence[Callback] = ()) -> Result:
         method=opts.method,
         net=opts.net,
         options=opts.net_options or None,
-        adam_steps=opts.adam_steps,
+        adam_steps=opts.steps,
         lbfgs_steps=opts.lbfgs_steps,
         quasi_newton=opts.quasi_newton,
         qn_refresh=opts.qn_refresh,
@@ -355,7 +357,7 @@ def run(pde: PDE, opts: Options, callbacks: Sequence[Callback] = ()) -> Result:
             f"{label} met a non-finite loss after {qn_its} iterations; the last good state "
             "was restored (try --dtype float64 or fewer --lbfgs-steps)"
         )
-    result.timings["cli_total_s"] = time.perf_counter() - t0
+    result.timings["total_s"] = time.perf_counter() - t0  # with the reference and the check
     result.solution_array = res
     return result
 
@@ -396,10 +398,10 @@ def write(result: Result, opts: Options) -> list[str]:
     """``solution.npz``, the figures and ``result.json`` (listing them all) into ``out``."""
     assert isinstance(opts, PdeOptions)
     res = result.solution_array
-    if opts.out is None or not isinstance(res, PDEResult):
+    if opts.out_dir is None or not isinstance(res, PDEResult):
         return []
     t0 = time.perf_counter()
-    out, setup = opts.out, result.extra["cli"]
+    out, setup = opts.out_dir, result.extra["cli"]
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "solution.npz"]
     atomic_write_bytes(written[0], _npz_bytes(res))
@@ -420,6 +422,8 @@ def write(result: Result, opts: Options) -> list[str]:
             switch_step=None if qn is None else setup["adam_steps_run"],
             best_step=setup["best_step"],
             title=f"{setup['problem']} · {setup['method']} · {setup['net']}",
+            relative_l2=res.relative_l2,
+            separate=False,
         )
     except Exception as exc:  # a figure must never cost the trained result
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -427,9 +431,7 @@ def write(result: Result, opts: Options) -> list[str]:
         result.extra["plot_error"] = first
     setup["out"] = str(out)
     setup["files"] = [p.name for p in [*written, out / "result.json"]]
-    result.timings["cli_total_s"] = result.timings.get("cli_total_s", 0.0) + (
-        time.perf_counter() - t0
-    )
+    setup["write_s"] = time.perf_counter() - t0
     result.save(out / "result.json")
     return [str(p) for p in [*written, out / "result.json"]]
 
@@ -440,7 +442,7 @@ def rows(result: Result) -> list[tuple[str, str]]:
     qn = result.extra.get("quasi_newton")
     qn_label = QN_LABELS.get(qn["method"], qn["method"]) if qn else "quasi-Newton"
     options = setup.get("net_options")
-    rel = result.extra.get("relative_l2")
+    rel = result.metrics.get("relative_l2")
     shown = [
         ("problem", f"{result.instance}: {result.extra.get('description', '')}"),
         ("recipe", setup.get("recipe", "") + (" (with overrides)" if setup.get("overrides") else "")),
@@ -484,7 +486,7 @@ def catalog() -> list[dict[str, str]]:
 
 
 #: the heat equation with a few hundred Adam steps, no quasi-Newton phase: a few seconds
-_EXAMPLE = {"adam_steps": 300, "lbfgs_steps": 0, "points": 500, "boundary_points": 100,
+_EXAMPLE = {"steps": 300, "lbfgs_steps": 0, "points": 500, "boundary_points": 100,
             "eval_every": 50}  # fmt: skip
 
 FAMILY = register_family(

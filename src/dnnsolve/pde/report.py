@@ -12,9 +12,13 @@ display, no global state), rendered to PNG bytes and written atomically.
 - :func:`plot_history`: the training loss and the validation loss against the step (log scale
   when both are positive, linear otherwise: a Deep Ritz energy can be negative), the Adam →
   L-BFGS switch and the returned (best validation) step marked.
-- :func:`write_figures`: ``solution.png``, ``reference.png`` and ``error.png`` (``|pred − ref|``;
-  the last two only with a reference) and ``history.png`` into a folder.  The solution and
-  the reference share one colour scale, so they can be compared by eye.
+- :func:`comparison_figure` / :func:`plot_comparison`: one figure of the network solution, the
+  reference and the pointwise error ``|u − u_ref|`` side by side (one row per component), the
+  relative L2 error in its title, a colour bar per panel; the solution and the reference share
+  one colour scale, so they can be compared by eye.
+- :func:`write_figures`: ``solution.png`` (the comparison figure; the solution alone without a
+  reference), ``reference.png`` and ``error.png`` (each alone; only with a reference, and
+  unless ``separate=False``) and ``history.png`` into a folder.
 
 >>> import os, tempfile
 >>> x, t = np.meshgrid(np.linspace(0, 1, 5), np.linspace(0, 1, 4), indexing="ij")
@@ -46,8 +50,11 @@ from ..core.result import atomic_write_bytes
 __all__ = [
     "TensorGrid",
     "axis_labels",
+    "comparison_figure",
+    "plot_comparison",
     "plot_field",
     "plot_history",
+    "relative_l2_error",
     "tensor_grid",
     "write_figures",
 ]
@@ -153,6 +160,80 @@ def _limits(*arrays: np.ndarray | None) -> tuple[float | None, float | None]:
     return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
 
 
+def _draw(
+    fig,
+    ax,
+    pts: np.ndarray,
+    v: np.ndarray,
+    grid: TensorGrid | None,
+    labels: Sequence[str],
+    time_dependent: bool,
+    *,
+    name: str,
+    heading: str = "",
+    overlay: np.ndarray | None = None,
+    overlay_label: str = "reference",
+    cmap: str = "viridis",
+    limits: tuple[float | None, float | None] = (None, None),
+    log: bool = False,
+) -> None:
+    """One field ``v`` ``(M,)`` on ``ax``: a line plot in 1-D, else a heat map (or a scatter
+    plot off a tensor grid) with its colour bar; ``heading`` titles the panel (default
+    ``name``, the quantity shown)."""
+    d = pts.shape[1]
+    if d == 1:
+        order = np.argsort(pts[:, 0])
+        ax.plot(pts[order, 0], v[order], lw=1.4, label=name)
+        if overlay is not None:
+            ax.plot(pts[order, 0], overlay[order], "k--", lw=1.0, label=overlay_label)
+            ax.legend(fontsize=8)
+        if log and np.any(v > 0):
+            ax.set_yscale("log")
+        elif limits != (None, None):
+            ax.set_ylim(*limits)
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(name)
+        ax.grid(True, alpha=0.3)
+        if heading:
+            ax.set_title(heading, fontsize=10)
+        return
+    # the horizontal axis is time for (x, t) problems, x otherwise
+    h = d - 1 if time_dependent else 0
+    vert = 0 if h != 0 else 1
+    vmin, vmax = limits
+    if grid is not None:
+        full = grid.fill(v)
+        where = ""
+        if d > 2:  # the middle slice through the plotted axes
+            sl: list[Any] = [len(a) // 2 for a in grid.axes]
+            sl[h], sl[vert] = slice(None), slice(None)
+            full = full[tuple(sl)]
+            fixed = [
+                f"{labels[i]}={grid.axes[i][sl[i]]:.3g}" for i in range(d) if i not in (h, vert)
+            ]
+            where = " (" + ", ".join(fixed) + ")"
+        img = full if h > vert else full.T  # rows: vertical axis, columns: horizontal
+        ah, av = grid.axes[h], grid.axes[vert]
+        im = ax.imshow(
+            np.ma.masked_invalid(img),
+            origin="lower",
+            extent=(ah[0], ah[-1], av[0], av[-1]),
+            aspect="auto" if time_dependent else "equal",
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            interpolation="nearest",
+        )
+        ax.set_title((heading or name) + where, fontsize=10)
+    else:
+        im = ax.scatter(pts[:, h], pts[:, vert], c=v, s=4, cmap=cmap, vmin=vmin, vmax=vmax)
+        where = f" ({d}-D points projected)" if d > 2 else ""
+        ax.set_title((heading or name) + where, fontsize=10)
+    ax.set_xlabel(labels[h])
+    ax.set_ylabel(labels[vert])
+    fig.colorbar(im, ax=ax, shrink=0.9, label=name)
+
+
 def plot_field(
     points: np.ndarray,
     values: np.ndarray,
@@ -186,56 +267,140 @@ def plot_field(
         fig.suptitle(title, fontsize=11)
     axs = fig.subplots(1, m, squeeze=False)[0]
     for c, ax in enumerate(axs):
+        _draw(
+            fig,
+            ax,
+            pts,
+            vals[:, c],
+            grid,
+            labels,
+            time_dependent,
+            name=value_label if m == 1 else f"{value_label}[{c}]",
+            overlay=None if over is None else over[:, c],
+            overlay_label=overlay_label,
+            cmap=cmap,
+            limits=limits,
+            log=log,
+        )
+    return _png(fig, dpi)
+
+
+def relative_l2_error(values: np.ndarray, reference: np.ndarray) -> float:
+    """``‖values − reference‖₂ / ‖reference‖₂`` over the entries where the reference is finite
+    (NaN marks points outside the domain); NaN when the reference is zero there.
+
+    >>> relative_l2_error(np.array([1.0, 2.0, 2.0]), np.array([1.0, 2.0, 3.0]))  # 1 / sqrt(14)
+    0.2672612419124244
+    """
+    ref = np.asarray(reference, dtype=np.float64).ravel()
+    val = np.asarray(values, dtype=np.float64).reshape(ref.shape)
+    ok = np.isfinite(ref)
+    den = float(np.linalg.norm(ref[ok]))
+    return float(np.linalg.norm(val[ok] - ref[ok]) / den) if den > 0 else math.nan
+
+
+def comparison_figure(
+    points: np.ndarray,
+    values: np.ndarray,
+    reference: np.ndarray | None,
+    grid_shape: Sequence[int] | None = None,
+    *,
+    labels: Sequence[str] | None = None,
+    time_dependent: bool = False,
+    relative_l2: float | None = None,
+    title: str = "",
+    value_label: str = "u",
+):
+    """The network solution, the reference and the pointwise error ``|u − u_ref|`` side by
+    side in one Matplotlib figure (Agg canvas), one row per field component; the relative L2
+    error (``relative_l2``, or computed here when None) in the figure's title and the error
+    panel's.  Solution and reference share one colour scale.  Without a reference, only the
+    solution is drawn.
+
+    >>> x = np.linspace(0, 1, 11)[:, None]
+    >>> fig = comparison_figure(x, 1.1 * x, x, labels=("x",))
+    >>> [ax.get_title() for ax in fig.axes]
+    ['network solution', 'reference', '|u − u_ref|, relative L2 1.000e-01']
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    vals = _columns(values)
+    ref = None if reference is None else _columns(reference).reshape(vals.shape)
+    d, m = pts.shape[1], vals.shape[1]
+    labels = tuple(labels) if labels is not None else axis_labels(d, time_dependent)
+    grid = tensor_grid(pts, grid_shape) if d >= 2 else None
+    cols = 1 if ref is None else 3
+    fig = _figure(max(4.6 * cols, 5.6), (3.2 if d == 1 else 3.9) * m + 0.5)
+    # room between a colour bar's label and the next panel's axis label
+    fig.get_layout_engine().set(wspace=0.06)
+    axs = fig.subplots(m, cols, squeeze=False)
+    lims = _limits(vals, ref)
+    rel = None
+    if ref is not None:
+        rel = relative_l2_error(vals, ref) if relative_l2 is None else float(relative_l2)
+    err_text = "" if rel is None else f"relative L2 {rel:.3e}"
+    fig.suptitle(" — ".join(p for p in (title, err_text or "no reference") if p), fontsize=11)
+    common = {"labels": labels, "time_dependent": time_dependent}
+    for c in range(m):
         name = value_label if m == 1 else f"{value_label}[{c}]"
         v = vals[:, c]
-        if d == 1:
-            order = np.argsort(pts[:, 0])
-            ax.plot(pts[order, 0], v[order], lw=1.4, label=name)
-            if over is not None:
-                ax.plot(pts[order, 0], over[order, c], "k--", lw=1.0, label=overlay_label)
-                ax.legend(fontsize=8)
-            if log and np.any(v > 0):
-                ax.set_yscale("log")
-            elif limits != (None, None):
-                ax.set_ylim(*limits)
-            ax.set_xlabel(labels[0])
-            ax.set_ylabel(name)
-            ax.grid(True, alpha=0.3)
+        r = None if ref is None else ref[:, c]
+        _draw(
+            fig,
+            axs[c, 0],
+            pts,
+            v,
+            grid,
+            heading="network solution",
+            name=name,
+            overlay=r if d == 1 else None,
+            limits=lims,
+            **common,
+        )
+        if r is None:
             continue
-        # the horizontal axis is time for (x, t) problems, x otherwise
-        h = d - 1 if time_dependent else 0
-        vert = 0 if h != 0 else 1
-        vmin, vmax = limits
-        if grid is not None:
-            full = grid.fill(v)
-            where = ""
-            if d > 2:  # the middle slice through the plotted axes
-                sl: list[Any] = [len(a) // 2 for a in grid.axes]
-                sl[h], sl[vert] = slice(None), slice(None)
-                full = full[tuple(sl)]
-                fixed = [
-                    f"{labels[i]}={grid.axes[i][sl[i]]:.3g}" for i in range(d) if i not in (h, vert)
-                ]
-                where = " (" + ", ".join(fixed) + ")"
-            img = full if h > vert else full.T  # rows: vertical axis, columns: horizontal
-            ah, av = grid.axes[h], grid.axes[vert]
-            im = ax.imshow(
-                np.ma.masked_invalid(img),
-                origin="lower",
-                extent=(ah[0], ah[-1], av[0], av[-1]),
-                aspect="auto" if time_dependent else "equal",
-                cmap=cmap,
-                vmin=vmin,
-                vmax=vmax,
-                interpolation="nearest",
-            )
-            ax.set_title(name + where, fontsize=10)
-        else:
-            im = ax.scatter(pts[:, h], pts[:, vert], c=v, s=4, cmap=cmap, vmin=vmin, vmax=vmax)
-            ax.set_title(name, fontsize=10)
-        ax.set_xlabel(labels[h])
-        ax.set_ylabel(labels[vert])
-        fig.colorbar(im, ax=ax, shrink=0.9)
+        _draw(fig, axs[c, 1], pts, r, grid, heading="reference", name=name, limits=lims, **common)
+        # several components: each row's own error, the whole field's is in the figure title
+        own = err_text if m == 1 else f"relative L2 {relative_l2_error(v, r):.3e}"
+        _draw(
+            fig,
+            axs[c, 2],
+            pts,
+            np.abs(v - r),
+            grid,
+            heading=f"|{name} − {name}_ref|, {own}",
+            name="pointwise error",
+            cmap="magma",
+            log=True,
+            **common,
+        )
+    return fig
+
+
+def plot_comparison(
+    points: np.ndarray,
+    values: np.ndarray,
+    reference: np.ndarray | None,
+    grid_shape: Sequence[int] | None = None,
+    *,
+    labels: Sequence[str] | None = None,
+    time_dependent: bool = False,
+    relative_l2: float | None = None,
+    title: str = "",
+    value_label: str = "u",
+    dpi: int = 110,
+) -> bytes:
+    """PNG bytes of :func:`comparison_figure`."""
+    fig = comparison_figure(
+        points,
+        values,
+        reference,
+        grid_shape,
+        labels=labels,
+        time_dependent=time_dependent,
+        relative_l2=relative_l2,
+        title=title,
+        value_label=value_label,
+    )
     return _png(fig, dpi)
 
 
@@ -311,32 +476,33 @@ def write_figures(
     switch_step: int | None = None,
     best_step: int | None = None,
     title: str = "",
+    relative_l2: float | None = None,
+    separate: bool = True,
     dpi: int = 110,
 ) -> list[Path]:
-    """Write ``solution.png``, and with a reference ``reference.png`` and ``error.png``, and
-    with a history ``history.png`` into ``out_dir``; returns the paths written."""
+    """Write the figures into ``out_dir``; returns the paths written.
+
+    ``solution.png`` is :func:`comparison_figure`: with a reference, the solution, the
+    reference and the pointwise error side by side, titled with the relative L2 error
+    (``relative_l2``, or computed from the arrays when None).  With ``separate`` (and a
+    reference) the reference and the error are also written alone, to ``reference.png`` and
+    ``error.png``.  With a history, ``history.png``.
+    """
     out = Path(out_dir)
     vals = _columns(values)
     ref = None if reference is None else _columns(reference).reshape(vals.shape)
-    one_d = np.asarray(points).shape[1] == 1
     common = {"labels": labels, "time_dependent": time_dependent, "dpi": dpi}
     lims = _limits(vals, ref)
     prefix = f"{title}: " if title else ""
     figures: list[tuple[str, bytes]] = [
         (
             "solution.png",
-            plot_field(
-                points,
-                vals,
-                grid_shape,
-                title=f"{prefix}network solution",
-                overlay=ref if one_d else None,
-                limits=lims,
-                **common,
+            plot_comparison(
+                points, vals, ref, grid_shape, title=title, relative_l2=relative_l2, **common
             ),
         ),
     ]
-    if ref is not None:
+    if ref is not None and separate:
         err = np.abs(vals - ref)
         figures.append(
             (

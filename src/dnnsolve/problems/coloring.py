@@ -51,7 +51,7 @@ from ..core.errors import InputError
 from ..core.problem import Evaluation, Problem
 from ..core.result import Result
 from ..core.solver import Solver, SolverConfig
-from ..graph import Graph
+from ..graph import Graph, coloring_output
 from ..methods import BuildContext, ColorsOptions, Method, register, register_problem
 from ..params.coloring import ColoringNetwork, FreeLogits
 from ..search import coloring as kernels
@@ -256,21 +256,6 @@ def reduce_to(graph: Graph, colors: np.ndarray, q: int) -> np.ndarray:
     relabel[order] = np.arange(len(order))
     z = torch.as_tensor(relabel[colors])[None]
     return kernels.reduce_colors(graph.to_torch("cpu"), z, q)[0].numpy()
-
-
-def coloring_output(graph: Graph, colors: np.ndarray) -> dict:
-    """JSON form of a colouring: colours renumbered 1..k in order of first use, keyed by vertex id.
-
-    >>> coloring_output(Graph.from_edges(3, [(0, 1)]), np.array([4, 2, 4]))
-    {'colors': 2, 'coloring': {1: 1, 2: 2, 3: 1}}
-    """
-    col = np.asarray(colors).reshape(-1)
-    _, first, inv = np.unique(col, return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    new = rank[inv] + 1
-    ids = graph.vertex_ids(np.arange(graph.n))
-    return {"colors": len(first), "coloring": dict(zip(ids, new.tolist()))}
 
 
 def coloring_from_output(graph: Graph, solution: Any) -> np.ndarray | None:

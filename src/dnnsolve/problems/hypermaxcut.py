@@ -144,6 +144,7 @@ register_problem(
     "Maximum cut of a weighted hypergraph (HypOp text format, hMETIS).",
     formats="hypop, hmetis",
     loader=load_hypergraph,
+    example=("hypermaxcut_example.hgr", {}),
 )
 
 _COMMON = dict(

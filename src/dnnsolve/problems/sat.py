@@ -509,6 +509,42 @@ def _maxsat_runner(
     return result
 
 
+def _v_lines(literals: Any, per_line: int = 20) -> list[str]:
+    lits = [int(v) for v in literals] + [0]
+    return [
+        "v " + " ".join(map(str, lits[k : k + per_line])) for k in range(0, len(lits), per_line)
+    ]
+
+
+def sat_lines(result: Result) -> list[str]:
+    """The SAT competition's output: ``s SATISFIABLE`` and the model's ``v`` lines,
+    ``s UNSATISFIABLE`` or ``s UNKNOWN``.
+
+    >>> from dnnsolve.core.result import Result
+    >>> sat_lines(Result("sat", "f", "pcqo", 0.0, True, [1, -2], 0.1, "cpu", 0, status="sat"))
+    ['c dnnsolve pcqo on f', 's SATISFIABLE', 'v 1 -2 0']
+    """
+    word = {"sat": "SATISFIABLE", "unsat": "UNSATISFIABLE"}.get(result.status, "UNKNOWN")
+    lines = [f"c dnnsolve {result.method} on {result.instance}", f"s {word}"]
+    return lines + (_v_lines(result.solution) if word == "SATISFIABLE" else [])
+
+
+def maxsat_lines(result: Result) -> list[str]:
+    """The MaxSAT evaluation's output: ``s OPTIMUM FOUND`` / ``SATISFIABLE`` /
+    ``UNSATISFIABLE`` / ``UNKNOWN``, the cost (``o``, falsified soft weight) and ``v`` lines."""
+    word = {
+        "optimal": "OPTIMUM FOUND",
+        "feasible": "SATISFIABLE",
+        "unsat": "UNSATISFIABLE",
+    }.get(result.status, "UNKNOWN")
+    answered = word in ("OPTIMUM FOUND", "SATISFIABLE") and result.solution is not None
+    lines = [f"c dnnsolve {result.method} on {result.instance}"]
+    if answered and result.objective is not None:
+        lines.append(f"o {result.objective:.17g}")
+    lines.append(f"s {word}")
+    return lines + (_v_lines(result.solution) if answered else [])
+
+
 register_problem(
     "sat",
     "Boolean satisfiability (DIMACS CNF); incomplete: sat or unknown (--exact: CaDiCaL).",
@@ -517,6 +553,7 @@ register_problem(
     runner=_sat_runner,
     options=ExactOptions,
     example=("sat_example.cnf", {}),
+    dimacs=sat_lines,
 )
 register_problem(
     "maxsat",
@@ -526,6 +563,7 @@ register_problem(
     runner=_maxsat_runner,
     options=ExactOptions,
     example=("sat_example.cnf", {}),
+    dimacs=maxsat_lines,
 )
 
 # ------------------------------------------------------------------ methods

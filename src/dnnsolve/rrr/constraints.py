@@ -32,7 +32,7 @@ from torch import Tensor
 from ..core.device import device_name, resolve_device
 from ..core.errors import InputError
 from ..core.result import Result
-from ..graph import Graph
+from ..graph import Graph, coloring_output
 from .engine import RRR, Projection, RRRRun
 from .projections import Consensus, FourierMagnitude, OneHot, Sign
 
@@ -225,6 +225,11 @@ class ColoringRRR(RRRProblem):
 
     def violations(self, solution: np.ndarray) -> float:
         return float(verify_coloring(self.graph, solution, self.k)[0])
+
+    def to_json(self, solution: np.ndarray) -> Any:
+        """The colouring as every family writes one: ``{"colors", "coloring": {vertex id:
+        colour from 1}}``."""
+        return coloring_output(self.graph, solution)
 
     def details(self, solution: np.ndarray) -> dict:
         bad, _ = verify_coloring(self.graph, solution, self.k)
@@ -531,7 +536,7 @@ def solve(
     tol: float = 1e-9,
     time_limit: float | None = None,
     seed: int | None = 0,
-    device: str | torch.device = "cpu",
+    device: str | torch.device = "auto",
     dtype: torch.dtype = torch.float32,
     record_every: int = 50,
     callback: Callable[[int, Tensor], bool | None] | None = None,
@@ -544,7 +549,14 @@ def solve(
     ``restarts`` random starts run as one batch; by default the run stops at the first
     solved restart (``stop_on_first``).  The reported solution is the first solved
     restart's decoded ``P_A(x)``, else the restart with the fewest violations.
-    ``objective`` / ``feasible`` come from the problem's NumPy verifier.
+    ``objective`` / ``feasible`` come from the problem's NumPy verifier.  ``device`` is
+    ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+    ``"mps"``.
+
+    >>> c5 = Graph.from_edges(5, [(0, 1), (1, 2), (2, 3), (3, 4), (4, 0)], name="c5")
+    >>> res = solve(ColoringRRR(c5, 3), restarts=8, seed=0, max_iter=1000)
+    >>> res.feasible, res.stop_reason, res.objective
+    (True, 'solved', 3.0)
     """
     if restarts < 1:
         raise InputError(f"restarts must be >= 1, got {restarts}")
@@ -610,7 +622,7 @@ def solve(
         steps=int(run.iterations.max().item()) if run.iterations.numel() else 0,
         restarts=restarts,
         hparams={"beta": beta, "gamma": gamma, "max_iter": max_iter, "tol": tol},
-        timings={"rrr_s": t_rrr, "verify_s": t_verify},
+        timings={"optimize_s": t_rrr, "verify_s": t_verify},
         history=run.history,
         extra={
             "solved_restarts": run.n_solved,

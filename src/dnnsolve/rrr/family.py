@@ -95,7 +95,9 @@ class RRROptions(Options):
         check=rrr_step,
     )
     gamma: float | None = option(None, "Generalized (difference-map) gamma; unset = standard RRR.")
-    max_iter: int = option(10000, "Iteration limit per restart.", check=at_least(1))
+    steps: int = option(
+        10000, "Iteration limit per restart.", check=at_least(1), aliases=("max_iter",)
+    )
     tol: float = option(1e-9, "Stop a restart when its gap falls below this.", check=non_negative)
 
     def __post_init__(self) -> None:
@@ -165,7 +167,9 @@ class BitsOptions(RRROptions):
     """``bit-retrieval``: a random instance (``n``, ``instance_seed``) or an autocorrelation."""
 
     restarts: int = option(32, "Random starts run as one batch.", check=at_least(1), short="-r")
-    max_iter: int = option(100000, "Iteration limit per restart.", check=at_least(1))
+    steps: int = option(
+        100000, "Iteration limit per restart.", check=at_least(1), aliases=("max_iter",)
+    )
     n: int = option(
         32,
         "Length of a random instance (hidden ±1 signal).",
@@ -266,7 +270,7 @@ def run_rrr(problem: RRRProblem, opts: RRROptions, callbacks: Sequence[Callback]
             restarts=opts.restarts,
             beta=opts.beta,
             gamma=opts.gamma,
-            max_iter=opts.max_iter,
+            max_iter=opts.steps,
             tol=opts.tol,
             time_limit=opts.time_limit,
             seed=opts.seed,
@@ -274,14 +278,15 @@ def run_rrr(problem: RRRProblem, opts: RRROptions, callbacks: Sequence[Callback]
             callback=callback,
         )
         result.extra["options"] = options_record(opts)
-        if not result.feasible:
+        if not result.feasible:  # RRR is incomplete: no solution found proves nothing
+            result.status = "unknown"
             result.extra["infeasible_reason"] = (
                 f"no solution found ({result.stop_reason} after {result.steps} iterations, "
-                f"{result.restarts} restarts); try more --restarts, --max-iter or another --beta"
+                f"{result.restarts} restarts); try more --restarts, --steps or another --beta"
             )
         return result
 
-    return CallbackRun(callbacks, opts.max_iter, opts, problem).run(solve)
+    return CallbackRun(callbacks, opts.steps, opts, problem).run(solve)
 
 
 def _run_color(graph: Any, opts: Options, callbacks: Sequence[Callback] = ()) -> Result:
@@ -329,9 +334,9 @@ def rrr_rows(result: Result) -> list[tuple[str, str]]:
     ]
     if result.solution is not None:
         sol = np.asarray(result.solution)
-        if result.problem in ("sudoku", "latin"):
+        if result.problem == "sudoku":
             rows.append(("grid", _grid_text(sol)))
-        elif result.problem == "bit_retrieval":
+        elif result.problem == "bit-retrieval":
             rows.append(("bits", "".join("+" if b > 0 else "-" for b in sol)))
     return rows
 

@@ -6,8 +6,8 @@
 * ``color-all`` — every ``.col`` file of the folder (χ where known, else only the
   colours found), for ``--instances`` selections beyond the default set.
 
-Known chromatic numbers: ``docs/research/co_anchors.md`` §3.3 (CliColCom /
-gc-cdcl certificates, elementary proofs, or literature values tagged there).
+Known chromatic numbers: the DIMACS colouring literature (CliColCom /
+gc-cdcl certificates, elementary proofs, or published values).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ...baselines.coloring import coloring_conflicts, dsatur
 from ...graph import Graph
 from ..harness import Instance, Suite, SuiteContext, file_instances, mean_of, register_suite
 
-#: known chromatic numbers (co_anchors.md §3.3; "[L]" literature values included)
+#: known chromatic numbers (certificates, proofs or published literature values)
 CHROMATIC_NUMBER: dict[str, int] = {
     "anna": 11,
     "david": 11,

@@ -27,13 +27,13 @@ def _example_input(fam: Family) -> Any:
     return example_path(name)
 
 
-def _quality(extra: dict) -> str | None:
+def _quality(metrics: dict) -> str | None:
     """The figure a family is judged by where its objective is not it: PSNR against the
     simulated image's clean original, relative L2 against the PDE's reference."""
-    psnr = (extra.get("metrics") or {}).get("psnr")
+    psnr = metrics.get("psnr")
     if psnr is not None:
         return f"PSNR {psnr:.2f} dB"
-    rel = extra.get("relative_l2")
+    rel = metrics.get("relative_l2")
     return None if rel is None else f"rel. L2 {rel:.2e}"
 
 
@@ -66,7 +66,7 @@ def _rows(inst: Instance, fam: Family, methods: dict[str, list[str]], ctx: Suite
                 status=r.status,
                 objective=r.objective,
                 feasible=r.feasible,
-                quality=_quality(r.extra),
+                quality=_quality(r.metrics),
                 time_s=r.time_s,
                 error=None,
             )

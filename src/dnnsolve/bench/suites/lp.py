@@ -134,15 +134,15 @@ def _method_row(lp, method: str, ctx: SuiteContext, opts: dict, ref: float | Non
         "objective": r.objective,
         "feasible": r.feasible,
         "rel_gap": gap,
-        "primal_residual": ex["primal_residual"],
-        "primal_violation": ex["primal_violation"],
-        "dual_residual": ex.get("dual_residual"),
-        "duality_gap": ex.get("duality_gap"),
+        "primal_residual": r.metrics["primal_residual"],
+        "primal_violation": r.metrics["primal_violation"],
+        "dual_residual": r.metrics.get("dual_residual"),
+        "duality_gap": r.metrics.get("duality_gap"),
         "iterations": r.steps,
         "time_s": r.time_s,
         "device": r.device,
         "meets_target": bool(
-            gap is not None and gap <= TARGET_GAP and ex["primal_residual"] <= TARGET_PRIMAL
+            gap is not None and gap <= TARGET_GAP and r.metrics["primal_residual"] <= TARGET_PRIMAL
         ),
         "error": None,
     }

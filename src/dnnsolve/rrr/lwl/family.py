@@ -101,11 +101,12 @@ class NMFOptions(LWLOptions):
     omega: float | None = option(
         None, "Column norm Omega of W (default: chosen from the data).", check=positive
     )
-    iterations: int | None = option(
+    steps: int | None = option(
         None,
         "Iterations per restart (rrr default: 20000, doubling every 2nd restart; 100000 with "
         "--restarts).",
         check=at_least(1),
+        aliases=("iterations",),
     )
     success_tol: float = option(1e-6, "Relative error counted as exact.", check=positive)
     restarts: int | None = option(
@@ -173,7 +174,7 @@ def _nmf_rrr(x: Matrix, opts: NMFOptions, time_limit: float) -> tuple[dict, dict
         beta=beta,
         omega=opts.omega,
         restarts=opts.restarts,
-        max_iter=opts.iterations,
+        max_iter=opts.steps,
         success_tol=opts.success_tol,
         time_limit=time_limit,
         seed=int(opts.seed or 0),
@@ -193,14 +194,14 @@ def _nmf_baseline(x: Matrix, opts: NMFOptions, method: str, time_limit: float) -
     common["time_limit"] = time_limit
     if method == "hals":
         res = hals_nmf(
-            x.data, x.rank, restarts=opts.restarts or 16, max_iter=opts.iterations or 5000, **common
+            x.data, x.rank, restarts=opts.restarts or 16, max_iter=opts.steps or 5000, **common
         )
     elif method == "mu":
         res = multiplicative_nmf(
             x.data,
             x.rank,
             restarts=opts.restarts or 10,
-            max_iter=opts.iterations or 100_000,
+            max_iter=opts.steps or 100_000,
             **common,
         )
     else:  # restarts until one succeeds unless a count is given
@@ -208,7 +209,7 @@ def _nmf_baseline(x: Matrix, opts: NMFOptions, method: str, time_limit: float) -
             x.data,
             x.rank,
             restarts=opts.restarts or 10**6,
-            max_iter=opts.iterations or 20_000,
+            max_iter=opts.steps or 20_000,
             stop_on_first=opts.restarts is None,
             **common,
         )
@@ -264,11 +265,9 @@ def _run_nmf(x: Matrix, opts: Options, callbacks: Sequence[Callback] = ()) -> Re
                 **{
                     k: res.get(k)
                     for k in (
-                        "success_rate",
                         "solved",
                         "errors",
                         "iterations",
-                        "gwm",
                         "found_by",
                         "time_to_solution",
                     )
@@ -276,6 +275,7 @@ def _run_nmf(x: Matrix, opts: Options, callbacks: Sequence[Callback] = ()) -> Re
                 "shape": list(x.data.shape),
                 "options": options_record(opts),
             },
+            metrics={"success_rate": res.get("success_rate"), "gwm": res.get("gwm")},
         )
 
     return CallbackRun(callbacks, None, opts, x).run(solve)
@@ -335,7 +335,9 @@ class ClassifyOptions(LWLOptions):
         factory=lambda: [26, 26],
     )
     batch: int = option(128, "Items per batch |K|.", check=at_least(1))
-    iterations: int = option(100, "RRR iterations per batch.", check=at_least(1))
+    steps: int = option(
+        100, "RRR iterations per batch.", check=at_least(1), aliases=("iterations",)
+    )
     epochs: int = option(10, "Epochs (rrr).", check=at_least(1))
     beta: float = option(1.0, "RRR step beta in (0, 2].", check=rrr_step)
     omega: float = option(2.0, "Weight norm Omega.", check=positive)
@@ -405,7 +407,7 @@ def _classify_rrr(d: Dataset, opts: ClassifyOptions, dev: Any) -> dict:
         upsilon=opts.upsilon,
         margin=opts.margin,
         batch=opts.batch,
-        iterations=opts.iterations,
+        iterations=opts.steps,
         epochs=opts.epochs,
         restarts=opts.restarts,
         seed=int(opts.seed or 0),
@@ -497,9 +499,8 @@ def _run_classify(d: Dataset, opts: Options, callbacks: Sequence[Callback] = ())
             solution={"weights": out["weights"], "biases": out["biases"]},
             hparams=out["hparams"],
             history=out["history"],
+            metrics={"train_error": train_error, "test_error": test_error},
             extra={
-                "train_error": train_error,
-                "test_error": test_error,
                 **out["extra"],
                 "n_train": len(d.y_train),
                 "n_test": len(d.y_test),
@@ -516,8 +517,8 @@ def _classify_rows(result: Result) -> list[tuple[str, str]]:
     return [
         ("data", f"{result.instance}: {e.get('n_train')} train / {e.get('n_test')} test"),
         ("network", " -> ".join(map(str, sizes))),
-        ("train error", f"{e['train_error']:.4f}"),
-        ("test error", f"{e['test_error']:.4f}"),
+        ("train error", f"{result.metrics['train_error']:.4f}"),
+        ("test error", f"{result.metrics['test_error']:.4f}"),
         _time(result),
     ]
 
@@ -530,7 +531,7 @@ class AutoencodeOptions(LWLOptions):
     """``autoencode``: the code bits n and the RRR settings."""
 
     bits: int = option(3, "Code bits n (2^n items), 1 to 8.", check=at_least(1))
-    iterations: int = option(5000, "RRR iterations.", check=at_least(1))
+    steps: int = option(5000, "RRR iterations.", check=at_least(1), aliases=("iterations",))
     beta: float = option(0.5, "RRR step beta in (0, 2].", check=rrr_step)
     omega: float = option(100.0, "Weight norm Omega.", check=positive)
     margin: float = option(0.2, "Step half-gap m.", check=non_negative)
@@ -560,7 +561,7 @@ def _run_autoencode(bits: int, opts: Options, callbacks: Sequence[Callback] = ()
         omega=opts.omega,
         margin=opts.margin,
         batch=2**bits,
-        iterations=opts.iterations,
+        iterations=opts.steps,
         epochs=1,
         restarts=opts.restarts,
         seed=int(opts.seed or 0),
@@ -673,7 +674,7 @@ register_family(
         alias="classify",
         example=(
             None,
-            {"depth": 1, "n_train": 256, "hidden": [6], "batch": 64, "iterations": 30, "epochs": 2},
+            {"depth": 1, "n_train": 256, "hidden": [6], "batch": 64, "steps": 30, "epochs": 2},
         ),
         rows=_classify_rows,
         infeasible_is_error=False,
@@ -693,7 +694,7 @@ register_family(
         input_kind="none",
         group="rrr",
         alias="autoencode",
-        example=(None, {"bits": 2, "omega": 10.0, "iterations": 1500, "restarts": 6}),
+        example=(None, {"bits": 2, "omega": 10.0, "steps": 1500, "restarts": 6}),
         rows=_autoencode_rows,
         infeasible_is_error=False,
     )
