@@ -253,18 +253,7 @@ def family_command(family: Family) -> Callable[..., None]:
         if input_ is None and family.input_kind == "name":
             raise InputError(f"give a PROBLEM (see {where} --list)")
         input_ = _example_input(family, input_, kw.pop("example_name", None))
-        for f, _ in fields:
-            if f.metadata.get("cli_required") and kw[f.name] is None:
-                what = f" {f.metadata['metavar']}" if f.metadata.get("metavar") else ""
-                raise InputError(f"{flag_of(f)}{what} is required: {f.metadata['help']}")
-        values = {}
-        for f, _ in fields:
-            value = kw.pop(f.name)
-            parse = f.metadata.get("parse")
-            if value is not None and parse is not None:
-                value = parse(value)
-            if value is not None or f.default is not dataclasses.MISSING:
-                values[f.name] = value
+        values = _option_values(fields, kw)
         with stdin_file(input_) as path:
             run_family(family, path, values, output=output, quiet=quiet, sat_style=sat_style)
 
@@ -278,6 +267,24 @@ def family_command(family: Family) -> Callable[..., None]:
     command.__doc__ = family.summary
     command.__name__ = family.name.replace("-", "_")
     return command
+
+
+def _option_values(fields: list, kw: dict[str, Any]) -> dict[str, Any]:
+    """The family's option values from the command line's (required ones checked, text
+    parsed); unset options are left out, so that they keep the family's defaults."""
+    for f, _ in fields:
+        if f.metadata.get("cli_required") and kw[f.name] is None:
+            what = f" {f.metadata['metavar']}" if f.metadata.get("metavar") else ""
+            raise InputError(f"{flag_of(f)}{what} is required: {f.metadata['help']}")
+    values = {}
+    for f, _ in fields:
+        value = kw.pop(f.name)
+        parse = f.metadata.get("parse")
+        if value is not None and parse is not None:
+            value = parse(value)
+        if value is not None or f.default is not dataclasses.MISSING:
+            values[f.name] = value
+    return values
 
 
 def _example_input(family: Family, input_: Any, name: str | None) -> Any:
