@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
-import random
 import time
 from fractions import Fraction
 from typing import Any
@@ -122,6 +121,22 @@ def cadical(cnf: CNF, time_limit: float | None = None) -> BaselineResult:
     return BaselineResult("cadical", float(bad), a, optimal=bad == 0, time_s=dt, status=status)
 
 
+def _clause_arrays(cnf: CNF) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Clauses (duplicates and tautologies dropped) as CSR literal indices ``2 v + negated``,
+    and the clauses of each literal index."""
+    clauses = [list(dict.fromkeys(c)) for c in cnf.clauses]
+    clauses = [c for c in clauses if not any(-lit in c for lit in c)]
+    lengths = np.array([len(c) for c in clauses], dtype=np.int64)
+    cptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    flat = np.array([lit for c in clauses for lit in c], dtype=np.int64)
+    clits = 2 * np.abs(flat) + (flat < 0)
+    owner = np.repeat(np.arange(len(clauses), dtype=np.int64), lengths)
+    order = np.argsort(clits, kind="stable")
+    counts = np.bincount(clits, minlength=2 * cnf.n_vars + 2)
+    optr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return cptr, clits, optr, owner[order]
+
+
 def probsat(
     cnf: CNF,
     time_limit: float | None = 10.0,
@@ -132,71 +147,46 @@ def probsat(
 ) -> BaselineResult:
     """Classical single-thread probSAT (Balint & Schöning 2012), polynomial break rule.
 
-    One walker in pure Python with incremental true-literal counts, a list of falsified
-    clauses with O(1) removal, and break values computed from the occurrence lists.
-    Stops at a model, after ``max_flips`` flips or at ``time_limit`` seconds (status
-    ``"unknown"``: an incomplete method never reports unsat).
+    One walker, compiled with numba (:mod:`dnnsolve.baselines._probsat_jit`): incremental
+    true-literal counts, a list of falsified clauses with O(1) removal, break values from the
+    occurrence lists. Stops at a model, after ``max_flips`` flips or at ``time_limit`` seconds
+    (status ``"unknown"``: an incomplete method never reports unsat). The same seed gives the
+    same walk.
     """
+    from . import _probsat_jit as kernel
+
     t0 = time.perf_counter()
-    rng = random.Random(seed)
     n = cnf.n_vars
-    clauses = [list(dict.fromkeys(c)) for c in cnf.clauses]
-    clauses = [c for c in clauses if not any(-lit in c for lit in c)]
-    occ: list[list[int]] = [[] for _ in range(2 * n + 2)]  # index: 2v + (lit < 0)
-    for j, c in enumerate(clauses):
-        for lit in c:
-            occ[2 * abs(lit) + (lit < 0)].append(j)
-    table = [(eps + b) ** -cb for b in range(64)]
-    a = [False] + [rng.random() < 0.5 for _ in range(n)]
-    numtrue = [sum(a[abs(lit)] == (lit > 0) for lit in c) for c in clauses]
-    unsat = [j for j, t in enumerate(numtrue) if t == 0]
-    where = [-1] * len(clauses)
-    for i, j in enumerate(unsat):
-        where[j] = i
+    cptr, clits, optr, oidx = _clause_arrays(cnf)
+    m = len(cptr) - 1
+    rng = np.random.default_rng(seed)
+    a = np.zeros(n + 1, dtype=np.int8)
+    a[1:] = rng.random(n) < 0.5
+    state = np.array([rng.integers(1, 2**63 - 1)], dtype=np.uint64)
+    numtrue = np.zeros(m, dtype=np.int32)
+    unsat = np.zeros(m, dtype=np.int32)
+    where = np.full(m, -1, dtype=np.int32)
+    nunsat = np.array([kernel.start(cptr, clits, a, numtrue, unsat, where)], dtype=np.int64)
+    table = (eps + np.arange(64, dtype=np.float64)) ** -cb
+    best, best_a = int(nunsat[0]), a.copy()
+    scratch = a.copy()
     flips = 0
     limit = max_flips if max_flips is not None else 1 << 62
-    best = len(unsat)
-    best_a = a[1:]
-    while unsat and flips < limit:
-        if flips & 1023 == 0 and time_limit is not None and time.perf_counter() - t0 > time_limit:
+    chunk = 1 << 14  # flips between two looks at the clock
+    while nunsat[0] > 0 and flips < limit:
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
             break
-        c = clauses[unsat[rng.randrange(len(unsat))]]
-        probs = []
-        for lit in c:
-            v = abs(lit)
-            # clauses where v's current literal is the only true one
-            brk = 0
-            for j in occ[2 * v + (not a[v])]:
-                if numtrue[j] == 1:
-                    brk += 1
-            probs.append(table[brk] if brk < 64 else 0.0)
-        r = rng.random() * sum(probs)
-        k = 0
-        while k < len(c) - 1 and r >= probs[k]:
-            r -= probs[k]
-            k += 1
-        v = abs(c[k])
-        tlit = 2 * v + (not a[v])  # literal true now, false after the flip
-        flit = tlit ^ 1
-        a[v] = not a[v]
-        flips += 1
-        for j in occ[tlit]:
-            numtrue[j] -= 1
-            if numtrue[j] == 0:
-                where[j] = len(unsat)
-                unsat.append(j)
-        for j in occ[flit]:
-            numtrue[j] += 1
-            if numtrue[j] == 1:
-                i = where[j]
-                last = unsat.pop()
-                if last != j:
-                    unsat[i] = last
-                    where[last] = i
-        if len(unsat) < best:
-            best, best_a = len(unsat), a[1:]
-    if not unsat:
-        best, best_a = 0, a[1:]
+        step = min(chunk, limit - flips)
+        done, low = kernel.walk(
+            cptr, clits, optr, oidx, a, numtrue, unsat, where, nunsat, state, table, step, scratch
+        )
+        flips += int(done)
+        if low < best:
+            best, best_a = int(low), scratch.copy()
+        chunk = min(chunk * 2, 1 << 20)
+    if nunsat[0] == 0:
+        best, best_a = 0, a.copy()
+    best_a = best_a[1:]
     assign = np.asarray(best_a, dtype=np.int8)
     bad = count_falsified(cnf.clauses, assign)
     status = "sat" if bad == 0 else "unknown"

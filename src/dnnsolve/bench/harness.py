@@ -63,6 +63,10 @@ ABLATION_VARIANTS: dict[str, dict[str, Any]] = {
 }
 
 
+#: ``--option`` keys a suite reads itself, never passed to the methods
+SUITE_KEYS = ("peers",)
+
+
 @dataclass
 class SuiteContext:
     """What a suite's functions receive: the run's options and a way to run a method.
@@ -81,6 +85,15 @@ class SuiteContext:
     data: Path | None = None
     options: dict | None = None
     ablation: bool = False
+
+    def method_options(self) -> dict:
+        """``options`` less the suite's own keys (``peers``): what the methods receive."""
+        return {k: v for k, v in (self.options or {}).items() if k not in SUITE_KEYS}
+
+    def peers(self) -> list[str]:
+        """The peer tools ``--option peers=a,b`` asks for (none by default)."""
+        text = str((self.options or {}).get("peers", "none"))
+        return [] if text in ("", "none") else [p.strip() for p in text.split(",") if p.strip()]
 
     def data_folder(self, suite: Suite, subdir: str | None = None) -> Path:
         """``<data>/<subdir>`` (default: the suite's ``data_subdir``), checked to exist."""
@@ -109,7 +122,7 @@ class SuiteContext:
             time_limit=self.time_limit if time_limit is None else time_limit,
             seed=self.seed,
             reference=reference,
-            options={**(self.options or {}), **(options or {})} or None,
+            options={**self.method_options(), **(options or {})} or None,
             recheck=recheck,
         )
         row = _run_method(problem, instance, method, config=config, **kw)

@@ -75,8 +75,12 @@ class Problem(ABC):
 
     def local_search(
         self, z: torch.Tensor, time_limit: float, generator: torch.Generator | None = None
-    ) -> torch.Tensor:
-        """Improve a batch of discrete solutions within ``time_limit`` seconds (default: none)."""
+    ) -> torch.Tensor | tuple[torch.Tensor, list[str | None]]:
+        """Improve a batch of discrete solutions within ``time_limit`` seconds (default: none).
+
+        Row i of the answer is searched from start ``i mod len(z)``. A search that also runs
+        from starts of its own (random ones, say) returns ``(rows, origins)``: ``origins[i]``
+        names the stage that found row i (``"anneal"``), or is None for a row from a start."""
         return z
 
     #: name of the classical heuristic behind :meth:`baseline` (reported in results)

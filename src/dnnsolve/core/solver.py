@@ -688,11 +688,16 @@ class _Run:
             self.stop_reason, polished = "interrupted", None
         if polished is None:
             return
+        origins: list[str | None] | None = None
+        if isinstance(polished, tuple):  # rows from starts of the search's own
+            polished, origins = polished
         with torch.no_grad():
             s = self.problem.score(self.problem.evaluate(polished)).to(torch.float64)
         i = int(torch.argmax(s))
         # a search may tile its starts (row i starts from start i mod k)
         found = "baseline+local_search" if from_base[i % len(from_base)] else "local_search"
+        if origins is not None and origins[i] is not None:
+            found = origins[i]
         self.incumbent.offer(float(s[i]), polished[i], found)
 
     # -- the result --------------------------------------------------------------

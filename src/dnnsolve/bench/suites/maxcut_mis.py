@@ -122,6 +122,7 @@ def _gset_rows(inst: Instance, graph: Graph, chosen: dict, ctx: SuiteContext) ->
                 cpsat_optimal=c.optimal,
                 cpsat_time_s=c.time_s,
             )
+    base.update(_maxcut_peers(graph, best, ctx))
     rows = []
     for meth in methods_:
         out = ctx.run("maxcut", graph, meth, reference=best, recheck=_rechecker("maxcut", graph))
@@ -135,6 +136,23 @@ def _gset_rows(inst: Instance, graph: Graph, chosen: dict, ctx: SuiteContext) ->
             }
         )
     return rows
+
+
+def _maxcut_peers(graph: Graph, best: float | None, ctx: SuiteContext) -> dict[str, Any]:
+    """Columns of the peers ``--option peers=dwave`` (or ``dwave-sa``, ``dwave-tabu``) asks for,
+    each run once per graph at the suite's time limit, one thread."""
+    from ..peers import MAXCUT_PEERS, dwave_maxcut
+
+    wanted = [p for p in ctx.peers() for p in (MAXCUT_PEERS if p == "dwave" else (p,))]
+    cols: dict[str, Any] = {}
+    for peer in wanted:
+        r = dwave_maxcut(graph, peer, ctx.time_limit, seed=ctx.seed)
+        key = peer.replace("dwave-", "")
+        cols.update({f"{key}_cut": r.objective, f"{key}_ratio": _ratio(r.objective, best)})
+        cols[f"{key}_time_s"] = r.time_s
+        if r.error:
+            cols["peer_error"] = r.error
+    return cols
 
 
 def _satlib_rows(inst: Instance, graph: Graph, chosen: dict, ctx: SuiteContext) -> list[dict]:
@@ -256,7 +274,22 @@ def _gset_summary(rows: list[dict]) -> dict:
             ),
             "mean_time_s": mean_of([r["greedy_time_s"] for r in first]),
         }
+    for peer in ("sa", "tabu"):
+        if first and f"{peer}_cut" in first[0]:
+            out[f"dwave_{peer}"] = {"mean_ratio": mean_of([r[f"{peer}_ratio"] for r in first])}
+            for meth, rs in by_method.items():
+                out["methods"][meth][f"vs_dwave_{peer}"] = _versus(rs, f"{peer}_cut")
     return out
+
+
+def _versus(rows: list[dict], column: str) -> dict[str, int]:
+    """Graphs where the method's cut is above, equal to or below a peer's (both present)."""
+    pairs = [(r["cut"], r[column]) for r in rows if r["cut"] is not None and r[column] is not None]
+    return {
+        "ahead": sum(a > b for a, b in pairs),
+        "tied": sum(a == b for a, b in pairs),
+        "behind": sum(a < b for a, b in pairs),
+    }
 
 
 def _mis_summary(suite: str, rows: list[dict]) -> dict:
@@ -343,6 +376,8 @@ SUITES_BY_NAME = {
                 "greedy_time_s",
                 "cpsat_cut",
                 "cpsat_time_s",
+                "sa_cut",
+                "tabu_cut",
                 "error",
             ),
             instances=_gset_instances,

@@ -1,0 +1,92 @@
+"""Simulated annealing for MaxCut (the compiled CPU kernel): optima on small graphs checked by
+brute force, reproducibility, the schedule, and its place in the default polish."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import dnnsolve
+from dnnsolve.baselines import greedy_maxcut
+from dnnsolve.data import EXAMPLES, example_path
+from dnnsolve.graph import Graph
+from dnnsolve.search.anneal import anneal_maxcut, available, beta_range, csr_arrays
+
+pytestmark = pytest.mark.skipif(not available(), reason="numba is not importable")
+
+
+def _cut(edges, weights, side) -> float:
+    return float(sum(w for (u, v), w in zip(edges, weights) if side[u] != side[v]))
+
+
+def _brute_force(n, edges, weights) -> float:
+    return max(_cut(edges, weights, bits) for bits in itertools.product((0, 1), repeat=n))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_reaches_the_brute_force_optimum_with_negative_weights(seed):
+    rng = np.random.default_rng(seed)
+    n = 12
+    edges = [(u, v) for u in range(n) for v in range(u + 1, n) if rng.random() < 0.4]
+    weights = rng.choice([-1.0, 1.0, 2.0], size=len(edges)).tolist()
+    g = Graph.from_edges(n, edges, weights=weights)
+    sides, cuts = anneal_maxcut(g, reads=8, sweeps=500, seed=seed)
+    best = int(np.argmax(cuts))
+    assert cuts[best] == _cut(edges, weights, sides[best])  # the reported cut is the real one
+    assert cuts[best] == _brute_force(n, edges, weights)
+
+
+def test_known_optima_of_cycles_and_complete_graphs():
+    for n, edges, optimum in [
+        (8, [(i, (i + 1) % 8) for i in range(8)], 8),  # even cycle: bipartite
+        (7, [(i, (i + 1) % 7) for i in range(7)], 6),  # odd cycle
+        (6, list(itertools.combinations(range(6), 2)), 9),  # K6: 3 x 3
+    ]:
+        _, cuts = anneal_maxcut(Graph.from_edges(n, edges), reads=4, sweeps=300, seed=0)
+        assert cuts.max() == optimum
+
+
+def test_same_seed_same_answer_and_isolated_vertices():
+    edges = [(i, (i * 7 + 3) % 25) for i in range(25) if (i * 7 + 3) % 25 != i]
+    g = Graph.from_edges(30, edges)  # vertices 25..29 isolated
+    a = anneal_maxcut(g, reads=3, sweeps=200, seed=5)
+    b = anneal_maxcut(g, reads=3, sweeps=200, seed=5)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_schedule_from_the_weights():
+    g = Graph.from_edges(3, [(0, 1), (1, 2)], weights=[2.0, 0.5])
+    indptr, _, weights = csr_arrays(g)
+    hot, cold = beta_range(indptr, weights)
+    # the largest possible loss of one flip (vertex 1: 2 + 0.5) accepted with probability 1/2;
+    # the smallest weight (0.5) with 1/100 at the end
+    assert np.exp(-hot * 2.5) == pytest.approx(0.5)
+    assert np.exp(-cold * 0.5) == pytest.approx(0.01)
+
+
+def test_beats_the_greedy_heuristic_on_a_random_graph():
+    rng = np.random.default_rng(3)
+    n = 300
+    edges = {tuple(sorted(e)) for e in rng.integers(0, n, size=(1500, 2)).tolist() if e[0] != e[1]}
+    g = Graph.from_edges(n, sorted(edges))
+    _, cuts = anneal_maxcut(g, reads=2, sweeps=2000, seed=0)
+    assert cuts.max() >= greedy_maxcut(g).objective
+
+
+def test_timed_run_stays_in_its_budget():
+    g = Graph.from_edges(200, [(i, (i * 13 + 1) % 200) for i in range(200)])
+    import time
+
+    t = time.perf_counter()
+    _, cuts = anneal_maxcut(g, time_limit=0.5, seed=0)
+    assert time.perf_counter() - t < 1.5 and len(cuts) >= 1
+
+
+def test_default_maxcut_polish_reaches_the_bundled_optimum():
+    path = example_path("maxcut_example")
+    r = dnnsolve.solve("maxcut", path, device="cpu", seed=0, time_limit=3)
+    assert r.objective == EXAMPLES["maxcut_example"]["optimum"]  # proven by CP-SAT
+    assert r.found_by in ("network", "local_search", "baseline", "baseline+local_search", "anneal")
