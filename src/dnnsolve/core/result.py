@@ -99,8 +99,9 @@ class Result:
     repaired), ``"local_search"`` (the polish from the network's solutions), ``"baseline"``
     (the family's classical heuristic, run inside the same time limit; ``extra["baseline"]``
     has its objective and time) or ``"baseline+local_search"`` (the polish from the
-    heuristic's answer); families with runners of their own name their stages (``"dsatur"``,
-    ``"cadical"``, ...). ``stop_reason`` why training stopped: ``"steps"``
+    heuristic's answer); a polish that also searches from starts of its own names them
+    (``"anneal"``: MaxCut's simulated annealing from random starts); families with runners of
+    their own name their stages (``"dsatur"``, ``"cadical"``, ...). ``stop_reason`` why training stopped: ``"steps"``
     (step budget), ``"converged"`` (patience), ``"time_limit"``, or
     ``"reference"`` (the known optimum / best-known value was reached),
     ``"interrupted"`` (Ctrl-C: the best verified solution found so far), ``"early_stop"`` (a

@@ -13,7 +13,10 @@ feasible point, boxed columns) of sizes ``--option sizes=100,300,1000`` and comp
 method with OSQP (ADMM, eps 1e-6) and HiGHS's QP solver (the reference objective).
 
 Options: ``tol`` (relative KKT tolerance, default 1e-7), ``max_iter``, ``sizes``, ``per_size``
-(random-qp instances per size).
+(random-qp instances per size), ``peers=pdlp`` (netlib: OR-Tools PDLP at the same tolerance,
+time limit and one thread, as a ``pdlp (peer)`` row; the summary gives each method's
+``time_vs_pdlp``, the geometric mean of the time ratio over the instances both meet the
+target on).
 
 >>> from dnnsolve.bench import SUITES
 >>> SUITES["netlib"].methods, SUITES["random-qp"].default_methods
@@ -89,7 +92,7 @@ def clp_references(sources: Path) -> dict[str, float]:
 
 def _opts(ctx: SuiteContext) -> dict[str, Any]:
     o = dict(ctx.options or {})
-    known = {"tol", "max_iter", "sizes", "per_size"}
+    known = {"tol", "max_iter", "sizes", "per_size", "peers"}
     unknown = set(o) - known
     if unknown:
         raise InputError(f"unknown option(s) {sorted(unknown)}; known: {sorted(known)}")
@@ -107,6 +110,12 @@ def _opts(ctx: SuiteContext) -> dict[str, Any]:
         items = [s for s in str(sizes).split(",") if s.strip()]
     res["sizes"] = [option_int(s, "sizes", 2) for s in items]
     res["per_size"] = option_int(o.get("per_size", 2), "per_size")
+    from ..peers import LP_PEERS
+
+    res["peers"] = ctx.peers()
+    unknown_peers = set(res["peers"]) - set(LP_PEERS)
+    if unknown_peers:
+        raise InputError(f"unknown LP peer(s) {sorted(unknown_peers)}; known: {list(LP_PEERS)}")
     return res
 
 
@@ -188,7 +197,31 @@ def _netlib_rows(
                "ref_time_s": ref_time, "ref_status": ref_status, "clp_reference": inst.meta.get("clp")}  # fmt: skip
         row.update(_method_row(lp, method, ctx, opts, ref))
         rows.append(row)
+    for peer in opts["peers"]:
+        row = {**base, "method": f"{peer} (peer)", "reference": ref, "reference_source": ref_source,
+               "ref_time_s": ref_time, "ref_status": ref_status, "clp_reference": inst.meta.get("clp")}  # fmt: skip
+        row.update(_peer_row(lp, ctx, opts, ref))
+        rows.append(row)
     return rows
+
+
+def _peer_row(lp, ctx: SuiteContext, opts: dict, ref: float | None) -> dict:
+    """OR-Tools PDLP at the same tolerance and time limit, one thread, checked like ours."""
+    from ..peers import pdlp_lp
+
+    r = pdlp_lp(lp, ctx.time_limit, opts["tol"])
+    gap = _gap(r.objective, ref)
+    ok = gap is not None and r.primal_residual is not None
+    return {
+        "status": r.status or "error",
+        "solver_status": r.status,
+        "objective": r.objective,
+        "rel_gap": gap,
+        "primal_residual": r.primal_residual,
+        "time_s": r.time_s,
+        "meets_target": bool(ok and gap <= TARGET_GAP and r.primal_residual <= TARGET_PRIMAL),
+        "error": r.error,
+    }
 
 
 def _summarize(rows: list[dict]) -> dict:
@@ -208,6 +241,9 @@ def _summarize(rows: list[dict]) -> dict:
             "total_time_s": _sum([r.get("time_s") for r in rs]),
             "mean_time_s": mean_of([r.get("time_s") for r in rs]),
         }
+    for m, stats in methods.items():
+        for peer in (p for p in by if p.endswith("(peer)") and not m.endswith("(peer)")):
+            stats[f"time_vs_{peer.split()[0]}"] = _time_ratio(by[m], by[peer])
     firsts = {r["instance"]: r for r in rows}
     return {
         "methods": methods,
@@ -220,6 +256,17 @@ def _summarize(rows: list[dict]) -> dict:
         "target": f"rel. gap <= {TARGET_GAP:g} and rel. primal residual <= {TARGET_PRIMAL:g}",
         "errors": sum(1 for r in rows if r.get("error")),
     }
+
+
+def _time_ratio(ours: list[dict], peer: list[dict]) -> float | None:
+    """Geometric mean of time / peer's time over the instances both meet the target on."""
+    theirs = {r["instance"]: r for r in peer if r.get("meets_target")}
+    ratios = [
+        r["time_s"] / theirs[r["instance"]]["time_s"]
+        for r in ours
+        if r.get("meets_target") and r["instance"] in theirs and theirs[r["instance"]]["time_s"]
+    ]
+    return float(np.exp(np.mean(np.log(ratios)))) if ratios else None
 
 
 def _median(xs: list) -> float | None:
