@@ -115,9 +115,14 @@ def option(
     return field(default=default, metadata=meta)
 
 
+def flag_for(name: str) -> str:
+    """The CLI flag of an option name (``time_limit`` → ``--time-limit``)."""
+    return "--" + name.replace("_", "-")
+
+
 def flag_of(f: dataclasses.Field) -> str:
-    """The CLI flag of an options field (``time_limit`` → ``--time-limit``)."""
-    return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+    """The CLI flag of an options field: its own ``flag``, else :func:`flag_for` its name."""
+    return f.metadata.get("flag") or flag_for(f.name)
 
 
 def deprecated_names(options: type) -> dict[str, str]:

@@ -5,25 +5,15 @@ One probSAT walker over CSR arrays: clause literals (``cptr``, ``clits`` as lite
 ``a`` (int8 per variable, index 0 unused), the true-literal count per clause, and the list of
 falsified clauses with each clause's slot in it (O(1) removal). The state lives in the arrays,
 so a run is a series of calls of a bounded number of flips each, the caller checking the clock
-in between. Random numbers: a xorshift64* stream kept in ``rng`` (no global state).
+in between. Random numbers: :mod:`dnnsolve.search._random_jit`, the stream kept in ``rng``.
 """
 
 import numba
 import numpy as np
 
+from ..search._random_jit import uniform
+
 _jit = numba.njit(cache=True, nogil=True)
-
-_MULT = np.uint64(0x2545F4914F6CDD1D)
-
-
-@_jit
-def _uniform(rng):
-    x = rng[0]
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    rng[0] = x
-    return float((x * _MULT) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 @_jit
@@ -61,7 +51,7 @@ def walk(cptr, clits, optr, oidx, a, numtrue, unsat, where, nunsat, rng, table, 
     probs = np.empty(longest, dtype=np.float64)
     ntab = len(table)
     while done < flips and nunsat[0] > 0:
-        j = unsat[int(_uniform(rng) * nunsat[0])]
+        j = unsat[int(uniform(rng) * nunsat[0])]
         lo, hi = cptr[j], cptr[j + 1]
         total = 0.0
         for k in range(lo, hi):
@@ -74,7 +64,7 @@ def walk(cptr, clits, optr, oidx, a, numtrue, unsat, where, nunsat, rng, table, 
             p = table[brk] if brk < ntab else 0.0
             probs[k - lo] = p
             total += p
-        r = _uniform(rng) * total
+        r = uniform(rng) * total
         k = lo
         while k < hi - 1 and r >= probs[k - lo]:
             r -= probs[k - lo]

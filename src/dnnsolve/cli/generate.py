@@ -25,7 +25,7 @@ from rich.table import Table
 
 from ..core.errors import InputError
 from ..core.result import Result
-from ..family import Family, deprecation_note, flag_of
+from ..family import Family, deprecation_note, flag_for, flag_of
 from .common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -91,7 +91,7 @@ def _alias_parameters(f: dataclasses.Field, kind: Any) -> list[inspect.Parameter
     cli_kind = _optional(f.metadata.get("cli_type") or kind)
     params = []
     for alias in f.metadata.get("aliases", ()):
-        flag = "--" + alias.replace("_", "-")
+        flag = flag_for(alias)
         decls = [f"{flag}/--no-{flag[2:]}"] if bool in typing.get_args(cli_kind) else [flag]
         info = typer.Option(*decls, hidden=True)
         name = _alias_key(f, alias)
@@ -109,8 +109,8 @@ def _take_aliases(fields: list, kw: dict[str, Any]) -> None:
         for alias in f.metadata.get("aliases", ()):
             value = kw.pop(_alias_key(f, alias))
             if value is not None:
-                old = "--" + alias.replace("_", "-")
-                err.print(f"note: {deprecation_note(old, flag_of(f))}", highlight=False)
+                note = deprecation_note(flag_for(alias), flag_of(f))
+                err.print(f"note: {note}", highlight=False)
                 kw[f.name] = value
 
 

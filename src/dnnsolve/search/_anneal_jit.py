@@ -1,8 +1,7 @@
 """The compiled loop of :mod:`dnnsolve.search.anneal` (imported on first use: numba).
 
 Single-spin Metropolis sweeps over a CSR graph, one read after another, each read from its own
-random start. Random numbers come from a xorshift64* stream seeded per read, so a run is
-reproducible without any global generator state.
+random start. Random numbers come from :mod:`._random_jit`, seeded per read.
 """
 
 import math
@@ -10,20 +9,9 @@ import math
 import numba
 import numpy as np
 
+from ._random_jit import uniform
+
 _jit = numba.njit(cache=True, nogil=True)
-
-_MULT = np.uint64(0x2545F4914F6CDD1D)
-
-
-@_jit
-def _next(state):
-    """Advance a xorshift64* state (a one-element uint64 array); a float in [0, 1)."""
-    x = state[0]
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    state[0] = x
-    return float((x * _MULT) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 @_jit
@@ -61,11 +49,11 @@ def anneal_read(indptr, indices, weights, s, sweeps, beta_hot, beta_cold, seed):
         # a fresh visiting order each sweep: in a fixed order the domain walls march along
         # with the sweep through neutral flips and never meet (an even ring stays at n - 2)
         for k in range(n - 1, 0, -1):
-            j = int(_next(state) * (k + 1))
+            j = int(uniform(state) * (k + 1))
             order[k], order[j] = order[j], order[k]
         for i in order:
             d = s[i] * h[i]
-            if d >= 0.0 or _next(state) < math.exp(beta * d):
+            if d >= 0.0 or uniform(state) < math.exp(beta * d):
                 old = s[i]
                 s[i] = -old
                 gain += d
