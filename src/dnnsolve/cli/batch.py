@@ -18,8 +18,8 @@ from typing import Annotated, Any
 import typer
 
 from ..core.errors import InputError
-from ..family import deprecation_note, parse_numbers, parse_pairs
-from .common import EXIT_INTERRUPTED, EXIT_UNKNOWN, err, out, show
+from ..family import parse_numbers, parse_pairs
+from .common import EXIT_INTERRUPTED, EXIT_UNKNOWN, err, former_flag, out, show
 
 __all__ = ["batch_command", "batch_suite_command"]
 
@@ -62,9 +62,7 @@ _BACKEND_HELP = (
 
 def _output(output: Path | None, former_out: Path | None) -> Path:
     """``--output`` (or its former spelling ``--out``, with a note); required."""
-    if former_out is not None:
-        err.print(f"note: {deprecation_note('--out', '--output')}", highlight=False)
-        output = output or former_out
+    output = former_flag(output, former_out, "--out", "--output")
     if output is None:
         raise InputError("--output RESULTS.jsonl is required: the results file")
     return output

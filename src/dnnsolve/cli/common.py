@@ -46,6 +46,17 @@ err = Console(stderr=True)
 _PIPE_WIDTH = 240
 
 
+def former_flag(value: Any, former: Any, old: str, new: str) -> Any:
+    """The value of an option given under its former flag ``old`` (with a one-line deprecation
+    note naming ``new``), else ``value``."""
+    if former is None:
+        return value
+    from ..family import deprecation_note
+
+    err.print(f"note: {deprecation_note(old, new)}", highlight=False)
+    return former
+
+
 def show(renderable: Any) -> None:
     """Print a table on stdout, at full width when stdout is a pipe or a file."""
     if not out.is_terminal and out.width < _PIPE_WIDTH:

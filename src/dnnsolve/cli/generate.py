@@ -25,7 +25,7 @@ from rich.table import Table
 
 from ..core.errors import InputError
 from ..core.result import Result
-from ..family import Family, deprecation_note, flag_for, flag_of
+from ..family import Family, flag_for, flag_of
 from .common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -34,6 +34,7 @@ from .common import (
     THREADS_HELP,
     err,
     fmt_value,
+    former_flag,
     guarded,
     out,
     result_table,
@@ -107,11 +108,8 @@ def _take_aliases(fields: list, kw: dict[str, Any]) -> None:
     """Move a former flag's value to its option, with a deprecation note."""
     for f, _ in fields:
         for alias in f.metadata.get("aliases", ()):
-            value = kw.pop(_alias_key(f, alias))
-            if value is not None:
-                note = deprecation_note(flag_for(alias), flag_of(f))
-                err.print(f"note: {note}", highlight=False)
-                kw[f.name] = value
+            former = kw.pop(_alias_key(f, alias))
+            kw[f.name] = former_flag(kw[f.name], former, flag_for(alias), flag_of(f))
 
 
 def _edge_parameters(family: Family) -> list[inspect.Parameter]:

@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from ..core.errors import InputError
-from ..family import DEVICE_HELP, deprecation_note, parse_pairs
+from ..family import DEVICE_HELP, parse_pairs
 from .batch import batch_command, batch_suite_command
 from .common import (
     EXIT_CODES_HELP,
@@ -26,6 +26,7 @@ from .common import (
     THREADS_HELP,
     err,
     exit_code_of,
+    former_flag,
     out,
     result_table,
     set_threads,
@@ -346,9 +347,7 @@ def bench(
     from ..bench import run_suite
 
     set_threads(threads)
-    if former_out is not None:
-        err.print(f"note: {deprecation_note('--out', '--out-dir')}", highlight=False)
-        out_dir = former_out
+    out_dir = former_flag(out_dir, former_out, "--out", "--out-dir")
     if time_limit is not None and time_limit <= 0:
         raise InputError("--time-limit must be positive")
     if limit is not None and limit < 1:
