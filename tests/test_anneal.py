@@ -90,3 +90,40 @@ def test_default_maxcut_polish_reaches_the_bundled_optimum():
     r = dnnsolve.solve("maxcut", path, device="cpu", seed=0, time_limit=3)
     assert r.objective == EXAMPLES["maxcut_example"]["optimum"]  # proven by CP-SAT
     assert r.found_by in ("network", "local_search", "baseline", "baseline+local_search", "anneal")
+
+
+def _hyper_cut(edges, weights, side) -> float:
+    return float(sum(w for e, w in zip(edges, weights) if len({side[v] for v in e}) == 2))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_hypergraph_annealing_reaches_the_brute_force_optimum(seed):
+    from dnnsolve.hypergraph import Hypergraph
+    from dnnsolve.search.anneal import anneal_hypercut
+
+    rng = np.random.default_rng(seed)
+    n = 11
+    edges = [rng.choice(n, size=int(rng.integers(2, 5)), replace=False).tolist() for _ in range(18)]
+    edges.append([0, 0, 3])  # a repeated member counts once
+    weights = rng.choice([-1.0, 1.0, 3.0], size=len(edges)).tolist()
+    hg = Hypergraph.from_edges(n, edges, weights=weights)
+    sides, cuts = anneal_hypercut(hg, reads=6, sweeps=400, seed=seed)
+    for side, cut in zip(sides, cuts):
+        assert cut == _hyper_cut(edges, weights, side)  # every reported cut is the real one
+    best = max(_hyper_cut(edges, weights, b) for b in itertools.product((0, 1), repeat=n))
+    assert cuts.max() == best
+
+
+def test_hypergraph_annealing_is_seeded_and_keeps_to_its_time():
+    import time
+
+    from dnnsolve.hypergraph import random_hypergraph
+    from dnnsolve.search.anneal import anneal_hypercut
+
+    hg = random_hypergraph(300, seed=3)
+    a = anneal_hypercut(hg, reads=2, sweeps=50, seed=7)
+    b = anneal_hypercut(hg, reads=2, sweeps=50, seed=7)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    t0 = time.perf_counter()
+    sides, _ = anneal_hypercut(hg, time_limit=0.5, seed=0)
+    assert len(sides) >= 1 and time.perf_counter() - t0 < 3.0  # 0.5 s asked; slack for load

@@ -365,3 +365,14 @@ def test_unsolvable_file_error_names_the_file(tmp_path):
     with pytest.raises(InputError) as info:
         CoveringProblem(read_graph(f2), "total-domset")
     assert str(info.value) == f"{f2}: vertex 3 is isolated: the graph has no total dominating set"
+
+
+def test_k_coloring_baseline_is_a_proper_colouring_where_dsatur_needs_more():
+    # the baseline alone (no network, no polish) used to return colour 1 everywhere
+    g = from_networkx(nx.frucht_graph())  # chi = 3; DSatur uses 4
+    r = solve("k-coloring", g, colors=3, network=False, polish=False, seed=0, device="cpu")
+    colours = r.solution["colors"]  # {vertex id: colour 1..k}
+    ids = g.vertex_ids(np.arange(g.n))
+    assert set(colours.values()) <= {1, 2, 3}
+    assert all(colours[str(ids[u])] != colours[str(ids[v])] for u, v in zip(g.src, g.dst))
+    assert r.objective == 0 and r.found_by == "baseline"

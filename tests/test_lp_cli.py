@@ -110,3 +110,16 @@ def test_cli_exit_2_infeasible_and_1_when_not_optimal(tmp_path):
     r = CliRunner().invoke(app(), ["lp", str(write_tiny(tmp_path)), "--device", "cpu", "-q",
                                    "--steps", "3"])  # fmt: skip
     assert r.exit_code == 1 and "max_iter" in r.output, r.output
+
+
+def test_random_qp_refuses_peers_it_would_ignore():
+    import torch
+
+    from dnnsolve.bench.suites.lp import _qp_instances
+    from dnnsolve.core.errors import InputError
+
+    ctx = SuiteContext(
+        device=torch.device("cpu"), time_limit=1.0, seed=0, options={"peers": "pdlp"}
+    )
+    with pytest.raises(InputError, match="netlib"):
+        _qp_instances(ctx)

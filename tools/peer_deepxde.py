@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from dnnsolve.bench.suites.pde import deepxde_peer
-    from dnnsolve.core.result import _jsonable
+    from dnnsolve.core.result import jsonable
 
     torch.set_num_threads(args.threads)
     out = {"problem": args.problem, "seconds": args.seconds, "seed": args.seed,
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         out.update(quasi_newton=rec.get("quasi_newton"), qn_iterations=qn.get("iterations", 0))
         if out.get("peer_rel_l2") is not None and ours.relative_l2:
             out["ratio"] = out["peer_rel_l2"] / ours.relative_l2
-    print(json.dumps(_jsonable(out)))
+    print(json.dumps(jsonable(out)))
     return 1 if out.get("peer_error") else 0
 
 

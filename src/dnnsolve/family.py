@@ -17,8 +17,9 @@ built-in PDE, a Sudoku, a matrix …). Each family declares one :class:`Family` 
 From the specs come :func:`solve` (``dnnsolve.solve``), the command
 ``dnnsolve solve FAMILY INPUT [options]`` and its aliases (``dnnsolve image …``,
 ``dnnsolve pde …``, ``dnnsolve rrr …``), ``dnnsolve batch FAMILY`` and the ``families``
-bench suite. This module knows no family: each registers itself with
-:func:`register_family` when its module (listed in ``FAMILY_MODULES``) is imported.
+bench suite. This module imports no family: each registers itself with
+:func:`register_family` when its module (listed in ``FAMILY_MODULES``) is imported, and
+``FAMILY_HOMES`` names the families of each module, so that one family loads alone.
 
 >>> import dnnsolve
 >>> fam = get_family("maxcut")
@@ -57,6 +58,35 @@ FAMILY_MODULES = (
     "dnnsolve.rrr.family",
     "dnnsolve.rrr.lwl.family",
 )
+
+#: the module registering each family, so that :func:`get_family` imports one family's module
+#: and not all of them (``dnnsolve solve lp`` loads no graph, image or PDE code); a family
+#: missing here is still found, by loading every module (tests/test_startup.py checks the table)
+FAMILY_HOMES = {
+    "dnnsolve.imaging.family": ("ct", "deblur", "denoise", "fit", "inpaint", "mri", "superres"),
+    "dnnsolve.lp.family": ("lp", "qp"),
+    "dnnsolve.pde.family": ("pde",),
+    "dnnsolve.problems.clique": ("clique",),
+    "dnnsolve.problems.coloring": ("color",),
+    "dnnsolve.problems.domination": (
+        "connected-domset",
+        "disjunctive-domset",
+        "dissociation",
+        "domset",
+        "liars-domset",
+        "total-domset",
+        "ve-domset",
+    ),
+    "dnnsolve.problems.domination_color": ("k-coloring",),
+    "dnnsolve.problems.hypermaxcut": ("hypermaxcut",),
+    "dnnsolve.problems.maxcut": ("maxcut",),
+    "dnnsolve.problems.mis": ("mis",),
+    "dnnsolve.problems.sat": ("maxsat", "sat"),
+    "dnnsolve.problems.vertex_cover": ("vertex-cover",),
+    "dnnsolve.rrr.family": ("bit-retrieval", "rrr-color", "sudoku"),
+    "dnnsolve.rrr.lwl.family": ("autoencode", "classify", "nmf"),
+    "dnnsolve.schedule.family": ("schedule",),
+}
 
 DEVICE_HELP = "cpu, cuda, cuda:N, mps or auto."
 
@@ -430,6 +460,15 @@ def _load() -> None:
             importlib.import_module(f"dnnsolve.problems.{mod.name}")
 
 
+def _load_home(name: str) -> None:
+    """Import the module registering family ``name`` (every module if the table lacks it)."""
+    home = next((m for m, names in FAMILY_HOMES.items() if name in names), None)
+    if home is not None:
+        importlib.import_module(home)
+    if name not in _FAMILIES:
+        _load()
+
+
 def families() -> dict[str, Family]:
     """Every registered family by name."""
     _load()
@@ -438,7 +477,8 @@ def families() -> dict[str, Family]:
 
 def get_family(name: str) -> Family:
     """The family called ``name`` (InputError with a hint for an unknown name)."""
-    _load()
+    if name not in _FAMILIES:
+        _load_home(name)
     if name not in _FAMILIES:
         close = difflib.get_close_matches(name, _FAMILIES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

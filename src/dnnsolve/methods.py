@@ -9,24 +9,18 @@ bench see them through :mod:`dnnsolve.family`.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar
-
-import numpy as np
-import torch
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .core.callbacks import Callback
-from .core.device import device_name, resolve_device
 from .core.errors import InputError
-from .core.parameterization import Parameterization
-from .core.problem import Problem
 from .core.result import Result
-from .core.seeding import fresh_seed, isolated_global_rng
-from .core.solver import Solver, SolverConfig
 from .family import (
     Family,
     Options,
@@ -39,6 +33,15 @@ from .family import (
     parse_pairs,
     register_family,
 )
+
+# torch and the Solver are imported where a method runs: registering a family (which the CLI
+# does for its commands) needs only the options and the method table
+if TYPE_CHECKING:
+    import torch
+
+    from .core.parameterization import Parameterization
+    from .core.problem import Problem
+    from .core.solver import SolverConfig
 
 
 @dataclass
@@ -54,7 +57,7 @@ class BuildContext:
 
 Builder = Callable[[Any, BuildContext], "tuple[Problem, Parameterization]"]
 Loader = Callable[[Any, "str | None"], Any]
-Runner = Callable[["Method", Any, BuildContext, SolverConfig, Sequence[Callback]], Result]
+Runner = Callable[["Method", Any, BuildContext, "SolverConfig", Sequence[Callback]], Result]
 
 
 @dataclass
@@ -122,7 +125,7 @@ class SolverOptions(Options):
 
     @classmethod
     def accepts(cls, key: str) -> bool:
-        return key in CONFIG_FIELDS
+        return key in config_fields()
 
     def solver_settings(self) -> dict[str, Any]:
         """The :class:`SolverConfig` fields these options set (unset ones keep the method's)."""
@@ -246,7 +249,11 @@ def problems() -> list[str]:
 
 def methods(problem: str) -> dict[str, Method]:
     """The methods registered for ``problem`` (raises InputError for unknown problems)."""
-    families()
+    if problem not in _REGISTRY:
+        with contextlib.suppress(InputError):
+            get_family(problem)  # imports the problem's module only
+    if problem not in _REGISTRY:
+        families()
     if problem not in _REGISTRY:
         raise InputError(f"unknown problem {problem!r}; choose from {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[problem]
@@ -270,7 +277,12 @@ def baseline_method(problem: str) -> Method:
     return Method(problem, BASELINE, d.build, _BASELINE_TEXT, settings)
 
 
-CONFIG_FIELDS = frozenset(f.name for f in fields(SolverConfig))
+@functools.cache
+def config_fields() -> frozenset[str]:
+    """The names of the :class:`SolverConfig` fields (the keywords ``config`` takes)."""
+    from .core.solver import SolverConfig
+
+    return frozenset(f.name for f in fields(SolverConfig))
 
 
 def run_solver(
@@ -282,6 +294,12 @@ def run_solver(
 ) -> Result:
     """Run ``problem``'s method on a loaded instance: settings, device and seed resolved
     once, the network initialised from an isolated global generator."""
+    import torch
+
+    from .core.device import resolve_device
+    from .core.seeding import fresh_seed, isolated_global_rng
+    from .core.solver import SolverConfig
+
     m = baseline_method(problem) if opts.method == BASELINE else get_method(problem, opts.method)
     cfg = SolverConfig(**{**m.defaults, **opts.solver_settings()})
     dev = resolve_device(opts.device)
@@ -305,6 +323,8 @@ def run_method(
     An instance without variables (a graph with no vertices) has one answer, the empty
     one: it is verified and returned without training (:func:`empty_result`).
     """
+    from .core.solver import Solver
+
     prob, param = method.build(instance, ctx)
     if prob.n_vars == 0:
         return empty_result(prob, method.name, ctx, config, callbacks)
@@ -325,6 +345,10 @@ def empty_result(
     solve (e.g. the empty set of a graph with no vertices is independent, a clique, a
     cover and dominating, with size 0; a cut of weight 0).
     """
+    import numpy as np
+
+    from .core.device import device_name
+
     for cb in callbacks:
         cb.on_start(config, prob)
     t0 = time.perf_counter()

@@ -36,7 +36,7 @@ import torch
 
 from ..core.device import device_name, resolve_device
 from ..core.errors import InputError
-from ..core.result import atomic_write_text, jsonable
+from ..core.result import TIMING_KEYS, atomic_write_text, jsonable
 from ..data import default_data_dir
 
 
@@ -500,6 +500,7 @@ def _run_method(
         "steps": r.steps,
         "restarts": r.restarts,
         "device": r.device,
+        "timings": {k: v for k, v in (r.timings or {}).items() if k in TIMING_KEYS},
         "error": None,
     }
 
@@ -574,6 +575,43 @@ def _summary_lines(summary: dict) -> list[str]:
     return lines
 
 
+#: the stages of a run, in the order they happen (``Result.timings`` keys without ``total_s``)
+STAGES = tuple(k for k in TIMING_KEYS if k != "total_s")
+
+
+def stage_split(rows: list[dict]) -> dict[str, dict[str, float]]:
+    """Per method, the mean seconds per instance spent in each stage of the run
+    (``Result.timings``), with ``total_s``; methods whose rows carry no timings are left out.
+
+    >>> rows = [{"method": "m", "timings": {"optimize_s": 2.0, "polish_s": 1.0, "total_s": 3.5}}]
+    >>> stage_split(rows)["m"]["polish_s"]
+    1.0
+    """
+    by_method: dict[str, list[dict]] = {}
+    for r in rows:
+        if r.get("timings"):
+            by_method.setdefault(r["method"], []).append(r["timings"])
+    return {
+        meth: {k: float(np.mean([t.get(k) or 0.0 for t in ts])) for k in (*STAGES, "total_s")}
+        for meth, ts in by_method.items()
+    }
+
+
+def _stage_lines(rows: list[dict]) -> list[str]:
+    """The "where the time went" table: mean seconds per stage and its share of the total."""
+    split = stage_split(rows)
+    if not split:
+        return []
+    lines = ["## Where the time went (mean s per instance, share of total)", ""]
+    lines += ["| method | " + " | ".join(k[:-2] for k in STAGES) + " | total |"]
+    lines += ["|---|" + "---|" * (len(STAGES) + 1)]
+    for meth, t in split.items():
+        total = t["total_s"] or sum(t[k] for k in STAGES) or 1.0
+        cells = [f"{t[k]:.3g} ({100 * t[k] / total:.0f} %)" for k in STAGES]
+        lines.append(f"| {meth} | " + " | ".join(cells) + f" | {t['total_s']:.3g} |")
+    return [*lines, ""]
+
+
 def markdown_report(suite: Suite, rows, summary, hw, settings) -> str:
     cols = [c for c in suite.columns if any(c in r for r in rows)] or list(suite.columns)
     cols += [v for v in ABLATION_VARIANTS if v not in cols and any(v in r for r in rows)]
@@ -599,6 +637,7 @@ def markdown_report(suite: Suite, rows, summary, hw, settings) -> str:
             "",
             *_summary_lines(summary),
             "",
+            *_stage_lines(rows),
         ]
     )
 

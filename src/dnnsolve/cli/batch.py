@@ -19,7 +19,7 @@ import typer
 
 from ..core.errors import InputError
 from ..family import parse_numbers, parse_pairs
-from .common import EXIT_INTERRUPTED, EXIT_UNKNOWN, err, former_flag, out, show
+from .common import EXIT_INTERRUPTED, EXIT_UNKNOWN, err, former_flag, out, set_threads, show
 
 __all__ = ["batch_command", "batch_suite_command"]
 
@@ -158,6 +158,7 @@ def batch_command(
     from ..batch import make_tasks, parse_grid, run_batch
     from ..family import get_family
 
+    set_threads(None)  # the inline backend solves in this process
     out_path = _output(output, former_out)
     if retry_failed and not resume:
         raise InputError("--retry-failed needs --resume")
@@ -267,6 +268,7 @@ def batch_suite_command(
     """Run a benchmark suite as batch tasks (instances × seeds [× methods]), locally or on Ray."""
     from ..batch.suites import run_suite_batched
 
+    set_threads(None)  # the inline backend solves in this process
     out_path = _output(output, former_out)
     values = parse_numbers(seeds, "--seeds")
     seed_list = [int(v) for v in (values if isinstance(values, list) else [values])]

@@ -135,8 +135,17 @@ def default_threads(cores: int | None = None) -> int:
 
 
 def set_threads(threads: int | None) -> None:
-    """Set torch's CPU threads once, at the entry point: ``threads``, else
+    """Set torch's CPU threads once, where a command starts: ``threads``, else
     ``$DNNSOLVE_THREADS``, else :func:`default_threads`."""
+    count = threads_wanted(threads)
+    import torch  # here, not at the top: a command that runs no network starts without torch
+
+    torch.set_num_threads(count)
+
+
+def threads_wanted(threads: int | None) -> int:
+    """The CPU threads for torch: ``threads``, else ``$DNNSOLVE_THREADS``, else
+    :func:`default_threads` (InputError naming the flag or variable for a bad number)."""
     where = "--threads"
     if threads is None and os.environ.get(THREADS_ENV, "").strip():
         where, text = THREADS_ENV, os.environ[THREADS_ENV].strip()
@@ -148,9 +157,7 @@ def set_threads(threads: int | None) -> None:
         threads = default_threads()
     if threads < 1:
         raise InputError(f"{where} must be at least 1")
-    import torch
-
-    torch.set_num_threads(threads)
+    return threads
 
 
 def result_table(rows: list[dict], title: str | None = None) -> Table:

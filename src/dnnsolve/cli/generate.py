@@ -18,15 +18,20 @@ import tempfile
 import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
+import click
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
+from typer.main import get_command_from_info
+from typer.models import CommandInfo
 
 from ..core.errors import InputError
 from ..core.result import Result
-from ..family import Family, flag_for, flag_of
+from ..family import Family, families, flag_for, flag_of, get_family
 from .common import (
+    EXIT_CODES_HELP,
     EXIT_INPUT,
     EXIT_INTERRUPTED,
     EXIT_UNKNOWN,
@@ -484,3 +489,76 @@ def _leave(family: Family, result: Result, output: Path | None, sat_codes: bool 
             f"{result.instance}: status unknown: {why}{where}", highlight=False, soft_wrap=True
         )
         raise typer.Exit(EXIT_UNKNOWN)
+
+
+# --------------------------------------------------------------------------- command groups
+
+#: the second command of each family that has one (``dnnsolve GROUP ALIAS``; group ``""`` is the
+#: root: ``dnnsolve pde``) → the family, so that a group names its commands without loading the
+#: families (tests/test_startup.py checks the table against the specs)
+FAMILY_ALIASES: dict[str, dict[str, str]] = {
+    "": {"pde": "pde"},
+    "image": {n: n for n in ("ct", "deblur", "denoise", "fit", "inpaint", "mri", "superres")},
+    "rrr": {
+        "autoencode": "autoencode",
+        "bits": "bit-retrieval",
+        "classify": "classify",
+        "color": "rrr-color",
+        "nmf": "nmf",
+        "sudoku": "sudoku",
+    },
+}
+
+
+class FamilyGroup(TyperGroup):
+    """A command group that builds a family's command when the command line names it:
+    ``dnnsolve solve lp …`` imports the LP family's modules alone, not every family's solvers.
+    Listing the group (its ``--help``) builds each of its family commands.
+
+    ``group`` is ``"solve"`` (every family, by name), ``"image"`` or ``"rrr"`` (the aliases in
+    :data:`FAMILY_ALIASES`) or ``""`` (the root's aliases); see :func:`family_group`.
+    """
+
+    group: ClassVar[str] = "solve"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        built = super().list_commands(ctx)
+        return [*built, *(n for n in self._family_commands() if n not in built)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            family = self._family_of(cmd_name)
+            if family is not None:
+                self.add_command(self._build(cmd_name, family), cmd_name)
+            else:  # a typo: every command built, for the error to suggest the nearest
+                for name in self._family_commands():
+                    self.get_command(ctx, name)
+        return super().get_command(ctx, cmd_name)
+
+    def _family_commands(self) -> list[str]:
+        if self.group == "solve":
+            return list(families())
+        return list(FAMILY_ALIASES[self.group])
+
+    def _family_of(self, cmd_name: str) -> Family | None:
+        if self.group == "solve":
+            with contextlib.suppress(InputError):
+                return get_family(cmd_name)
+            return None
+        name = FAMILY_ALIASES[self.group].get(cmd_name)
+        if name is not None:
+            return get_family(name)
+        # not in the table (or not an alias): looked for among every family, slower but right
+        aliased = {f.alias: f for f in families().values() if (f.group or "") == self.group}
+        return aliased.get(cmd_name)
+
+    def _build(self, cmd_name: str, family: Family) -> click.Command:
+        info = CommandInfo(name=cmd_name, callback=family_command(family), epilog=EXIT_CODES_HELP)
+        return get_command_from_info(
+            info, pretty_exceptions_short=True, rich_markup_mode=self.rich_markup_mode
+        )
+
+
+def family_group(group: str) -> type[FamilyGroup]:
+    """The :class:`FamilyGroup` of ``group``, as a class: what ``typer.Typer(cls=...)`` takes."""
+    return type(f"FamilyGroup_{group or 'root'}", (FamilyGroup,), {"group": group})

@@ -1,6 +1,10 @@
 """The ``dnnsolve`` command line: the app, the ``solve`` commands of the registered problems,
 ``demo``, ``bench``, ``methods``, ``version``, and the entry point :func:`main`.
 
+A family's command is built when a command line names it (:class:`.generate.FamilyGroup`), so
+that ``dnnsolve solve lp …`` starts without the other families' code; :data:`app` and
+:data:`solve_app`, read from outside, hold every family's command.
+
 Every failure ends in one line on stderr and the exit code of :mod:`dnnsolve.cli.common`:
 2 for bad input (file, option, unavailable device), 3 for an internal error.
 """
@@ -11,10 +15,12 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
 from rich.table import Table
+from typer.core import TyperCommand
 
 from ..core.errors import InputError
 from ..family import DEVICE_HELP, parse_pairs
@@ -31,12 +37,14 @@ from .common import (
     result_table,
     set_threads,
     show,
+    threads_wanted,
 )
-from .generate import family_command, summary_row
+from .generate import family_command, family_group, summary_row
 from .image import image_app
 from .rrr import rrr_app
 
-app = typer.Typer(
+_app = typer.Typer(
+    cls=family_group(""),
     name="dnnsolve",
     help="Solve optimization problems with dataless neural networks.",
     no_args_is_help=True,
@@ -71,7 +79,7 @@ def _logging(verbosity: int) -> None:
     logger.propagate = False
 
 
-@app.callback()
+@_app.callback()
 def _root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Print the traceback of an error (before the command).")
@@ -91,40 +99,54 @@ def _root(
 ) -> None:
     """Solve optimization problems with dataless neural networks.
 
-    Every command's --help ends with its exit codes; the threads torch uses are set here once
-    (--threads, $DNNSOLVE_THREADS, else chosen for the machine)."""
+    Every command's --help ends with its exit codes; the threads torch uses (--threads,
+    $DNNSOLVE_THREADS, else chosen for the machine) are checked here and set by each command
+    that runs torch."""
     if verbose:
         _logging(verbose)
-    set_threads(None)
+    threads_wanted(None)
 
 
-solve_app = typer.Typer(
-    help="Solve one instance: dnnsolve solve PROBLEM FILE \\[OPTIONS].", no_args_is_help=True
+_solve_app = typer.Typer(
+    cls=family_group("solve"),
+    help="Solve one instance: dnnsolve solve PROBLEM FILE \\[OPTIONS].",
+    no_args_is_help=True,
 )
-app.add_typer(solve_app, name="solve")
-app.add_typer(image_app, name="image", help="Reconstruct an image with an untrained network.")
-app.add_typer(
+_app.add_typer(_solve_app, name="solve")
+_app.add_typer(image_app, name="image", help="Reconstruct an image with an untrained network.")
+_app.add_typer(
     rrr_app, name="rrr", help="Solve constraint problems and train networks with RRR projections."
 )
 
 
-def _register_family_commands() -> None:
-    """``dnnsolve solve FAMILY`` for every family, and each alias under its group."""
+def register_family_commands() -> None:
+    """``dnnsolve solve FAMILY`` for every family, and each alias under its group, in the Typer
+    apps themselves (for :data:`app` and :data:`solve_app`); a command is registered once."""
     from ..family import families
 
     groups = {"image": image_app, "rrr": rrr_app}
+    registered = {c.name for c in _solve_app.registered_commands}
     for name, fam in families().items():
+        if name in registered:
+            continue
         command = family_command(fam)
-        solve_app.command(name, epilog=EXIT_CODES_HELP)(command)
+        _solve_app.command(name, epilog=EXIT_CODES_HELP)(command)
         if fam.alias is not None:
-            group = groups[fam.group] if fam.group else app
+            group = groups[fam.group] if fam.group else _app
             group.command(fam.alias, epilog=EXIT_CODES_HELP)(command)
 
 
-_register_family_commands()
+def __getattr__(name: str) -> Any:
+    """``app`` and ``solve_app`` with every family's command registered: what a test or a
+    program reading the apps expects (:func:`main` builds only the command it runs)."""
+    apps = {"app": _app, "solve_app": _solve_app}
+    if name not in apps:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    register_family_commands()
+    return apps[name]
 
 
-@app.command("methods", epilog=EXIT_CODES_HELP)
+@_app.command("methods", epilog=EXIT_CODES_HELP)
 def methods_cmd(
     family: Annotated[
         str | None, typer.Argument(help="Only this family.", show_default=False)
@@ -146,7 +168,7 @@ def methods_cmd(
     show(table)
 
 
-@app.command("demo", epilog=EXIT_CODES_HELP)
+@_app.command("demo", epilog=EXIT_CODES_HELP)
 def demo(
     device: Annotated[str, typer.Option(help=DEVICE_HELP)] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
@@ -162,6 +184,7 @@ def demo(
     from ..data import EXAMPLES, example_path
     from ..family import solve
 
+    set_threads(None)
     rows, results = [], []
     for name, info in EXAMPLES.items():
         problem = info["problem"]
@@ -275,15 +298,21 @@ def _demo_more(device: str, seed: int) -> dict:
     return {"rows": rows, "results": results}
 
 
-def _suite_names() -> str:
-    from ..bench import SUITES
+class _BenchCommand(TyperCommand):
+    """``bench``, whose SUITE help names the suites when the help is shown: naming them imports
+    every suite (and so every family), which no other command line should pay for."""
 
-    return ", ".join(SUITES)
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from ..bench import SUITES
+
+        suite = next(p for p in self.params if p.name == "suite")
+        suite.help = f"Suite: {', '.join(SUITES)}."  # type: ignore[attr-defined]
+        super().format_help(ctx, formatter)
 
 
-@app.command("bench", epilog=EXIT_CODES_HELP)
+@_app.command("bench", epilog=EXIT_CODES_HELP, cls=_BenchCommand)
 def bench(
-    suite: Annotated[str, typer.Argument(help=f"Suite: {_suite_names()}.")],
+    suite: Annotated[str, typer.Argument(help="Suite (its --help lists them).")],
     data: Annotated[
         Path | None,
         typer.Option(help="Datasets folder (default ../shared/datasets or $DNNSOLVE_DATA)."),
@@ -378,7 +407,7 @@ def bench(
     err.print(f"wrote {report.json_path} and {report.markdown_path}")
 
 
-@app.command("version", epilog=EXIT_CODES_HELP)
+@_app.command("version", epilog=EXIT_CODES_HELP)
 def version() -> None:
     """Print the dnnsolve and torch versions (JSON)."""
     out.print(json.dumps(_versions()))
@@ -388,8 +417,8 @@ _BATCH_EXIT_CODES = (
     "Exit codes: 0 every task succeeded; 1 some tasks failed (their records say why); 2 bad "
     "input; 130 interrupted (finished records are kept)."
 )
-app.command("batch", epilog=_BATCH_EXIT_CODES)(batch_command)
-app.command("bench-batch", epilog=_BATCH_EXIT_CODES)(batch_suite_command)
+_app.command("batch", epilog=_BATCH_EXIT_CODES)(batch_command)
+_app.command("bench-batch", epilog=_BATCH_EXIT_CODES)(batch_suite_command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -399,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     first = next((k for k, a in enumerate(args) if not a.startswith("-")), len(args))
     debug = "--debug" in args[:first]
     try:
-        app(args=args, prog_name="dnnsolve")
+        _app(args=args, prog_name="dnnsolve")
     except SystemExit as exc:  # click's own exit: help, usage errors (2), success
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_INPUT)

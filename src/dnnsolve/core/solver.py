@@ -473,7 +473,9 @@ class _Run:
         self.opt = make_optimizer(cfg.optimizer, param.parameters(), cfg.momentum)
         self.incumbent = Incumbent()
         self.early_stop = ""
-        self.step, self.loss_val = 0, math.nan
+        self.step = 0
+        self.last_loss: torch.Tensor | None = None  # per-restart loss of the last step taken
+        self.check_every = divergence_check_interval(self.dev, cfg.eval_every)
         self.lbfgs_info: dict | None = None
         ref = problem.reference()
         # a run that reaches the known optimum / best-known value stops there (time to target)
@@ -563,35 +565,51 @@ class _Run:
                     self.stop_reason = reason
                     break
 
+    @property
+    def loss_val(self) -> float:
+        """Mean loss of the last step taken (NaN before the first), read when it is needed:
+        at the evaluations, not every step."""
+        return math.nan if self.last_loss is None else float(self.last_loss.mean())
+
     def _step(self, progress: float) -> bool:
         """One optimizer step of every restart; False when diverged restarts were reset."""
         param, opt = self.param, self.opt
-        hp_t = {k: v * self.hp_sched[k](progress) for k, v in self.hp.items()}
+        hp_t = {k: _scaled(v, self.hp_sched[k](progress)) for k, v in self.hp.items()}
         x = param()
         loss = self.problem.loss(x, hp_t)
         guard = self.backtracking
         if guard is not None:
             loss = guard.judge(loss, param)
-        if self.nan_reset(loss, param, opt, self.gen):
+        total = loss.sum()  # what the backward pass starts from; its finiteness is the batch's
+        # the guard zeroes every non-finite loss, so with it no restart can diverge here
+        look = guard is None and self._check_due()
+        if look and self.nan_reset(loss, param, opt, self.gen, total):
             return False
         jumped = guard is not None and guard.jump is not None
         # monitors see the iterate the loss was computed at (x may alias a parameter)
         xd = x.detach().clone() if self.monitors and not jumped else None
         opt.zero_grad()
-        loss.sum().backward()
+        total.backward()
         if guard is not None:
             guard.before_step(param, opt)
-        opt.step(self.lr * self.lr_sched(progress))
+        opt.step(_scaled(self.lr, self.lr_sched(progress)))
         if guard is not None:
             guard.after_step(param)
         param.project_()
-        self.loss_val = float(loss.detach().mean())
+        self.last_loss = loss.detach()
         if xd is not None:
             for m in self.monitors:
-                m.update(self.step, xd, loss.detach())
+                m.update(self.step, xd, self.last_loss)
                 if m.should_stop and not self.early_stop:
                     self.early_stop = f"{m.name}: {m.reason}"
         return True
+
+    def _check_due(self) -> bool:
+        """Whether this step looks for diverged restarts: every step on the CPU; on an
+        accelerator the steps that evaluate on schedule and the last one (a diverged
+        restart runs on as NaN until then, alone: restarts do not share gradients)."""
+        step, every = self.step, self.check_every
+        return every == 1 or step % every == 0 or step == self.cfg.steps
 
     def _after_step(self) -> str:
         """Evaluate when due, run the after-evaluation hooks; the stop reason, or ""."""
@@ -786,6 +804,25 @@ def _overrides(problem: Problem, method: str) -> bool:
     """Whether ``problem`` has its own ``method``: the base class's baseline and local search
     do nothing, and a phase that does nothing is not announced."""
     return getattr(type(problem), method) is not getattr(Problem, method)
+
+
+def divergence_check_interval(device: torch.device, eval_every: int) -> int:
+    """Training steps between looks for diverged restarts (one read of the loss sum).
+
+    A CPU tensor is read without waiting, so the CPU looks every step and a diverged
+    restart is re-drawn at once. An accelerator would stall on every read, so it looks at
+    the steps that evaluate on schedule (they wait for it anyway) and at the last step.
+
+    >>> [divergence_check_interval(torch.device(kind), 50) for kind in ("cpu", "cuda")]
+    [1, 50]
+    """
+    return 1 if device.type == "cpu" else eval_every
+
+
+def _scaled(v: torch.Tensor, factor: float) -> torch.Tensor:
+    """``v * factor``, without an operation for the constant schedules' factor 1 (the same
+    values: x · 1 = x in floating point)."""
+    return v if factor == 1.0 else v * factor
 
 
 def _summary(v: torch.Tensor) -> float | dict:

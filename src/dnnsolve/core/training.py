@@ -185,10 +185,15 @@ class Backtracking:
             limit = self.accepted + (self.factor - 1.0) * self.accepted.abs()
             jump = ~torch.isfinite(loss) | (loss.detach() > limit)
             ok = ~jump
-            for p, snap in zip(param.parameters(), self.snapshot):
-                snap[ok] = p.detach()[ok]
+            any_jump = bool(jump.any())
+            params = [p.detach() for p in param.parameters()]
+            if any_jump:
+                for p, snap in zip(params, self.snapshot):
+                    snap[ok] = p[ok]
+            else:  # the usual step: one foreach copy instead of a masked copy per tensor
+                torch._foreach_copy_(self.snapshot, params)
             self.accepted = torch.where(ok, loss.detach(), self.accepted)
-        self.jump = jump if bool(jump.any()) else None
+        self.jump = jump if any_jump else None
         if self.jump is None:
             return loss
         self.count += int(jump.sum())
@@ -219,8 +224,23 @@ class NaNReset:
         self.restarts = restarts
         self.count = 0
 
-    def __call__(self, loss: torch.Tensor, param: Parameterization, opt: Any, gen) -> bool:
-        """True when some restarts were reset (the step is then skipped)."""
+    def __call__(
+        self,
+        loss: torch.Tensor,
+        param: Parameterization,
+        opt: Any,
+        gen,
+        total: torch.Tensor | None = None,
+    ) -> bool:
+        """True when some restarts were reset (the step is then skipped).
+
+        ``total``, the sum of ``loss`` (which the backward pass needs anyway), makes the
+        usual case one read of one number: a finite sum means every loss is finite. Only a
+        sum that is not (a diverged restart, or finite losses whose sum overflows) has the
+        restarts looked at one by one.
+        """
+        if total is not None and math.isfinite(float(total.detach())):
+            return False
         bad = ~torch.isfinite(loss)
         if not bool(bad.any()):
             return False

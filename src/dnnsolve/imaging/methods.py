@@ -152,10 +152,11 @@ def _deep_decoder(shape, task, options, operator, measurement):
 
 def _conv_decoder(shape, task, options, operator, measurement):
     c, h, w = shape
-    kw = {"channels": 64, "num_layers": 6, **options}
+    # need_sigmoid=False gives deepinv's ConvDecoder exactly (its output is linear)
+    kw = {"channels": 64, "num_layers": 6, "need_sigmoid": True, **options}
 
     def make_net():
-        return ConvDecoder(out_size=(h, w), out_channels=c, need_sigmoid=True, **kw)
+        return ConvDecoder(out_size=(h, w), out_channels=c, **kw)
 
     in_size = kw.get("in_size", (4, 4))
 

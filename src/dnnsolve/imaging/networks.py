@@ -544,7 +544,8 @@ class DeepDecoder(nn.Module):
             layers.append(nn.Conv2d(ch[i], ch[i + 1], 1, bias=False))
             if i != len(ch) - 2:
                 layers.append(_Upsample(upsample_mode))
-            layers += [nn.ReLU(), nn.BatchNorm2d(ch[i + 1], affine=True)]
+            # in place: the activation overwrites a fresh tensor (no copy; results unchanged)
+            layers += [nn.ReLU(inplace=True), nn.BatchNorm2d(ch[i + 1], affine=True)]
         layers.append(nn.Conv2d(ch[-1], out_channels, 1, bias=False))
         if need_sigmoid:
             layers.append(nn.Sigmoid())
@@ -610,15 +611,16 @@ class ConvDecoder(nn.Module):
         p = (kernel_size - 1) // 2
         layers: list[nn.Module] = []
         for size in sizes:
+            # ReLU in place on the convolution's fresh output, as deepinv's ConvDecoder does
             layers += [
                 nn.Upsample(size=size, mode=upsample_mode),
                 nn.Conv2d(channels, channels, kernel_size, padding=p),
-                nn.ReLU(),
+                nn.ReLU(inplace=True),
                 nn.BatchNorm2d(channels),
             ]
         layers += [
             nn.Conv2d(channels, channels, kernel_size, padding=p),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.BatchNorm2d(channels),
             nn.Conv2d(channels, out_channels, 1),
         ]

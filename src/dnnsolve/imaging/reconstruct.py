@@ -22,7 +22,6 @@ from typing import Any
 
 import torch
 
-from ..baselines.imaging import tv_super_resolve
 from ..core.callbacks import Callback
 from ..core.device import resolve_device
 from ..core.errors import InputError
@@ -241,6 +240,9 @@ def reconstruct(
     y = measurement.to(dev)
     classical = None
     if share < 1.0:
+        # imported here: dnnsolve.baselines loads every baseline (OR-Tools, pandas) on import
+        from ..baselines.imaging import tv_super_resolve
+
         iters = int(AUTO_SETTINGS["sr_tv_iterations"])
         classical = tv_super_resolve(y, operator, shape, iterations=iters, device=dev)
         if time_limit is not None:  # the TV run spends part of the budget

@@ -30,16 +30,19 @@ import math
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
-from ..core.device import device_name, resolve_device
 from ..core.errors import InputError
 from ..core.result import Result
 from .io import read_lp, read_mps, read_npz, write_solution
 from .model import LPData, make_lp, residuals
+
+# torch is imported by the solve (its device, the solvers): reading an LP, and the CLI's
+# ``dnnsolve solve lp --help``, do without it
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "LP_METHODS",
@@ -92,6 +95,8 @@ def _load(problem: LPData | str | os.PathLike) -> LPData:
 
 
 def _energy(lp, *, tol, max_iter, time_limit, device, seed, options, callback):
+    import torch
+
     from ..core.solver import Solver, SolverConfig
     from .energy import BoxVariables, EnergyProblem
 
@@ -160,6 +165,8 @@ def solve_lp(
     (``energy``: ``restarts``, ``lr``, ``penalty``, ``penalty_growth``; ``pdhg``:
     ``check_every``, ``ruiz_iters``, ``backend``; ``projection``: ``step``).
     """
+    from ..core.device import device_name, resolve_device
+
     t_start = time.perf_counter()
     lp = _load(problem)
     options = dict(options or {})

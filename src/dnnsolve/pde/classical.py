@@ -23,8 +23,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.interpolate import CubicSpline, RegularGridInterpolator
-from scipy.sparse.linalg import splu, spsolve
 
 from dnnsolve.core.errors import InputError
 from dnnsolve.pde.references import (
@@ -113,6 +111,10 @@ def fd_poisson_rectangle(
     >>> relative_l2(ref, poisson2d_solution(ref.points)) < 1e-3
     True
     """
+    # scipy.interpolate and scipy.sparse.linalg load slowly: imported by the solves alone
+    from scipy.interpolate import RegularGridInterpolator
+    from scipy.sparse.linalg import spsolve
+
     nx, ny = (n, n) if not isinstance(n, (tuple, list)) else n
     nx, ny = _intervals(nx), _intervals(ny)
     (x0, x1), (y0, y1) = bounds
@@ -167,6 +169,9 @@ def fd_poisson_lshape(
     >>> ref.grid_shape, bool(np.isnan(ref.grid_values()[-1, -1])), round(float(np.nanmax(ref.values)), 2)
     ((17, 17), True, 0.15)
     """
+    from scipy.interpolate import RegularGridInterpolator
+    from scipy.sparse.linalg import spsolve
+
     n = _intervals(n)
     if n % 2:
         raise InputError(f"the L-shape grid needs an even number of intervals, got {n}")
@@ -369,6 +374,7 @@ def burgers_mol(
     at ``n = 2040`` and ``2.5e-5`` at ``n = 4080`` (about 0.1–0.2 s): second order.
     """
     from scipy.integrate import solve_ivp
+    from scipy.interpolate import CubicSpline
 
     n = _intervals(n)
     if not (nu > 0 and math.isfinite(nu)):
@@ -428,6 +434,9 @@ def heat_crank_nicolson(
     >>> relative_l2(ref, heat_solution(ref.points)) < 1e-3
     True
     """
+    from scipy.interpolate import CubicSpline
+    from scipy.sparse.linalg import splu
+
     n = _intervals(n)
     if not (dt > 0 and alpha > 0):
         raise InputError(f"time step and diffusivity must be positive, got {dt}, {alpha}")

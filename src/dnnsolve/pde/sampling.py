@@ -17,12 +17,15 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from scipy.stats import qmc
 
 from dnnsolve.core.errors import InputError
+
+if TYPE_CHECKING:
+    from scipy.stats import qmc
 
 __all__ = [
     "METHODS",
@@ -65,6 +68,8 @@ def _seed_from(generator: torch.Generator | None) -> int:
 
 
 def _qmc_engine(kind: str, d: int, seed: int) -> qmc.QMCEngine:
+    from scipy.stats import qmc  # scipy.stats takes ~0.2 s to import: only when sampling
+
     rng = np.random.default_rng(seed)
     cls = qmc.Sobol if kind == "sobol" else qmc.LatinHypercube
     try:  # SciPy >= 1.15 names the argument ``rng``

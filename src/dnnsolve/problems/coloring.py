@@ -55,6 +55,7 @@ from ..graph import Graph, coloring_output
 from ..methods import BuildContext, ColorsOptions, Method, register, register_problem
 from ..params.coloring import ColoringNetwork, FreeLogits
 from ..search import coloring as kernels
+from ..search._common import draw_seed
 
 
 class GraphColoring(Problem):
@@ -118,8 +119,15 @@ class GraphColoring(Problem):
 
     # -- relaxed side ----------------------------------------------------------------
     def loss(self, x: torch.Tensor, hp: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        """Σ over edges of ⟨p_u, p_v⟩ for x (B, n, q) → (B,)."""
-        return (x.index_select(1, self.tg.src) * x.index_select(1, self.tg.dst)).sum(dim=(1, 2))
+        """Σ over edges of ⟨p_u, p_v⟩ for x (B, n, q) → (B,), as ½ Σ_v ⟨p_v, (A p)_v⟩.
+
+        One sparse product with the adjacency holds (B·q, n) numbers; gathering both ends
+        of every edge held (B, m, q): 1.1 GB and 20 s a step on latin_square_10.
+        """
+        B, n, q = x.shape
+        per_colour = x.transpose(1, 2).reshape(B * q, n)
+        spread = self.tg.matvec(per_colour, weighted=False)
+        return 0.5 * (per_colour * spread).reshape(B, q * n).sum(dim=1)
 
     def decode(self, x: torch.Tensor) -> torch.Tensor:
         return x.argmax(dim=-1)
@@ -185,13 +193,7 @@ class GraphColoring(Problem):
             origin[is_base] = _BASELINE
         if self.warm_start is not None:
             origin[-len(self.warm_start) :] = _WARM
-        seed = (
-            0
-            if generator is None
-            else int(
-                torch.randint(0, 2**31 - 1, (1,), generator=generator, device=generator.device)
-            )
-        )
+        seed = draw_seed(generator, 2**31 - 1)
         stats: dict = {}
         best = kernels.hea(
             self.csr,
@@ -247,15 +249,8 @@ def reduce_to(graph: Graph, colors: np.ndarray, q: int) -> np.ndarray:
     >>> reduce_to(g, np.array([0, 1, 2]), 2).tolist()
     [0, 1, 0]
     """
-    colors = np.asarray(colors, dtype=np.int64).reshape(-1)
-    if graph.n == 0:
-        return colors.copy()
-    labels, counts = np.unique(colors, return_counts=True)
-    order = labels[np.argsort(-counts, kind="stable")]  # largest classes first
-    relabel = np.empty(int(colors.max()) + 1, dtype=np.int64)
-    relabel[order] = np.arange(len(order))
-    z = torch.as_tensor(relabel[colors])[None]
-    return kernels.reduce_colors(graph.to_torch("cpu"), z, q)[0].numpy()
+    csr = kernels.adjacency_csr(graph.n, graph.src, graph.dst)
+    return kernels.reduce_classes(csr, colors, q)
 
 
 def coloring_from_output(graph: Graph, solution: Any) -> np.ndarray | None:
@@ -422,8 +417,9 @@ _PROBE_SHARE = 0.25  # share of the time left that one probing attempt may take
 def _quick_tabucol(
     graph: Graph, start: np.ndarray, q: int, ctx: BuildContext, remaining: float | None
 ) -> np.ndarray | None:
-    """A short Tabucol run (≤ 10 000 iterations, ≤ 10 % of the time left) from the warm start."""
-    seed = int(torch.randint(0, 2**31 - 1, (1,), generator=ctx.generator, device=ctx.device))
+    """A short Tabucol run (≤ 10 000 iterations, ≤ 10 % of the time left) from the warm start
+    (the compiled kernel when numba is installed)."""
+    seed = draw_seed(ctx.generator, 2**31 - 1)
     ts = kernels.TabuSearch(kernels.adjacency_csr(graph.n, graph.src, graph.dst), start, q, seed)
     deadline = None if remaining is None else time.perf_counter() + 0.1 * remaining
     ts.run(10_000, deadline)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..baselines.coloring import dsatur_tabucol
 from ..core.callbacks import Callback
 from ..core.errors import InputError
 from ..core.parameterization import FreeVariables
@@ -41,7 +42,7 @@ from ..core.solver import SolverConfig
 from ..graph import Graph
 from ..methods import BuildContext, ColorsOptions, Method, register, register_problem, run_method
 from ..search import domination as kernels
-from ..search._common import one_thread
+from ..search._common import draw_seed, one_thread
 from .domination_check import check_k_coloring
 
 _HPARAMS: dict[str, dict[str, float]] = {"relu": {"gamma": 1.0}, "potts": {}}
@@ -111,6 +112,14 @@ class KColoring(Problem):
 
     def verify(self, solution: np.ndarray) -> tuple[float, bool]:
         return check_k_coloring(self.graph, solution, self.k)
+
+    baseline_name = "dsatur+tabucol"
+
+    def baseline(self, time_limit: float | None, generator=None) -> torch.Tensor:
+        """DSatur reduced to k colours, then Tabucol (the classical k-colouring heuristic,
+        :func:`~dnnsolve.baselines.coloring.dsatur_tabucol`)."""
+        r = dsatur_tabucol(self.graph, self.k, time_limit, draw_seed(generator))
+        return torch.as_tensor(np.asarray(r.solution), dtype=torch.long, device=self.device)[None]
 
     def local_search(
         self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None

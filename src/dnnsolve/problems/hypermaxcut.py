@@ -22,9 +22,12 @@ from ..hypergraph import Hypergraph
 from ..io.hypergraphs import load_hypergraph
 from ..methods import BuildContext, register, register_problem
 from ..params.hypergnn import HypergraphNetwork
+from ..search import anneal
 from ..search.hypermaxcut import cut_values, greedy_descent, parallel_annealing, tabu_search
 
 _MIN_TABU_RESTARTS = 8
+#: the share of a timed polish given to simulated annealing (as for MaxCut)
+_ANNEAL_SHARE = 0.75
 
 
 class HyperMaxCut(Problem):
@@ -98,25 +101,56 @@ class HyperMaxCut(Problem):
 
     def local_search(
         self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None
-    ) -> torch.Tensor:
-        """Greedy descent, chromatic simulated annealing, then 1-flip tabu search.
+    ) -> torch.Tensor | tuple[torch.Tensor, list[str | None]]:
+        """Greedy descent, simulated annealing, then 1-flip tabu search.
 
-        All stages are batched over the candidates (copied up to 8 rows; each
-        row returns the best of its copies). With a ``time_limit``, 75 % of it
-        goes to :func:`~dnnsolve.search.hypermaxcut.parallel_annealing` and the
-        rest to :func:`~dnnsolve.search.hypermaxcut.tabu_search`; without one,
-        200 annealing sweeps and ``min(20 n, 100000)`` tabu iterations, so seeded
-        runs are reproducible. Stops once the known ``reference`` is reached.
+        On a CPU with a ``time_limit``, 75 % of it goes to compiled simulated annealing from
+        random starts (:func:`~dnnsolve.search.anneal.anneal_hypercut`), and the rest to greedy
+        descent and tabu search from the given rows and the best annealed states (rows found
+        from annealed states are labelled ``"anneal"``). Otherwise the batched torch stages:
+        :func:`~dnnsolve.search.hypermaxcut.parallel_annealing` (75 % of the time, or 200
+        sweeps without a limit) from the rows, then
+        :func:`~dnnsolve.search.hypermaxcut.tabu_search` (``min(20 n, 100000)`` iterations
+        without a limit, so seeded runs are reproducible). Rows are copied up to 8 tabu
+        restarts; each returns the best of its copies. Stops once the known ``reference`` is
+        reached.
         """
         B, n = z.shape
         if B == 0 or n == 0:
             return z
+        if time_limit is not None and z.device.type == "cpu" and anneal.available():
+            return self._anneal_then_tabu(z, time_limit, generator)
+        return self._polish(z, time_limit, generator, torch_annealing=True)
+
+    def _anneal_then_tabu(
+        self, z: torch.Tensor, time_limit: float, generator: torch.Generator | None
+    ) -> tuple[torch.Tensor, list[str | None]]:
+        t0 = time.perf_counter()
+        seed = int(torch.randint(2**31 - 1, (1,), generator=generator)) if generator else 0
+        sides, cuts = anneal.anneal_hypercut(
+            self.hg, time_limit=_ANNEAL_SHARE * time_limit, seed=seed, target=self._reference
+        )
+        best = sides[np.argsort(-cuts, kind="stable")[: z.shape[0]]]
+        starts = torch.cat([z, torch.as_tensor(best, dtype=z.dtype, device=z.device)])
+        left = max(time_limit - (time.perf_counter() - t0), 0.0)
+        polished = self._polish(starts, left, generator, torch_annealing=False)
+        return polished, [None] * z.shape[0] + ["anneal"] * len(best)
+
+    def _polish(
+        self,
+        z: torch.Tensor,
+        time_limit: float | None,
+        generator: torch.Generator | None,
+        torch_annealing: bool,
+    ) -> torch.Tensor:
+        B, n = z.shape
         t0 = time.perf_counter()
         reps = -(-_MIN_TABU_RESTARTS // B)
         zz = greedy_descent(self.th, z.repeat(reps, 1), time_limit=time_limit)
         kw = {"generator": generator, "target": self._reference}
         if time_limit is None:
-            zz = parallel_annealing(self.th, zz, max_sweeps=200, **kw)
+            if torch_annealing:
+                zz = parallel_annealing(self.th, zz, max_sweeps=200, **kw)
             zz = tabu_search(
                 self.th, zz, max_iters=min(20 * n, 100_000), patience=max(5 * n, 2000), **kw
             )
@@ -125,7 +159,8 @@ class HyperMaxCut(Problem):
             def left() -> float:
                 return max(time_limit - (time.perf_counter() - t0), 0.0)
 
-            zz = parallel_annealing(self.th, zz, time_limit=0.75 * left(), **kw)
+            if torch_annealing:
+                zz = parallel_annealing(self.th, zz, time_limit=_ANNEAL_SHARE * left(), **kw)
             zz = tabu_search(self.th, zz, time_limit=left(), patience=max(300 * n, 20000), **kw)
         cuts = cut_values(self.th, zz).view(reps, B)
         pick = cuts.argmax(0)

@@ -65,3 +65,59 @@ def anneal_read(indptr, indices, weights, s, sweeps, beta_hot, beta_cold, seed):
         beta *= ratio
     s[:] = best
     return top
+
+
+@_jit
+def _hyper_gain(v, side, vptr, vedges, esize, ew, cnt):
+    """Cut change of flipping vertex ``v`` (currently on ``side``): a hyperedge is cut while its
+    side-1 count c lies strictly between 0 and its size."""
+    d = -1 if side == 1 else 1
+    g = 0.0
+    for k in range(vptr[v], vptr[v + 1]):
+        e = vedges[k]
+        c, s = cnt[e], esize[e]
+        after = 1.0 if 0 < c + d < s else 0.0
+        before = 1.0 if 0 < c < s else 0.0
+        g += ew[e] * (after - before)
+    return g
+
+
+@_jit
+def anneal_hyper_read(vptr, vedges, esize, ew, sides, sweeps, beta_hot, beta_cold, seed):
+    """One read of hypergraph-MaxCut annealing: ``sides`` (uint8 0/1, changed in place) are
+    annealed for ``sweeps`` sweeps of the geometric schedule and left at the best state seen;
+    return its cut gain over the start. ``vptr``/``vedges`` list each vertex's hyperedges
+    (distinct), ``esize`` the members per hyperedge; a flip costs O(degree)."""
+    n, m = len(sides), len(esize)
+    cnt = np.zeros(m, dtype=np.int64)
+    for v in range(n):
+        if sides[v]:
+            for k in range(vptr[v], vptr[v + 1]):
+                cnt[vedges[k]] += 1
+    best = sides.copy()
+    state = np.empty(1, dtype=np.uint64)
+    state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    if state[0] == 0:
+        state[0] = np.uint64(1)
+    ratio = 1.0 if sweeps <= 1 else (beta_cold / beta_hot) ** (1.0 / (sweeps - 1))
+    gain, top, beta = 0.0, 0.0, beta_hot
+    order = np.arange(n)
+    for _ in range(sweeps):
+        for k in range(n - 1, 0, -1):  # a fresh visiting order each sweep, as for graphs
+            j = int(uniform(state) * (k + 1))
+            order[k], order[j] = order[j], order[k]
+        for v in order:
+            side = sides[v]
+            d = _hyper_gain(v, side, vptr, vedges, esize, ew, cnt)
+            if d >= 0.0 or uniform(state) < math.exp(beta * d):
+                step = -1 if side == 1 else 1
+                for k in range(vptr[v], vptr[v + 1]):
+                    cnt[vedges[k]] += step
+                sides[v] = 1 - side
+                gain += d
+        if gain > top:
+            top = gain
+            best[:] = sides
+        beta *= ratio
+    sides[:] = best
+    return top

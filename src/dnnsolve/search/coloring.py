@@ -1,22 +1,27 @@
-"""Batched Tabucol: conflict-minimizing tabu search for q-colourings, one search per restart.
+"""Tabucol: conflict-minimizing tabu search for q-colourings, one search per restart.
 
 Every restart b keeps its colouring ``z[b]`` (n,), the conflict table
 ``γ[b, v, c]`` = number of neighbours of v coloured c, its number of conflicting
 edges ``f[b]`` and a tabu table ``T[b, v, c]`` (the iteration until which v may
-not take colour c back). One iteration, for all restarts at once:
+not take colour c back). One iteration of a restart:
 
 1. candidate moves (v, c) are the conflicting vertices v (γ[v, z_v] > 0) and the
    colours c ≠ z_v; a move changes the conflicts by δ = γ[v, c] − γ[v, z_v];
-2. each restart takes its best non-tabu move, ties broken at random; a tabu move
+2. the restart takes its best non-tabu move, ties broken at random; a tabu move
    is allowed when it would beat the restart's best conflicts (aspiration); when
    every move is tabu the best tabu move is taken;
-3. the old colour becomes tabu for v for ``L + α·f`` iterations (Galinier & Hao:
-   L uniform in [0, 10), α = 0.6), and γ is updated with one scatter over the
-   moved vertex's neighbours (padded neighbour table, no dense matrix).
+3. the old colour becomes tabu for v for ``L + α·|conflicting vertices|`` iterations
+   (Galinier & Hao: L uniform in [0, 10), α = 0.6), and γ is updated over the moved
+   vertex's neighbours.
 
-Only the conflicting vertices are gathered each iteration (a random subset of
-at most ``max_candidates`` while there are many), so an iteration costs
-O(B · n + B · K · q + B · Δ) with K ≤ ``max_candidates`` and Δ the largest degree. The same code runs on CPU and CUDA.
+:func:`tabucol` runs it two ways. On the CPU (numba installed) every restart runs the
+compiled kernel of :mod:`._tabucol_jit` (:class:`CompiledTabucol`): the conflicting
+vertices are kept as an indexed set, so an iteration costs O(conflicting vertices · q)
+and a move O(deg), about a microsecond on the DIMACS graphs. On CUDA, or without
+numba, all restarts advance together as tensors: only the conflicting vertices are
+gathered each iteration (a random subset of at most ``max_candidates`` while there are
+many), so an iteration costs O(B · n + B · K · q + B · Δ) with K ≤ ``max_candidates`` and
+Δ the largest degree (about 0.2 ms per iteration on a CPU: many tiny kernels).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import numpy as np
 import torch
 
 from ..graph import TorchGraph
+from ._common import draw_seed
 
 _BIG = 1.0e6
 
@@ -73,15 +79,21 @@ def tabucol(
     alpha: float = 0.6,
     max_candidates: int = 64,
     stats: dict | None = None,
+    use_numba: bool | None = None,
 ) -> torch.Tensor:
     """Run Tabucol from every colouring of ``z`` (B, n); return each restart's best colouring.
 
     Stops when a restart reaches 0 conflicts, after ``time_limit`` seconds or
-    after ``max_iters`` iterations (default with neither: 20 000). Without a
-    time limit the run is deterministic for a seeded ``generator``. ``stats``,
-    when given, receives the number of iterations and the best conflicts.
-    While more than ``max_candidates`` vertices conflict, each iteration looks
-    at a random subset of that many of them (the early, many-conflict phase).
+    after ``max_iters`` iterations of every restart (default with neither: 20 000). Without
+    a time limit the run is deterministic for a seeded ``generator``. ``stats``,
+    when given, receives the number of iterations, the best conflicts and whether the
+    compiled kernel ran (``compiled``).
+
+    On the CPU the compiled kernel runs (``use_numba=None``: when numba is installed;
+    True: required; False: never), the restarts taking turns on one thread
+    (:meth:`CompiledTabucol.run`), its seed drawn from ``generator``. Otherwise the
+    restarts advance together as tensors; while more than ``max_candidates`` vertices
+    conflict, each iteration of that path looks at a random subset of that many of them.
 
     >>> import networkx as nx
     >>> from dnnsolve.io import from_networkx
@@ -93,15 +105,49 @@ def tabucol(
     """
     if q < 1:
         raise ValueError("q must be at least 1")
-    t0 = time.perf_counter()
     if max_iters is None and time_limit is None:
         max_iters = 20_000
+    compiled = z.device.type == "cpu" and use_numba is not False and compiled_available()
+    if use_numba and not compiled:
+        raise ValueError("use_numba=True needs numba and a CPU tensor")
+    if not compiled:
+        return _tabucol_tensors(
+            tg, z, q, time_limit, generator, max_iters, tenure, alpha, max_candidates, stats
+        )
+    t0 = time.perf_counter()
+    csr = adjacency_csr(tg.graph.n, tg.graph.src, tg.graph.dst)
+    start = z.detach().to(torch.int64).numpy()
+    rows = CompiledTabucol(csr, start, q, draw_seed(generator), alpha=alpha, tenure=tenure)
+    rows.run(max_iters, None if time_limit is None else t0 + time_limit)
+    if stats is not None:
+        stats.update(
+            iterations=int(rows.iterations.max(initial=0)),
+            best_conflicts=int(rows.best_f.min(initial=0)),
+            compiled=True,
+        )
+    return torch.as_tensor(rows.best_z.copy(), dtype=torch.int64)
+
+
+def _tabucol_tensors(
+    tg: TorchGraph,
+    z: torch.Tensor,
+    q: int,
+    time_limit: float | None,
+    generator: torch.Generator | None,
+    max_iters: int | None,
+    tenure: int,
+    alpha: float,
+    max_candidates: int,
+    stats: dict | None,
+) -> torch.Tensor:
+    """:func:`tabucol` with every restart advancing at once as tensors (CUDA, no numba)."""
+    t0 = time.perf_counter()
     dev = z.device
     z = z.to(torch.int64).clone()
     B, n = z.shape
     if n == 0 or tg.graph.m == 0:
         if stats is not None:
-            stats.update(iterations=0, best_conflicts=0)
+            stats.update(iterations=0, best_conflicts=0, compiled=False)
         return z
     nbr, _ = tg.neighbor_table
     gamma = conflict_table(tg, z, q)
@@ -149,7 +195,8 @@ def tabucol(
         c_old = z[ar, v]
         d = delta.view(B, -1)[ar, flat].to(torch.int64) * active
         c_new = torch.where(active, c_new, c_old)
-        ten = tenures[it % len(tenures)] + (alpha * f).to(torch.int64)
+        # Galinier & Hao's tenure: L + α · (number of conflicting vertices)
+        ten = tenures[it % len(tenures)] + (alpha * conf.sum(dim=1)).to(torch.int64)
         tabu[ar, v, c_old] = torch.where(active, it + ten + 1, tabu[ar, v, c_old])
         z[ar, v] = c_new
         nb = nbr[v]  # (B, dmax); padding points at the scratch row n
@@ -164,8 +211,7 @@ def tabucol(
         best_z = torch.where(better[:, None], z, best_z)
         it += 1
     if stats is not None:
-        stats["iterations"] = it
-        stats["best_conflicts"] = int(best_f.min())
+        stats.update(iterations=it, best_conflicts=int(best_f.min()), compiled=False)
     return best_z
 
 
@@ -194,13 +240,13 @@ def reduce_colors(tg: TorchGraph, z: torch.Tensor, q: int) -> torch.Tensor:
     return z
 
 
-# ---------------------------------------------------------------- sequential Tabucol and HEA (CPU)
+# ---------------------------------------------------------------- compiled Tabucol and HEA (CPU)
 #
-# The batched kernel above issues ~25 small tensor operations per iteration, about
-# 2 000 iterations per second on one CPU core; hard colourings (planted 15-colourings
-# of 450 vertices near the threshold) need millions of Tabucol iterations. The
-# sequential kernel below runs one trajectory in a compiled loop (numba, when it is
-# installed: ~10⁵ iterations per second) or, without numba, in NumPy over the
+# The tensor path above issues ~25 small tensor operations per iteration, about
+# 5 000 iterations per second on one CPU core; hard colourings (planted 15-colourings
+# of 450 vertices near the threshold) need millions of Tabucol iterations. On the CPU
+# each trajectory runs instead in the compiled loop of :mod:`._tabucol_jit` (numba:
+# ~10⁶ iterations per second on the DIMACS graphs) or, without numba, in NumPy over the
 # conflicting vertices only (~10⁴ per second). :func:`hea` combines such trajectories
 # with the greedy partition crossover of Galinier & Hao's hybrid evolutionary
 # algorithm (J. Comb. Optim. 3, 1999), which solves the hard cases far faster than
@@ -208,6 +254,14 @@ def reduce_colors(tg: TorchGraph, z: torch.Tensor, q: int) -> torch.Tensor:
 
 _NO_MOVE = 1 << 30
 _RANDOM = 8  # origin tag of the random colourings a stalled population restarts from
+#: iterations per row and round without a deadline (fixed: seeded runs are reproducible)
+_ROUND_ITERS = 4096
+#: seconds a round of the compiled kernel should take with a deadline (the clock is read
+#: between rounds, so a run ends at most about this late)
+_ROUND_S = 0.002
+#: kernel work units (candidate moves scanned, neighbours updated) per second, roughly: sizes
+#: the first round before a measured one replaces it
+_WORK_PER_S = 5e8
 
 
 def adjacency_csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -225,65 +279,221 @@ def adjacency_csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray,
     return indptr, cols[order]
 
 
-def _tabu_loop(indptr, indices, z, gamma, tabu, best_z, state, rng, n_iters, alpha, tenure):
-    """Compiled Tabucol loop (numba ``njit``): ``n_iters`` iterations or until 0 conflicts.
+def reduce_classes(csr: tuple[np.ndarray, np.ndarray], colors: np.ndarray, q: int) -> np.ndarray:
+    """A q-colouring from ``colors`` (n,): the q largest colour classes kept (renumbered
+    0 … q − 1, largest first), the other vertices recoloured one by one, in index order,
+    with their least-conflict colour (conflicts possible).
 
-    ``state`` = [iteration, conflicts, best conflicts] (int64), ``rng`` = one uint64
-    xorshift state; every array is updated in place.
+    The start of a q-colouring from a colouring with more colours (DSatur's, or the last
+    proper one of the search for the smallest q).
+
+    >>> csr = adjacency_csr(3, np.array([0, 1]), np.array([1, 2]))
+    >>> reduce_classes(csr, np.array([0, 1, 2]), 2).tolist()
+    [0, 1, 0]
     """
-    n, q = gamma.shape
-    it, f, best = state[0], state[1], state[2]
-    end = it + n_iters
-    x = rng[0]
-    s13, s7, s17 = np.uint64(13), np.uint64(7), np.uint64(17)
-    while f > 0 and it < end:
-        bd, nb, bv, bc, ncf = _NO_MOVE, 0, -1, -1, 0
-        for v in range(n):
-            zv = z[v]
-            o = gamma[v, zv]
-            if o == 0:
-                continue
-            ncf += 1
-            for c in range(q):
-                if c == zv:
-                    continue
-                d = gamma[v, c] - o
-                if d > bd:
-                    continue
-                if tabu[v, c] > it and f + d >= best:  # tabu, and no aspiration
-                    continue
-                if d < bd:
-                    bd, nb, bv, bc = d, 1, v, c
-                else:  # reservoir sampling: a uniform choice among the tied moves
-                    nb += 1
-                    x ^= x << s13
-                    x ^= x >> s7
-                    x ^= x << s17
-                    if x % np.uint64(nb) == 0:
-                        bv, bc = v, c
-        it += 1
-        if bv < 0:  # every move is tabu: wait for tenures to expire
-            continue
-        a = z[bv]
-        f += bd
-        for j in range(indptr[bv], indptr[bv + 1]):
-            u = indices[j]
-            gamma[u, a] -= 1
-            gamma[u, bc] += 1
-        z[bv] = bc
-        x ^= x << s13
-        x ^= x >> s7
-        x ^= x << s17
-        tabu[bv, a] = it + int(x % np.uint64(tenure)) + int(alpha * ncf)
-        if f < best:
-            best = f
-            best_z[:] = z
-    state[0], state[1], state[2] = it, f, best
-    rng[0] = x
+    indptr, indices = csr
+    colors = np.asarray(colors, dtype=np.int64).reshape(-1)
+    if len(colors) == 0:
+        return colors.copy()
+    labels, counts = np.unique(colors, return_counts=True)
+    relabel = np.empty(int(labels.max()) + 1, dtype=np.int64)
+    relabel[labels[np.argsort(-counts, kind="stable")]] = np.arange(len(labels))
+    z = relabel[colors]
+    for v in np.flatnonzero(z >= q).tolist():
+        # colours ≥ q (not recoloured yet) share the dropped bucket q
+        near = np.minimum(z[indices[indptr[v] : indptr[v + 1]]], q)
+        z[v] = int(np.argmin(np.bincount(near, minlength=q + 1)[:q]))
+    return z
+
+
+_COMPILED: dict[str, object] = {}
+
+
+def _jit_module():
+    # imported on first use: numba costs a third of a second to import
+    if "module" not in _COMPILED:
+        try:
+            from . import _tabucol_jit
+        except ImportError:  # numba is optional here: the NumPy / tensor loops stand in
+            _COMPILED["module"] = None
+        else:
+            _COMPILED["module"] = _tabucol_jit
+    return _COMPILED["module"]
+
+
+def compiled_available() -> bool:
+    """Whether the compiled Tabucol kernel can run (numba importable)."""
+    return _jit_module() is not None
+
+
+def warm_up() -> bool:
+    """Load the compiled kernel now (numba's first call in a process costs about half a
+    second), so that a timed run spends its time searching; whether it is available.
+
+    >>> warm_up() in (True, False)
+    True
+    """
+    if not compiled_available():
+        return False
+    path = adjacency_csr(3, np.array([0, 1]), np.array([1, 2]))
+    CompiledTabucol(path, np.zeros((1, 3), dtype=np.int64), 2).run(max_iters=1)
+    return True
+
+
+def _stream_states(seed: int, rows: int) -> np.ndarray:
+    """One xorshift state per row from ``seed`` (splitmix64 of seed and row: never 0).
+
+    >>> a, b = _stream_states(0, 2)
+    >>> bool(a != b and a != 0)
+    True
+    """
+    mask = 2**64 - 1
+    out = np.empty(rows, dtype=np.uint64)
+    for b in range(rows):
+        x = (int(seed) * 0x9E3779B97F4A7C15 + (b + 1) * 0xD1B54A32D192ED03) & mask
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
+        out[b] = (x ^ (x >> 31)) or 1
+    return out
+
+
+def _check_colors(z: np.ndarray, n: int, q: int) -> np.ndarray:
+    z = np.ascontiguousarray(z, dtype=np.int64)
+    if z.ndim != 2 or z.shape[1] != n or (z.size and (z.min() < 0 or z.max() >= q)):
+        raise ValueError("z must hold one colour in [0, q) per vertex")
+    return z.copy()
+
+
+class CompiledTabucol:
+    """Tabucol trajectories of the B rows (restarts) of ``z`` (B, n), compiled (numba).
+
+    Holds each row's colouring ``z``, conflict table ``gamma`` (B, n, q), tabu table,
+    conflicting-vertex set, best colouring ``best_z`` and counters; :meth:`run` continues
+    them. Iterations cost O(conflicting vertices · q), moves O(deg).
+
+    >>> import networkx as nx
+    >>> from dnnsolve.io import from_networkx
+    >>> g = from_networkx(nx.petersen_graph())
+    >>> rows = CompiledTabucol(adjacency_csr(g.n, g.src, g.dst), np.zeros((2, 10), int), 3)
+    >>> _ = rows.run(max_iters=10_000)
+    >>> int(rows.best_f.min())
+    0
+    """
+
+    def __init__(
+        self,
+        csr: tuple[np.ndarray, np.ndarray],
+        z: np.ndarray,
+        q: int,
+        seed: int = 0,
+        *,
+        alpha: float = 0.6,
+        tenure: int = 10,
+    ):
+        jit = _jit_module()
+        if jit is None:
+            raise ValueError("the compiled Tabucol kernel needs numba")
+        if q < 1:
+            raise ValueError("q must be at least 1")
+        self.indptr = np.ascontiguousarray(csr[0], dtype=np.int64)
+        self.indices = np.ascontiguousarray(csr[1], dtype=np.int64)
+        n = len(self.indptr) - 1
+        self.z = _check_colors(z, n, q)
+        B = len(self.z)
+        self.q, self.alpha, self.tenure = int(q), float(alpha), max(int(tenure), 1)
+        self.gamma = np.zeros((B, n, self.q), dtype=np.int32)
+        self.tabu = np.zeros((B, n, self.q), dtype=np.int64)
+        self.conf = np.zeros((B, n), dtype=np.int64)
+        self.pos = np.zeros((B, n), dtype=np.int64)
+        self.best_z = self.z.copy()
+        self.state = np.zeros((B, 5), dtype=np.int64)
+        self.rng = _stream_states(seed, B)
+        for b in range(B):
+            jit.init_row(
+                self.indptr,
+                self.indices,
+                self.z[b],
+                self.gamma[b],
+                self.conf[b],
+                self.pos[b],
+                self.best_z[b],
+                self.state[b],
+            )
+        self._jit = jit
+        self._round: int | None = None  # iterations per row and timed round, once measured
+
+    @property
+    def iterations(self) -> np.ndarray:
+        """Iterations run by each row (B,)."""
+        return self.state[:, self._jit.IT].copy()
+
+    @property
+    def best_f(self) -> np.ndarray:
+        """Conflicting edges of each row's best colouring (B,)."""
+        return self.state[:, self._jit.BEST].copy()
+
+    def _first_round(self) -> int:
+        # from the work of one iteration (scan the conflicting vertices' moves, update a
+        # neighbourhood) until a timed round measures it
+        rows, n = self.z.shape
+        count = float(self.state[:, self._jit.COUNT].max(initial=0))
+        work = rows * (count * self.q + len(self.indices) / max(n, 1) + 1.0)
+        return int(np.clip(_WORK_PER_S * _ROUND_S / work, 1, _ROUND_ITERS))
+
+    def run(self, max_iters: int | None = None, deadline: float | None = None) -> int:
+        """Continue every row for at most ``max_iters`` iterations, until ``deadline``
+        (``time.perf_counter``) or until a row has no conflict; the iterations done (the most
+        of any row).
+
+        The rows take turns on one thread, round after round, each round the same number
+        of iterations per row: whenever the run stops, every restart has had the same
+        effort (the batch is an anytime portfolio, as in the tensor path where all rows
+        move at once), the first row to reach 0 conflicts ends it, and a time limit never
+        has to be split among the rows up front. Rounds are a fixed number of iterations
+        without a deadline (reproducible), else sized from the measured speed to about
+        ``_ROUND_S`` seconds, so the clock is read every few milliseconds.
+        """
+        if max_iters is None and deadline is None:
+            raise ValueError("run needs max_iters or a deadline")
+        jit = self._jit
+        start = int(self.state[:, jit.IT].max(initial=0))
+        done = 0
+        while len(self.z) and int(self.state[:, jit.BEST].min()) > 0:
+            if deadline is None:
+                step = _ROUND_ITERS
+            else:
+                step = self._round if self._round is not None else self._first_round()
+            if max_iters is not None:
+                step = min(step, max_iters - done)
+            t = time.perf_counter()
+            if step <= 0 or (deadline is not None and t >= deadline):
+                break
+            jit.run_rows(
+                self.indptr,
+                self.indices,
+                self.z,
+                self.gamma,
+                self.tabu,
+                self.conf,
+                self.pos,
+                self.best_z,
+                self.state,
+                self.rng,
+                step,
+                self.alpha,
+                self.tenure,
+            )
+            done += step
+            if deadline is not None:
+                elapsed = time.perf_counter() - t
+                rate = step / max(elapsed, 1e-7)  # iterations per row and second
+                self._round = int(np.clip(rate * _ROUND_S, 1, 1 << 20))
+        return int(self.state[:, jit.IT].max(initial=0)) - start
 
 
 def _tabu_loop_numpy(indptr, indices, z, gamma, tabu, best_z, state, rng, n_iters, alpha, tenure):
-    """NumPy version of :func:`_tabu_loop` (same moves and rules; ``rng`` a NumPy Generator)."""
+    """One Tabucol trajectory in NumPy (the rules of :mod:`._tabucol_jit`; ``rng`` a NumPy
+    Generator; ``state`` = [iteration, conflicts, best conflicts]), for when numba is missing."""
     it, f, best = int(state[0]), int(state[1]), int(state[2])
     end = it + n_iters
     own = gamma[np.arange(len(z)), z]
@@ -296,9 +506,11 @@ def _tabu_loop_numpy(indptr, indices, z, gamma, tabu, best_z, state, rng, n_iter
         d[np.arange(len(cand)), zc] = _NO_MOVE
         forbid = (tabu[cand] > it) & (f + d >= best)
         key = np.where(forbid, _NO_MOVE, d)
+        if key.min() >= _NO_MOVE:  # every move is tabu: the best tabu move
+            key = d
         m = key.min()
         it += 1
-        if m >= _NO_MOVE:
+        if m >= _NO_MOVE:  # no move at all (q = 1)
             continue
         ties = np.flatnonzero(key == m)
         pick = int(ties[int(noise[it & 4095] * len(ties))])
@@ -318,31 +530,13 @@ def _tabu_loop_numpy(indptr, indices, z, gamma, tabu, best_z, state, rng, n_iter
     state[0], state[1], state[2] = it, f, best
 
 
-_KERNEL: dict[str, object] = {}
-
-
-def compiled_kernel() -> object | None:
-    """The numba-compiled :func:`_tabu_loop`, or None when numba is not installed.
-
-    Compiled once per process (cached on disk by numba); numba is optional: without
-    it :class:`TabuSearch` runs the NumPy loop.
-    """
-    if "numba" not in _KERNEL:
-        try:
-            import numba
-        except ImportError:  # optional accelerator
-            _KERNEL["numba"] = None
-        else:
-            _KERNEL["numba"] = numba.njit(cache=True, nogil=True)(_tabu_loop)
-    return _KERNEL["numba"]
-
-
 class TabuSearch:
-    """One sequential Tabucol trajectory on CPU (Galinier & Hao's rules, as :func:`tabucol`).
+    """One Tabucol trajectory on CPU (Galinier & Hao's rules, as :func:`tabucol`).
 
     ``run`` continues the trajectory; ``best_z`` / ``best_f`` hold the best colouring
-    seen and its conflicts. ``use_numba=None`` takes the compiled loop when numba is
-    installed; the moves follow the same rules either way (random streams differ).
+    seen and its conflicts. ``use_numba=None`` takes the compiled kernel
+    (:class:`CompiledTabucol`, one row) when numba is installed, else a NumPy loop; the
+    moves follow the same rules either way (random streams differ).
 
     >>> import networkx as nx
     >>> from dnnsolve.io import from_networkx
@@ -366,11 +560,27 @@ class TabuSearch:
     ):
         if q < 1:
             raise ValueError("q must be at least 1")
+        self.compiled = use_numba is not False and compiled_available()
+        if use_numba and not self.compiled:
+            raise ValueError("use_numba=True but numba is not installed")
         self.indptr, self.indices = csr
         n = len(self.indptr) - 1
-        self.z = np.ascontiguousarray(z, dtype=np.int64).copy()
-        if self.z.shape != (n,) or (n and (self.z.min() < 0 or self.z.max() >= q)):
+        if np.ndim(z) != 1:
             raise ValueError("z must hold one colour in [0, q) per vertex")
+        start = _check_colors(np.reshape(z, (1, -1)), n, q)
+        if self.compiled:
+            self._rows: CompiledTabucol | None = CompiledTabucol(
+                csr, start, q, seed, alpha=alpha, tenure=tenure
+            )
+            # views of the one row: they follow the kernel's updates
+            self.z, self.gamma, self.best_z = (
+                self._rows.z[0],
+                self._rows.gamma[0],
+                self._rows.best_z[0],
+            )
+            return
+        self._rows = None
+        self.z = start[0]
         self.q, self.alpha, self.tenure = int(q), float(alpha), int(tenure)
         rows = np.repeat(np.arange(n), np.diff(self.indptr))
         gamma = np.zeros((n, self.q), dtype=np.int64)
@@ -380,23 +590,18 @@ class TabuSearch:
         f = int(gamma[np.arange(n), self.z].sum()) // 2
         self.state = np.array([0, f, f], dtype=np.int64)
         self.best_z = self.z.copy()
-        kernel = compiled_kernel() if use_numba is not False else None
-        if use_numba and kernel is None:
-            raise ValueError("use_numba=True but numba is not installed")
-        self._kernel = kernel
-        self.compiled = kernel is not None
-        if self.compiled:
-            mixed = (int(seed) * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) % 2**64
-            self._rng: object = np.array([mixed or 1], dtype=np.uint64)
-        else:
-            self._rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(seed)
 
     @property
     def iterations(self) -> int:
+        if self._rows is not None:
+            return int(self._rows.iterations[0])
         return int(self.state[0])
 
     @property
     def best_f(self) -> int:
+        if self._rows is not None:
+            return int(self._rows.best_f[0])
         return int(self.state[2])
 
     def run(self, max_iters: int | None = None, deadline: float | None = None) -> int:
@@ -404,14 +609,15 @@ class TabuSearch:
         conflicts; returns the iterations done."""
         if max_iters is None and deadline is None:
             raise ValueError("run needs max_iters or a deadline")
-        chunk = 4096 if self.compiled else 256  # iterations between clock checks
+        if self._rows is not None:
+            return self._rows.run(max_iters, deadline)
+        chunk = 256  # iterations between clock checks
         start = self.iterations
-        loop = self._kernel if self.compiled else _tabu_loop_numpy
         while self.state[2] > 0:
             left = chunk if max_iters is None else min(chunk, start + max_iters - self.iterations)
             if left <= 0 or (deadline is not None and time.perf_counter() >= deadline):
                 break
-            loop(  # type: ignore[operator]
+            _tabu_loop_numpy(
                 self.indptr,
                 self.indices,
                 self.z,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["available", "greedy_drop", "greedy_fill"]
+__all__ = ["available", "greedy_drop", "greedy_fill", "ils_kernel"]
 
 
 _COMPILED: dict[str, object] = {}
@@ -47,6 +47,19 @@ def _kernel(name: str):
 def available() -> bool:
     """Whether the compiled kernels can run (numba importable)."""
     return _kernel("fill") is not None
+
+
+def ils_kernel():
+    """The compiled iterated local search (:mod:`._mis_ils_jit`: ``init_walk``, ``walk`` and
+    the layout of their state arrays), or None without numba."""
+    if "ils" not in _COMPILED:
+        try:
+            from . import _mis_ils_jit
+        except ImportError:  # as for the greedy kernels: the tensor search stays
+            _COMPILED["ils"] = None
+        else:
+            _COMPILED["ils"] = _mis_ils_jit
+    return _COMPILED["ils"]
 
 
 def _prepared(indptr, indices, w, z, noise):

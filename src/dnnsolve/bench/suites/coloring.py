@@ -168,6 +168,7 @@ def _rows(inst: Instance, graph: Graph, chosen: dict, ctx: SuiteContext) -> list
                 "at_chi": None if chi is None or colors is None else bool(colors <= chi),
                 "conflicts": seen.get("conflicts"),
                 "time_s": r.get("time_s"),
+                "timings": r.get("timings"),
                 "found_by": r.get("found_by"),
                 "dsatur_colors": None if ds is None else int(ds.objective),
                 "dsatur_time_s": None if ds is None else ds.time_s,

@@ -72,7 +72,6 @@ def _rows(inst: Instance, hg: Hypergraph, chosen: dict, ctx: SuiteContext) -> li
             row.update(
                 sa_cut=sa.objective,
                 sa_time_s=sa.time_s,
-                sa_sweeps=sa.extra.get("sweeps"),
                 ratio=None if cut is None or not sa.objective else cut / sa.objective,
             )
         rows.append(row)
@@ -117,7 +116,6 @@ SUITE = register_suite(
             "ratio",
             "hypop_log",
             "time_s",
-            "sa_sweeps",
             "recheck",
             "error",
         ),

@@ -27,6 +27,14 @@ The run's ``options`` (``run_suite(options=...)``) size a run; every one has a d
 - ``downsampler`` (``dip-sr``): ``lanczos2`` (default: DIP's Lanczos2 ``Downsampler``, the SR
   loss operator) or ``pil`` (Pillow's antialiased Lanczos resize, how DIP's notebook makes LR).
 - ``save``: a folder to write every image (16-bit PNG: reference, input, outputs) into.
+- ``peers`` (``dip-denoise``, ``denoise-sets``, ``heldout-images``' denoise task): ``deepinv``
+  adds a ``deepinv (peer)`` row per noisy image: deepinv's Deep Image Prior with the
+  ``ConvDecoder`` of its example (:func:`~dnnsolve.bench.peers.deepinv_dip`) on the same noisy
+  image, for ``iterations`` (default: deepinv's own, 2500; it has no stopping rule) within the
+  same time limit, one process, the run's threads.  Each method's summary then holds
+  ``ms_per_it_vs_deepinv`` (geometric mean over the images of our time per iteration over
+  deepinv's) and ``psnr_vs_deepinv`` (mean PSNR gain, dB).  deepinv is installed by hand (see
+  :mod:`dnnsolve.bench.peers`); without it the row says so in ``error``.
 
 Rows hold the PSNR / SSIM (SR: ``psnr_y``, the Y channel after a 4-pixel border crop) of each
 method and the baselines on the same input, times, iterations, why the run stopped and which
@@ -40,6 +48,7 @@ published anchors (full-size, GPU or paper figures: only comparable without ``cr
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -235,7 +244,87 @@ class ImageOptions:
 
 
 def _options(ctx: SuiteContext, suite: str) -> ImageOptions:
-    return ImageOptions(ctx.options, suite)
+    _image_peers(ctx, suite)  # a peer the suite does not run is an error before anything runs
+    return ImageOptions(ctx.method_options(), suite)
+
+
+# ---------------------------------------------------------------- peers
+
+#: the suites that run the imaging peers (on their denoising rows)
+PEER_SUITES = ("dip-denoise", "denoise-sets", "heldout-images")
+#: what a peer's rows add to its name in the method column
+_PEER_SUFFIX = " (peer)"
+
+
+def _image_peers(ctx: SuiteContext, suite: str) -> list[str]:
+    """The peers ``--option peers=...`` asks for, checked against what ``suite`` runs."""
+    from ..peers import IMAGE_PEERS
+
+    wanted = ctx.peers()
+    unknown = sorted(set(wanted) - set(IMAGE_PEERS))
+    if unknown:
+        raise InputError(f"unknown imaging peer(s) {unknown}; known: {list(IMAGE_PEERS)}")
+    if wanted and suite not in PEER_SUITES:
+        raise InputError(f"peers run in the suites {', '.join(PEER_SUITES)}, not {suite!r}")
+    return wanted
+
+
+def _peer_rows(
+    noisy: torch.Tensor, gt: torch.Tensor, opts: ImageOptions, ctx: SuiteContext, suite: str,
+    common: dict, stem: str,
+) -> list[dict]:  # fmt: skip
+    """One row per imaging peer on the same noisy image: its PSNR / SSIM recomputed here from
+    the image it returned, its time per iteration."""
+    from ..peers import DEEPINV_DIP_EXAMPLE, deepinv_dip
+
+    rows = []
+    for peer in _image_peers(ctx, suite):
+        # deepinv has no stopping rule: its own budget unless the run sets one for all
+        iters = opts.iterations or DEEPINV_DIP_EXAMPLE["iterations"]
+        limit = ctx.time_limit if math.isfinite(ctx.time_limit) else None
+        r = deepinv_dip(noisy.to(ctx.device), iters, time_limit=limit, seed=ctx.seed)
+        row = {**common, "method": peer + _PEER_SUFFIX, "iterations_budget": iters,
+               "device": str(ctx.device), "time_s": r.time_s, "error": r.error}  # fmt: skip
+        if r.solution is not None:
+            row.update(image_metrics(r.solution, gt))
+            row.update(iterations=r.iterations, stop_reason="steps" if r.iterations == iters
+                       else "time_limit", returned="last")  # fmt: skip
+            row["ms_per_it"] = 1000.0 * r.time_s / r.iterations if r.iterations else None
+            _save(opts, stem, peer, r.solution)
+        rows.append(row)
+    return rows
+
+
+def _image_key(row: dict) -> tuple:
+    """The input a row ran on: the image, the noise level and the task."""
+    return (row.get("instance"), row.get("sigma"), row.get("task"))
+
+
+def _peer_comparison(rows: list[dict], label: Callable[[dict, str], str]) -> dict[str, dict]:
+    """Per method label (``label(row, method)``), per peer: ``ms_per_it_vs_<peer>``, the
+    geometric mean over the images both ran of our time per iteration over the peer's, and
+    ``psnr_vs_<peer>``, the mean PSNR gain (dB)."""
+    peers: dict[tuple, dict[str, dict]] = {}
+    for r in rows:
+        if r["method"].endswith(_PEER_SUFFIX) and not r.get("error"):
+            peers.setdefault(_image_key(r), {})[r["method"].removesuffix(_PEER_SUFFIX)] = r
+    pairs: dict[tuple[str, str], list[tuple[dict, dict]]] = {}
+    for r in rows:
+        if r["method"] == "none" or r["method"].endswith(_PEER_SUFFIX) or r.get("error"):
+            continue
+        for peer, pr in peers.get(_image_key(r), {}).items():
+            pairs.setdefault((label(r, r["method"]), peer), []).append((r, pr))
+    out: dict[str, dict] = {}
+    for (name, peer), both in pairs.items():
+        ratios = [ours["ms_per_it"] / theirs["ms_per_it"] for ours, theirs in both
+                  if ours.get("ms_per_it") and theirs.get("ms_per_it")]  # fmt: skip
+        gains = [ours["psnr"] - theirs["psnr"] for ours, theirs in both
+                 if ours.get("psnr") is not None and theirs.get("psnr") is not None]  # fmt: skip
+        geomean = math.exp(sum(map(math.log, ratios)) / len(ratios)) if ratios else None
+        out.setdefault(name, {}).update(
+            {f"ms_per_it_vs_{peer}": geomean, f"psnr_vs_{peer}": mean_of(gains)}
+        )
+    return out
 
 
 # ---------------------------------------------------------------- image helpers
@@ -387,6 +476,8 @@ def _summarize(
             **_group_means(ok, [*metric_keys, "time_s", "iterations", "ms_per_it"]),
             "errors": len(rs) - len(ok),
         }
+    for name, against in _peer_comparison(rows, label).items():
+        out["methods"][name].update(against)
     seen: dict[tuple, dict] = {}
     for r in rows:  # baselines and the input once per image (and noise level)
         seen.setdefault((r.get("instance"), r.get("sigma")), r)
@@ -511,7 +602,7 @@ def _denoise_rows(
         if img is not None:
             _save(opts, stem, meth, img)
         rows.append({**common, **fields})
-    return rows
+    return rows + _peer_rows(noisy, gt, opts, ctx, suite, common, stem)
 
 
 DIP_DENOISE = register_suite(
@@ -877,7 +968,8 @@ _HELDOUT_KEYS = {
 
 def _heldout_options(ctx: SuiteContext) -> tuple[ImageOptions, dict[str, Any]]:
     """The shared image options (default ``early_stop=auto``, ``crop=96``) and this suite's own."""
-    opts = dict(ctx.options or {})
+    _image_peers(ctx, "heldout-images")
+    opts = ctx.method_options()
     own = {k: opts.pop(k) for k in list(opts) if k in _HELDOUT_KEYS}
     opts.setdefault("crop", 96)
     try:
@@ -991,6 +1083,8 @@ def _heldout_rows(inst: Instance, data: dict, chosen: dict, ctx: SuiteContext) -
                     fields["beats_tv"] = bool(fields["psnr"] > tv)
                     fields["margin_tv"] = fields["psnr"] - tv
                 rows.append({**common, **fields, "early_stop": es})
+        if task == "denoise":
+            rows += _peer_rows(y, gt, io, ctx, "heldout-images", common, stem)
     return rows
 
 

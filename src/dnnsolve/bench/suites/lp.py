@@ -149,6 +149,7 @@ def _method_row(lp, method: str, ctx: SuiteContext, opts: dict, ref: float | Non
         "duality_gap": r.metrics.get("duality_gap"),
         "iterations": r.steps,
         "time_s": r.time_s,
+        "timings": dict(r.timings or {}),
         "device": r.device,
         "meets_target": bool(
             gap is not None and gap <= TARGET_GAP and r.metrics["primal_residual"] <= TARGET_PRIMAL
@@ -326,6 +327,9 @@ def random_qp(n: int, seed: int, density: float | None = None):
 
 def _qp_instances(ctx: SuiteContext) -> list[Instance]:
     opts = _opts(ctx)
+    if opts["peers"]:  # PDLP solves LPs (and diagonal QPs) only; OSQP is this suite's peer
+        raise InputError("suite 'random-qp' has no peer rows (OSQP runs as its baseline); "
+                         "--option peers=pdlp is for suite 'netlib'")  # fmt: skip
     out = []
     for n in opts["sizes"]:
         for k in range(opts["per_size"]):

@@ -43,25 +43,32 @@ given come from the recipe:
   ``rar_points``;
 - ``seeds``: how many seeds (``--seed S`` runs ``S, S+1, …``; default 5), or a list ``0,3,7``;
 - ``peers``: ``deepxde`` runs DeepXDE as a peer baseline (below); default ``none``;
+  ``peer_setup``: ``matched`` (default) or ``example`` (below);
 - ``<method>.<key>``: any solver key for one method only, e.g. ``deep-ritz.adam_steps=5000``.
 
 Deep Ritz with the suite's settings ignores the plain ``lbfgs_steps`` and ``resample_every``
 (pinned); ``deep-ritz.resample_every=0 deep-ritz.lbfgs_steps=500`` runs it on fixed points with
 a quasi-Newton phase.  ``--no-baselines`` skips the classical solvers.
 
-**DeepXDE peer** (``--option peers=deepxde``; needs ``pip install deepxde``): on ``burgers``,
-``heat`` and ``poisson2d`` each ``pinn`` row also runs :func:`deepxde_peer` with the same seed and
-the same wall time (the run's time limit): DeepXDE's standard forward-problem recipe (PyTorch
-backend, float64, 3×20 tanh ``FNN`` with Glorot normal initialization, 2540 domain points and
-80 boundary + 160 initial points on the time-dependent problems as in its ``Burgers.py`` /
-``heat.py`` examples, 2540 + 240 boundary points on Poisson, Adam lr 1e-3 for 60 % of the time,
-then L-BFGS until the time ends) on the same PDE, evaluated on the suite's evaluation points
-against the same reference with the same :func:`~dnnsolve.pde.references.relative_l2`.  It
+**DeepXDE peer** (``--option peers=deepxde``; ``pip install "dnnsolve[peers]"``): on
+``burgers``, ``heat`` and ``poisson2d`` each ``pinn`` row also runs
+:func:`~dnnsolve.bench.peers.deepxde_pinn` with the same seed and the same wall time (the run's
+time limit): DeepXDE's standard forward-problem recipe (PyTorch backend, float64, tanh ``FNN``
+with Glorot normal initialization, the conditions as loss terms, Adam lr 1e-3 for 60 % of the
+time, then L-BFGS until the time ends) on the same PDE, evaluated on the suite's evaluation
+points against the same reference with the same :func:`~dnnsolve.pde.references.relative_l2`.
+With ``peer_setup=matched`` (default) it gets our row's network size (its MLP width × depth)
+and collocation points (our interior points as its domain points, our points per condition as
+its boundary and initial points; ours are redrawn during the quasi-Newton phase, its are
+fixed); with ``peer_setup=example`` DeepXDE's example's: 3×20, 2540 domain points and 80
+boundary + 160 initial points on the time-dependent problems (its ``Burgers.py`` /
+``heat.py``), 2540 + 240 boundary points on Poisson (the setup of BENCHMARKS.md's table).  It
 runs in a child process (DeepXDE changes torch's global default dtype and device on import).
 Columns ``peer``, ``peer_rel_l2``, ``peer_time_s``, ``peer_adam_steps``,
-``peer_lbfgs_iterations`` (``peer_error`` when it failed: the suite goes on); the summary's
-``peers`` entry gives, per instance, the mean over seeds of ``peer_rel_l2 / relative_l2``.
-``tools/peer_deepxde.py`` runs the same function from the command line.
+``peer_lbfgs_iterations``, ``peer_net``, ``peer_points`` (``peer_error`` when it failed: the
+suite goes on); the summary's ``peers`` entry gives, per instance, the mean over seeds of
+``peer_rel_l2 / relative_l2``.  ``tools/peer_deepxde.py`` runs the same function (example
+setup) from the command line.
 
 >>> from dnnsolve.bench import SUITES
 >>> SUITES["pde"].methods, SUITES["pde"].default_methods
@@ -70,8 +77,6 @@ Columns ``peer``, ``peer_rel_l2``, ``peer_time_s``, ``peer_adam_steps``,
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import os
@@ -86,13 +91,18 @@ import torch
 
 from ...core.errors import InputError
 from ..harness import Instance, Suite, SuiteContext, mean_of, option_int, register_suite
+from ..peers import DEEPXDE_PROBLEMS, deepxde_pinn
+from ..peers import pde_eval_points as _eval_points
 
 _METHODS = ("pinn", "deep-ritz")
 _NETS = ("mlp", "resnet", "fourier", "siren")
 _QUASI_NEWTON = ("ssbroyden", "ssbfgs", "bfgs", "lbfgs")
 _PEERS = ("none", "deepxde")
 #: the instances the DeepXDE peer covers
-PEER_PROBLEMS = ("burgers", "heat", "poisson2d")
+PEER_PROBLEMS = DEEPXDE_PROBLEMS
+#: how the DeepXDE peer is set up: ``matched`` (our run's network size and points) or
+#: ``example`` (DeepXDE's example's)
+_PEER_SETUPS = ("matched", "example")
 
 _OPTION_KEYS = {
     "recipe": "library recipe name (default: the problem's own)",
@@ -121,9 +131,10 @@ _OPTION_KEYS = {
     "rar_points": "points added by each refinement",
     "seeds": "number of seeds (or a list of seeds)",
     "peers": "none or deepxde: a peer library's run beside each pinn row",
+    "peer_setup": "matched (the peer gets our network size and points) or example (its own)",
 }
 #: keys of the whole run, not of a method (no ``<method>.`` form)
-_RUN_KEYS = ("seeds", "peers")
+_RUN_KEYS = ("seeds", "peers", "peer_setup")
 _INT_KEYS = ("adam_steps", "lbfgs_steps", "qn_refresh", "eval_every", "points", "boundary",
              "validation", "resample_every", "hidden", "layers", "balance_every",
              "causal_chunks", "rar_every", "rar_points")  # fmt: skip
@@ -228,7 +239,8 @@ def _check(key: str, value: Any, label: str) -> Any:
         return f
     choices = {"net": _NETS, "sampler": ("sobol", "lhs", "uniform"),
                "dtype": ("float32", "float64"), "quasi_newton": _QUASI_NEWTON,
-               "balance": ("fixed", "annealing", "grad-norm"), "peers": _PEERS}  # fmt: skip
+               "balance": ("fixed", "annealing", "grad-norm"), "peers": _PEERS,
+               "peer_setup": _PEER_SETUPS}  # fmt: skip
     if key in choices:
         if str(value) not in choices[key]:
             raise InputError(
@@ -280,6 +292,8 @@ class PDEOptions:
         else:
             self.seeds = [seed + i for i in range(option_int(seeds, "seeds", 1))]
         self.peers: str = _check("peers", opts.pop("peers", "none"), "peers")
+        self.peer_setup: str = _check("peer_setup", opts.pop("peer_setup", "matched"),
+                                      "peer_setup")  # fmt: skip
         self.plain: dict[str, Any] = {}
         self.per_method: dict[str, dict[str, Any]] = {}
         for key, value in opts.items():
@@ -403,13 +417,6 @@ def solve_call(
 # ---------------------------------------------------------------- evaluation points
 
 
-def _eval_points(pde) -> np.ndarray:
-    """The problem's evaluation points (float64), as :func:`solve_pde` uses them."""
-    if pde.eval_points is not None:
-        return np.asarray(pde.eval_points, dtype=np.float64)
-    return pde.domain.grid(pde.grid, dtype=torch.float64).points.numpy()
-
-
 def _axes(pde) -> tuple[np.ndarray, ...]:
     return tuple(a.numpy() for a in pde.domain.grid(pde.grid, dtype=torch.float64).axes)
 
@@ -510,181 +517,47 @@ def _classical_fields(name: str, pde, ctx: SuiteContext) -> dict[str, Any]:
 # ---------------------------------------------------------------- the DeepXDE peer
 
 
-def _deepxde_problem(dde, problem: str, pde) -> tuple[Any, int]:
-    """DeepXDE's data object for built-in ``problem`` (the same PDE as ours) and its input
-    dimension."""
-    from ...pde import references as R
-
-    pi = math.pi
-
-    def on_boundary(_, on_b):
-        return on_b
-
-    def on_initial(_, on_i):
-        return on_i
-
-    def zero(x):
-        return np.zeros((len(x), 1))
-
-    if problem in ("burgers", "heat"):
-        (x_lo,), (x_hi,) = (b[:1] for b in pde.domain.bbox)
-        (t_lo,), (t_hi,) = (b[1:] for b in pde.domain.bbox)
-        geom = dde.geometry.GeometryXTime(
-            dde.geometry.Interval(float(x_lo), float(x_hi)),
-            dde.geometry.TimeDomain(float(t_lo), float(t_hi)),
-        )
-        if problem == "burgers":
-            nu = R.BURGERS_NU  # 0.01 / π
-
-            def residual(x, y):
-                y_x = dde.grad.jacobian(y, x, i=0, j=0)
-                y_t = dde.grad.jacobian(y, x, i=0, j=1)
-                return y_t + y * y_x - nu * dde.grad.hessian(y, x, i=0, j=0)
-
-            def initial(x):
-                return -np.sin(pi * x[:, 0:1])
-        else:
-            alpha = 0.4  # builtins._heat
-
-            def residual(x, y):
-                y_t = dde.grad.jacobian(y, x, i=0, j=1)
-                return y_t - alpha * dde.grad.hessian(y, x, i=0, j=0)
-
-            def initial(x):
-                return np.sin(pi * x[:, 0:1])
-
-        bc = dde.icbc.DirichletBC(geom, zero, on_boundary)
-        ic = dde.icbc.IC(geom, initial, on_initial)
-        # DeepXDE's Burgers.py / heat.py point counts
-        data = dde.data.TimePDE(
-            geom, residual, [bc, ic], num_domain=2540, num_boundary=80, num_initial=160
-        )
-        return data, 2
-    if problem == "poisson2d":
-        lo, hi = pde.domain.bbox
-        geom = dde.geometry.Rectangle([float(v) for v in lo], [float(v) for v in hi])
-
-        def residual(x, y):
-            f = 2.0 * pi**2 * torch.sin(pi * x[:, 0:1]) * torch.sin(pi * x[:, 1:2])
-            lap = dde.grad.hessian(y, x, i=0, j=0) + dde.grad.hessian(y, x, i=1, j=1)
-            return -lap - f
-
-        bc = dde.icbc.DirichletBC(geom, zero, on_boundary)
-        # no 2-D Poisson example in DeepXDE: the time-dependent examples' 2540 + 240 points
-        return dde.data.PDE(geom, residual, [bc], num_domain=2540, num_boundary=240), 2
-    raise InputError(f"the DeepXDE peer covers {', '.join(PEER_PROBLEMS)}, not {problem!r}")
-
-
 def deepxde_peer(
-    problem: str, seconds: float, seed: int = 0, threads: int | None = None
+    problem: str, seconds: float, seed: int = 0, threads: int | None = None, **setup: Any
 ) -> dict[str, Any]:
-    """DeepXDE's standard PINN recipe on built-in ``problem`` (burgers, heat, poisson2d) for
-    ``seconds`` of wall time, scored like the suite: row fields ``peer``, ``peer_rel_l2``,
-    ``peer_time_s``, ``peer_adam_steps``, ``peer_lbfgs_iterations``, ``peer_dtype``,
-    ``peer_device`` and ``peer_error`` (None, or why it failed: this never raises).
+    """:func:`~dnnsolve.bench.peers.deepxde_pinn` on built-in ``problem`` for ``seconds`` as
+    row fields: ``peer``, ``peer_rel_l2``, ``peer_time_s``, ``peer_adam_steps``,
+    ``peer_lbfgs_iterations``, ``peer_net``, ``peer_points``, ``peer_dtype``, ``peer_device``
+    and ``peer_error`` (None, or why it failed: this never raises).  ``setup``: its network
+    size and point counts (``hidden``, ``layers``, ``domain_points``, ``boundary_points``,
+    ``initial_points``; default 3×20 and DeepXDE's example counts)."""
+    r = deepxde_pinn(problem, seconds, seed, threads, **setup)
+    d = r.details
+    return {"peer": r.name, "peer_rel_l2": r.objective,
+            "peer_time_s": r.time_s if r.error is None else None,
+            "peer_adam_steps": d.get("adam_steps"), "peer_lbfgs_iterations": d.get("lbfgs_iterations"),
+            "peer_net": d.get("net"), "peer_points": d.get("points"), "peer_dtype": d.get("dtype"),
+            "peer_device": d.get("device"), "peer_error": r.error}  # fmt: skip
 
-    PyTorch backend, float64, ``FNN([d, 20, 20, 20, 1], "tanh", "Glorot normal")``, Adam
-    (lr 1e-3) for 60 % of ``seconds``, then DeepXDE's L-BFGS (its default options: history
-    100, strong-Wolfe line search) until ``seconds`` end.  DeepXDE's L-BFGS runs a fixed
-    number of iterations per call; they are sized from the measured Adam step time (about 1 %
-    of ``seconds`` a call, at least 20 iterations), and no call starts that the last one's
-    duration says would end past the time.  ``peer_time_s`` counts from the sampling of the
-    points to the end of training (the import not included).  The trained network is
-    evaluated on the suite's evaluation points (:func:`_eval_points`) against the problem's
-    reference with :func:`~dnnsolve.pde.references.relative_l2`.
 
-    DeepXDE sets torch's default dtype (and, with a GPU, device) globally; the suite runs this
-    in a child process (:func:`run_peer`).  In-process, the default dtype, L-BFGS options and
-    random states are put back afterwards.
+def peer_setup(row: dict[str, Any], mode: str) -> dict[str, Any]:
+    """The DeepXDE peer's network size and points beside our ``row``: with ``mode``
+    ``matched`` our run's (its MLP width and depth, its interior points, its points per
+    boundary and initial condition), with ``example`` DeepXDE's example's (3×20, 2540 domain
+    points …).
+
+    >>> peer_setup({"net": "mlp 20x3 tanh", "points": 5000, "boundary": 200}, "matched")
+    {'hidden': 20, 'layers': 3, 'domain_points': 5000, 'boundary_points': 200, 'initial_points': 200}
+    >>> peer_setup({"net": "mlp 20x3 tanh", "points": 5000, "boundary": 200}, "example")
+    {}
     """
-    out: dict[str, Any] = {"peer": "deepxde", "peer_rel_l2": None, "peer_time_s": None,
-                           "peer_adam_steps": None, "peer_lbfgs_iterations": None,
-                           "peer_dtype": None, "peer_device": None, "peer_error": None}  # fmt: skip
-    import random
-
-    saved_dtype = torch.get_default_dtype()
-    saved_rng = (random.getstate(), np.random.get_state(), torch.get_rng_state())
-    saved_threads = torch.get_num_threads()
-    lbfgs_saved: dict | None = None
-    lbfgs_options: dict | None = None
-    log = io.StringIO()  # DeepXDE prints its progress: kept off stdout
-    try:
-        from ...pde import builtin
-        from ...pde.references import relative_l2
-
-        if problem not in PEER_PROBLEMS:
-            raise InputError(f"the DeepXDE peer covers {', '.join(PEER_PROBLEMS)}")
-        if not (seconds > 0 and math.isfinite(seconds)):
-            raise InputError(f"the peer needs a positive finite time, got {seconds!r}")
-        if threads:
-            torch.set_num_threads(int(threads))
-        os.environ["DDE_BACKEND"] = "pytorch"
-        with contextlib.redirect_stdout(log):
-            import deepxde as dde
-
-            if dde.backend.backend_name != "pytorch":
-                raise RuntimeError(f"DeepXDE runs backend {dde.backend.backend_name}, not pytorch")
-            with contextlib.suppress(Exception):  # else float32, reported in peer_dtype
-                dde.config.set_default_float("float64")
-            out["peer_dtype"] = dde.config.default_float()
-            out["peer_device"] = str(torch.empty(0).device)
-            dde.config.set_random_seed(int(seed))
-            lbfgs_options = dde.optimizers.config.LBFGS_options
-            lbfgs_saved = dict(lbfgs_options)
-
-            class WallClock(dde.callbacks.Callback):
-                """Stops training at ``deadline``; ``ahead``: also when the next call, as
-                long as the last, would end past it (L-BFGS runs in calls)."""
-
-                def __init__(self, deadline: float, ahead: bool = False):
-                    super().__init__()
-                    self.deadline, self.ahead = deadline, ahead
-                    self.last = time.perf_counter()
-
-                def on_epoch_end(self):
-                    now = time.perf_counter()
-                    lap, self.last = now - self.last, now
-                    if now + (lap if self.ahead else 0.0) >= self.deadline:
-                        self.model.stop_training = True
-
-            pde = builtin(problem)
-            t0 = time.perf_counter()
-            data, dim = _deepxde_problem(dde, problem, pde)
-            net = dde.nn.FNN([dim] + [20] * 3 + [1], "tanh", "Glorot normal")
-            model = dde.Model(data, net)
-            model.compile("adam", lr=1e-3)
-            t_adam = time.perf_counter()
-            model.train(iterations=10**9, callbacks=[WallClock(t0 + 0.6 * seconds)], verbose=0)
-            adam_steps = int(model.train_state.step)
-            step_s = (time.perf_counter() - t_adam) / max(adam_steps, 1)
-            # an L-BFGS iteration costs about 1.5 Adam steps (line search): calls of ~1 % of
-            # the time, at least 20 iterations (DeepXDE reads a call that made one iteration
-            # as converged)
-            chunk = int(min(1000, max(20, 0.01 * seconds / (1.5 * step_s))))
-            dde.optimizers.set_LBFGS_options(maxiter=10**9)
-            lbfgs_options["iter_per_step"] = chunk
-            lbfgs_options["fun_per_step"] = int(1.25 * chunk)
-            if time.perf_counter() < t0 + seconds:
-                model.compile("L-BFGS")
-                model.train(callbacks=[WallClock(t0 + seconds, ahead=True)], verbose=0)
-            out["peer_time_s"] = time.perf_counter() - t0
-            out["peer_adam_steps"] = adam_steps
-            out["peer_lbfgs_iterations"] = int(model.train_state.step) - adam_steps
-            pts = _eval_points(pde)
-            pred = np.asarray(model.predict(pts), dtype=np.float64)
-            exact = np.asarray(pde.reference(pts), dtype=np.float64)
-            out["peer_rel_l2"] = relative_l2(pred, exact)
-    except Exception as exc:  # a failing peer is reported, never raised
-        out["peer_error"] = f"{type(exc).__name__}: {exc}"
-    finally:
-        torch.set_default_dtype(saved_dtype)
-        random.setstate(saved_rng[0])
-        np.random.set_state(saved_rng[1])
-        torch.set_rng_state(saved_rng[2])
-        torch.set_num_threads(saved_threads)
-        if lbfgs_options is not None and lbfgs_saved is not None:
-            lbfgs_options.clear()
-            lbfgs_options.update(lbfgs_saved)
+    if mode != "matched":
+        return {}
+    out: dict[str, Any] = {}
+    size = str(row.get("net") or "").split()
+    if len(size) > 1 and "x" in size[1]:
+        width, _, depth = size[1].partition("x")
+        if width.isdigit() and depth.isdigit():
+            out.update(hidden=int(width), layers=int(depth))
+    if row.get("points"):
+        out["domain_points"] = int(row["points"])
+    if row.get("boundary"):
+        out["boundary_points"] = out["initial_points"] = int(row["boundary"])
     return out
 
 
@@ -693,21 +566,26 @@ _PEER_CHILD = (
     "from dnnsolve.bench.suites.pde import deepxde_peer\n"
     "from dnnsolve.core.result import jsonable\n"
     "a = sys.argv[1:]\n"
-    "print(json.dumps(jsonable(deepxde_peer(a[0], float(a[1]), int(a[2]), int(a[3])))))\n"
+    "setup = json.loads(a[4]) if len(a) > 4 else {}\n"
+    "out = deepxde_peer(a[0], float(a[1]), int(a[2]), int(a[3]), **setup)\n"
+    "print(json.dumps(jsonable(out)))\n"
 )
 
 
-def run_peer(problem: str, seconds: float, seed: int, ctx: SuiteContext) -> dict[str, Any]:
+def run_peer(
+    problem: str, seconds: float, seed: int, ctx: SuiteContext, setup: dict | None = None
+) -> dict[str, Any]:
     """:func:`deepxde_peer` in a child process (DeepXDE's global torch settings stay there),
-    with the parent's torch thread count, on the suite's device (``cpu``: the GPU hidden).
-    Never raises: a failure is the row's ``peer_error``."""
+    with the parent's torch thread count, on the suite's device (``cpu``: the GPU hidden),
+    ``setup`` its network size and points (:func:`peer_setup`).  Never raises: a failure is
+    the row's ``peer_error``."""
     threads = torch.get_num_threads()
     env = dict(os.environ, DDE_BACKEND="pytorch", OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))  # fmt: skip
     if ctx.device.type == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
     cmd = [sys.executable, "-c", _PEER_CHILD, problem, repr(float(seconds)), str(seed),
-           str(threads)]  # fmt: skip
+           str(threads), json.dumps(setup or {})]  # fmt: skip
     fail = {"peer": "deepxde", "peer_rel_l2": None, "peer_time_s": None}
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True,
@@ -751,6 +629,7 @@ def _solve_one(problem, kw: dict[str, Any]) -> dict[str, Any]:
         "net": _net_label(setup.get("net", "?"), setup.get("options") or {}),
         "dtype": rec.get("dtype"),
         "points": rec.get("interior"),
+        "boundary": rec.get("boundary"),
         "adam_budget": rec.get("adam_steps"),
         "qn_budget": rec.get("lbfgs_steps"),
         # the configured method ("none": no quasi-Newton phase asked for)
@@ -789,7 +668,8 @@ def _rows(inst: Instance, pde, chosen: dict, ctx: SuiteContext) -> list[dict]:
                 rec = recipe_for(inst.name, opts.given(meth).get("recipe", "auto"))
                 seconds = kw["time_limit"] or rec.time_limit or row["time_s"]
                 if seconds:
-                    row.update(run_peer(inst.name, float(seconds), seed, ctx))
+                    setup = peer_setup(row, opts.peer_setup)
+                    row.update(run_peer(inst.name, float(seconds), seed, ctx, setup))
                 else:
                     row.update(peer="deepxde", peer_error="no time to give it (our run failed)")
             rows.append(row)
