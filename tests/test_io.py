@@ -82,6 +82,23 @@ def test_dimacs_dedup_weights_and_vertex_weights(tmp_path):
     assert g3.m == 3 and g3.ids.tolist() == [1, 2, 3]
 
 
+def test_line_ends_crlf_cr_and_a_carriage_return_between_fields(tmp_path):
+    # r250.1c.col of the DIMACS colouring set writes "e 1\r 2\n"; Windows and old Mac
+    # line ends must read alike, and line numbers in errors must stay editor line numbers
+    body = "p edge 3 2\ne 1 2\ne 2 3\n"
+    for name, text in [
+        ("lf.col", body),
+        ("crlf.col", body.replace("\n", "\r\n")),
+        ("cr.col", body.replace("\n", "\r")),
+        ("inner.col", "p edge 3 2\ne 1\r 2\ne 2\r 3\n"),
+    ]:
+        g = read_graph(_write(tmp_path, name, text))
+        assert _edges(g) == {(0, 1, 1.0), (1, 2, 1.0)}, name
+    with pytest.raises(InputError) as info:
+        read_graph(_write(tmp_path, "bad.col", "p edge 3 2\r\ne 1\r 2\r\ne 2\r x\r\n"))
+    assert info.value.line == 3
+
+
 def test_edgelist_labels(tmp_path):
     g = read_graph(_write(tmp_path, "a.edges", "# comment\n10 20\n20 30 2\n% other\n30 10\n"))
     assert g.n == 3 and g.ids.tolist() == [10, 20, 30]

@@ -59,9 +59,19 @@ def read_text(path: str | os.PathLike) -> tuple[Path, str]:
 Row = tuple[int, list[str]]
 
 
+def text_lines(text: str) -> list[str]:
+    """The lines of ``text``, numbered as an editor numbers them.
+
+    Lines end at ``\n``; a lone ``\r`` inside a line is whitespace (some DIMACS files,
+    e.g. ``r250.1c.col``, separate the two vertices of an edge by one). Files with no
+    ``\n`` at all (classic Mac line ends) are split at ``\r``.
+    """
+    return text.split("\n") if "\n" in text else text.splitlines()
+
+
 def data_rows(text: str, comment_prefixes: tuple[str, ...]) -> list[Row]:
     """Non-blank, non-comment lines as ``(1-based line number, tokens)``."""
-    toks = list(map(str.split, text.splitlines()))
+    toks = list(map(str.split, text_lines(text)))
     # the per-line prefix test is only paid when a comment marker starts some line
     pattern = "|".join(re.escape(c) for c in comment_prefixes)
     if pattern and re.search(rf"(?m)^[ \t]*(?:{pattern})", text):

@@ -11,7 +11,7 @@ import numpy as np
 from ..core.errors import InputError
 from ..core.result import atomic_write_text
 from ..graph import Graph
-from ._text import read_text, stem
+from ._text import read_text, stem, text_lines
 
 
 @dataclass
@@ -55,7 +55,7 @@ def parse_cnf(path: Path, text: str) -> CNF:
     clause_lines: list[int] = []
     cur: list[int] = []
     cur_line = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(text_lines(text), 1):
         toks = line.split()
         if not toks or toks[0].lower() == "c" or toks[0].startswith(("c", "#")):
             continue

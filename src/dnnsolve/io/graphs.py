@@ -25,6 +25,7 @@ from ._text import (
     plain_suffix,
     read_text,
     stem,
+    text_lines,
 )
 
 FORMATS = ("gset", "dimacs", "edgelist", "cnf")
@@ -113,7 +114,7 @@ def _isint(tok: str) -> bool:
 
 def _first_rows(text: str, k: int) -> list[Row]:
     rows: list[Row] = []
-    for i, line in enumerate(text.splitlines(), 1):
+    for i, line in enumerate(text_lines(text), 1):
         toks = line.split()
         if not toks or toks[0].startswith(("#", "%")) or toks[0].lower() == "c":
             continue

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.result import atomic_write_text
-from ._text import read_text, stem
+from ._text import read_text, stem, text_lines
 
 
 @dataclass
@@ -204,7 +204,7 @@ def parse_wcnf(text: str, where: str = "<string>", name: str = "wcnf") -> WCNF:
     lines_of: list[int] = []
     max_var = 0
     dialect: str | None = None
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(text_lines(text), 1):
         toks = line.split()
         if not toks or toks[0].startswith(("c", "#")):
             continue
