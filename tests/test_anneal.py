@@ -85,6 +85,37 @@ def test_timed_run_stays_in_its_budget():
     assert time.perf_counter() - t < 1.5 and len(cuts) >= 1
 
 
+def test_timed_reads_are_long_enough_on_a_large_graph(monkeypatch):
+    """A read sized to a sixth of the budget would be short on a large graph (a slow sweep):
+    then what the calibration read left, in as many reads of ``min_sweeps`` as fit."""
+    from dnnsolve.search import anneal
+
+    clock = [0.0]
+    monkeypatch.setattr(anneal.time, "perf_counter", lambda: clock[0])
+    counts: list[int] = []
+
+    def read(k: int, count: int) -> np.ndarray:
+        counts.append(count)
+        clock[0] += count * 5e-4  # a sweep takes half a millisecond
+        return np.zeros(4, dtype=bool)
+
+    def run(min_sweeps: int) -> list[int]:
+        counts.clear()
+        clock[0] = 0.0
+        anneal._timed_reads(read, lambda x: np.zeros(len(x)), 4, None, None, 1.0, None,
+                            min_sweeps=min_sweeps)  # fmt: skip
+        return list(counts)
+
+    assert run(0) == [200] + [333] * 5  # a sixth of 1 s each, until one would not fit
+    one = run(1000)  # 0.95 of the 0.9 s left holds 1710 sweeps: one read of them all
+    assert len(one) == 2 and 1709 <= one[1] <= 1710
+    three = run(500)  # ... or three reads of at least 500
+    assert three[0] == 200 and len(three) == 4 and all(569 <= c <= 570 for c in three[1:])
+    capped = run(5000)  # 5000 do not fit: one read of what is left
+    assert len(capped) == 2 and 1709 <= capped[1] <= 1710
+    assert sum(three) * 5e-4 <= 1.0 and sum(capped) * 5e-4 <= 1.0
+
+
 def test_default_maxcut_polish_reaches_the_bundled_optimum():
     path = example_path("maxcut_example")
     r = dnnsolve.solve("maxcut", path, device="cpu", seed=0, time_limit=3)

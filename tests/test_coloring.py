@@ -256,6 +256,21 @@ def test_outer_search_on_mycielski_with_a_weak_start():
     assert all(a["colors"] >= 4 for a in r.extra["attempts"])
 
 
+def test_timings_cover_the_whole_search():
+    """The stages of a search over several q (DSatur, short Tabucol runs, full attempts) add
+    up to nearly all of its time: the bench's "where the time went" table reads them."""
+    board = [(r, c) for r in range(6) for c in range(6)]
+    g = from_networkx(nx.Graph([
+        (a, b) for a, b in itertools.combinations(board, 2)
+        if a[0] == b[0] or a[1] == b[1] or abs(a[0] - b[0]) == abs(a[1] - b[1])
+    ]))  # fmt: skip
+    r = solve("color", g, device="cpu", time_limit=3, seed=0)
+    assert r.feasible and r.objective == 7  # queen6_6: χ = 7 (DSatur 9), then q = 6 fails
+    stages = sum(v for k, v in r.timings.items() if k != "total_s")
+    assert 0.8 * r.timings["total_s"] <= stages <= r.timings["total_s"] + 1e-6, r.timings
+    assert r.timings["baseline_s"] > 0 and r.timings["polish_s"] > 0
+
+
 def test_reference_stops_the_search():
     g = from_networkx(nx.petersen_graph())
     r = solve("color", g, device="cpu", steps=100, restarts=2, reference_value=3, seed=0)

@@ -22,6 +22,7 @@ from dnnsolve.baselines.imaging import (
     tv_weight,
 )
 from dnnsolve.bench import SUITES, run_suite
+from dnnsolve.bench.harness import current_option_names
 from dnnsolve.bench.suites.imaging import IMAGE_SUITES, ImageOptions, centre_crop
 from dnnsolve.core.errors import InputError
 from dnnsolve.data import default_data_dir
@@ -153,11 +154,11 @@ def test_registry_holds_the_five_imaging_suites():
 
 
 def test_options_are_checked(tmp_path):
-    o = ImageOptions({"crop": 64, "iterations": 300.0, "deep-decoder.channels": 32.0,
+    o = ImageOptions({"crop": 64, "steps": 300.0, "deep-decoder.channels": 32.0,
                       "sigma": [15.0, 50.0], "baselines": "bm3d"}, "x")  # fmt: skip
-    assert (o.crop, o.iterations, o.sigmas, o.baselines) == (64, 300, [15.0, 50.0], ["bm3d"])
+    assert (o.crop, o.steps, o.sigmas, o.baselines) == (64, 300, [15.0, 50.0], ["bm3d"])
     assert o.net == {"deep-decoder": {"channels": 32}}
-    for bad in ({"crops": 3}, {"crop": "big"}, {"iterations": 1.5}, {"early_stop": "x"},
+    for bad in ({"crops": 3}, {"crop": "big"}, {"steps": 1.5}, {"early_stop": "x"},
                 {"nope.channels": 3}, {"sigma": 300}, {"mask": "x"}):  # fmt: skip
         with pytest.raises(InputError):
             ImageOptions(bad, "x")
@@ -165,6 +166,15 @@ def test_options_are_checked(tmp_path):
         run_suite("siren-fit", methods=["nope"], out=tmp_path, progress=False, device="cpu")
     with pytest.raises(InputError, match="unknown option"):
         run_suite("siren-fit", options={"cropp": 3}, out=tmp_path, progress=False, device="cpu")
+
+
+def test_former_option_names_are_renamed_with_a_note():
+    assert current_option_names({"iterations": 300, "crop": 64}) == (
+        {"steps": 300, "crop": 64}, ["iterations is deprecated; use steps"])  # fmt: skip
+    assert current_option_names({"max_iter": 5})[0] == {"steps": 5}
+    assert current_option_names({"steps": 5}) == ({"steps": 5}, [])
+    with pytest.raises(InputError, match="give only steps"):
+        current_option_names({"steps": 5, "iterations": 6})
 
 
 # ---------------------------------------------------------------- suites: CI-sized runs
@@ -184,7 +194,7 @@ def _check_report(rep, suite: str) -> dict:
 def test_siren_fit_ci_run(tmp_path):
     imgs = tmp_path / "imgs"
     rep = run_suite("siren-fit", out=tmp_path, device="cpu", progress=False,
-                    options={"crop": 32, "iterations": 100, "save": str(imgs)})  # fmt: skip
+                    options={"crop": 32, "steps": 100, "save": str(imgs)})  # fmt: skip
     doc = _check_report(rep, "siren-fit")
     (row,) = doc["rows"]
     assert (row["method"], row["iterations"], row["stop_reason"], row["size"]) == (
@@ -197,7 +207,7 @@ def test_siren_fit_ci_run(tmp_path):
     # resuming with other options is refused (the rows would mix settings)
     with pytest.raises(InputError, match="options"):
         run_suite("siren-fit", out=tmp_path, device="cpu", progress=False,
-                  options={"crop": 16, "iterations": 100}, resume=rep.json_path)  # fmt: skip
+                  options={"crop": 16, "steps": 100}, resume=rep.json_path)  # fmt: skip
 
 
 def _images_dir() -> Path:
@@ -212,7 +222,7 @@ def test_dip_denoise_ci_run_recomputes(tmp_path):
     data, imgs = _images_dir(), tmp_path / "imgs"
     rep = run_suite("dip-denoise", data=data, out=tmp_path, device="cpu", progress=False,
                     limit=1, methods=["deep-decoder"],
-                    options={"crop": 32, "iterations": 10, "save": str(imgs)})  # fmt: skip
+                    options={"crop": 32, "steps": 10, "save": str(imgs)})  # fmt: skip
     doc = _check_report(rep, "dip-denoise")
     (row,) = doc["rows"]
     assert row["instance"] == "F16" and row["iterations"] == 10
@@ -231,7 +241,7 @@ def test_dip_inpaint_ci_run(tmp_path):
     data, imgs = _images_dir(), tmp_path / "imgs"
     rep = run_suite("dip-inpaint", data=data, out=tmp_path, device="cpu", progress=False,
                     instances="house", methods=["deep-decoder"],
-                    options={"crop": 32, "iterations": 10, "save": str(imgs)})  # fmt: skip
+                    options={"crop": 32, "steps": 10, "save": str(imgs)})  # fmt: skip
     (row,) = _check_report(rep, "dip-inpaint")["rows"]
     assert abs(row["missing"] - 0.5) < 0.1
     ref = _read16(imgs / "house_ref.png")
@@ -250,7 +260,7 @@ def test_denoise_sets_noise_is_seeded_by_image_index(tmp_path):
         pytest.skip("Set12 is not available")
     rep = run_suite("denoise-sets", data=data, out=tmp_path, device="cpu", progress=False,
                     instances="Set12-02", methods=["deep-decoder"], baselines=False, seed=5,
-                    options={"crop": 32, "iterations": 5, "sigma": [25, 50]})  # fmt: skip
+                    options={"crop": 32, "steps": 5, "sigma": [25, 50]})  # fmt: skip
     rows = _check_report(rep, "denoise-sets")["rows"]
     assert [(r["instance"], r["sigma"]) for r in rows] == [("Set12-02", 25.0), ("Set12-02", 50.0)]
     clean = centre_crop(read_image(data / "images" / "Set12" / "02.png"), 32)

@@ -264,7 +264,7 @@ def test_heldout_suite_rows_recompute(tmp_path):
     if base is None or not (base / "images" / "Kodak24").is_dir():
         pytest.skip("../shared/datasets/images is not available")
     rep = run_suite("heldout-images", data=base, out=tmp_path, device="cpu", progress=False,
-                    limit=1, options={"crop": 32, "iterations": 20, "tasks": "denoise,sr",
+                    limit=1, options={"crop": 32, "steps": 20, "tasks": "denoise,sr",
                                       "compare": "none", "dip.channels_down": [8, 8],
                                       "dip.channels_up": [8, 8], "dip.channels_skip": [2, 2],
                                       "save": str(tmp_path / "imgs")})  # fmt: skip

@@ -123,3 +123,20 @@ def test_random_qp_refuses_peers_it_would_ignore():
     )
     with pytest.raises(InputError, match="netlib"):
         _qp_instances(ctx)
+
+
+def test_bench_takes_the_former_max_iter_as_steps_with_a_note(tmp_path, capsys):
+    """``--option max_iter=K`` (the name before ``steps``) still caps the PDHG, with a note."""
+    from dnnsolve.cli import main
+
+    rc = main([
+        "bench", "random-qp", "--option", "max_iter=7", "--option", "sizes=20",
+        "--option", "per_size=1", "--methods", "pdhg", "--device", "cpu", "-q",
+        "--out-dir", str(tmp_path),
+    ])  # fmt: skip
+    assert rc == 0
+    assert "max_iter is deprecated; use steps" in capsys.readouterr().err
+    doc = json.loads(next(tmp_path.glob("random-qp-*.json")).read_text())
+    assert doc["settings"]["options"]["steps"] == 7
+    row = next(x for x in doc["rows"] if x.get("method") == "pdhg")
+    assert row["iterations"] <= 7

@@ -114,7 +114,7 @@ def _images_dir() -> Path:
 def test_deepinv_peer_row_in_the_denoise_suite(tmp_path, deepinv):
     rep = run_suite("dip-denoise", data=_images_dir(), out=tmp_path, device="cpu",
                     progress=False, limit=1, methods=["convdecoder"], baselines=False,
-                    options={"crop": 24, "iterations": 8, "convdecoder.channels": 8,
+                    options={"crop": 24, "steps": 8, "convdecoder.channels": 8,
                              "peers": "deepinv", "save": str(tmp_path / "imgs")})  # fmt: skip
     ours, peer = rep.rows
     assert peer["method"] == "deepinv (peer)" and peer["error"] is None, peer["error"]
@@ -138,7 +138,7 @@ def test_imaging_peers_are_checked_and_a_missing_one_is_noted(tmp_path, monkeypa
     monkeypatch.setitem(sys.modules, "deepinv", None)
     rep = run_suite("dip-denoise", data=data, out=tmp_path, device="cpu", progress=False,
                     limit=1, methods=["convdecoder"], baselines=False,
-                    options={"crop": 16, "iterations": 3, "convdecoder.channels": 4,
+                    options={"crop": 16, "steps": 3, "convdecoder.channels": 4,
                              "peers": "deepinv"})  # fmt: skip
     peer = rep.rows[-1]
     assert peer["method"] == "deepinv (peer)" and "not installed" in peer["error"]

@@ -25,6 +25,7 @@ import re
 import resource
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -65,6 +66,35 @@ ABLATION_VARIANTS: dict[str, dict[str, Any]] = {
 
 #: ``--option`` keys a suite reads itself, never passed to the methods
 SUITE_KEYS = ("peers",)
+
+#: ``--option`` keys under their former names (the vocabulary of the family options): still
+#: taken, renamed with a note
+FORMER_OPTIONS = {"iterations": "steps", "max_iter": "steps"}
+
+
+def current_option_names(options: dict | None) -> tuple[dict | None, list[str]]:
+    """``options`` with the former names of :data:`FORMER_OPTIONS` renamed, and one note per
+    renamed key.
+
+    >>> current_option_names({"iterations": 300, "crop": 64})
+    ({'steps': 300, 'crop': 64}, ['iterations is deprecated; use steps'])
+    """
+    if not options:
+        return options, []
+    from ..family import deprecation_note
+
+    renamed: dict = {}
+    notes = []
+    for key, value in options.items():
+        new = FORMER_OPTIONS.get(key)
+        if new is None:
+            renamed[key] = value
+            continue
+        if new in options or new in renamed:
+            raise InputError(f"option {key} is the former name of {new}; give only {new}")
+        renamed[new] = value
+        notes.append(deprecation_note(key, new))
+    return renamed, notes
 
 
 @dataclass
@@ -752,6 +782,10 @@ def run_suite(
     s = SUITES[suite]
     dev = resolve_device(device)
     chosen, notes = resolve_methods(s, methods)
+    options, renamed = current_option_names(options)
+    for note in renamed:
+        warnings.warn(note, DeprecationWarning, stacklevel=2)
+    notes = [*notes, *renamed]
     tl = float(time_limit) if time_limit is not None else s.default_time_limit
     ctx = SuiteContext(
         device=dev,

@@ -353,7 +353,7 @@ def bench(
         typer.Option(
             "--option",
             help="Suite / method option key=value, repeatable (image suites: crop=64, "
-            "iterations=300, early_stop=wmv, ...; graph suites: method options).",
+            "steps=300, early_stop=wmv, ...; graph suites: method options).",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -374,6 +374,7 @@ def bench(
     finished instances and ``--resume FILE`` continues it.
     """
     from ..bench import run_suite
+    from ..bench.harness import current_option_names
 
     set_threads(threads)
     out_dir = former_flag(out_dir, former_out, "--out", "--out-dir")
@@ -383,6 +384,9 @@ def bench(
         raise InputError("--limit must be at least 1")
     if max_n is not None and max_n < 10:
         raise InputError("--max-n must be at least 10")
+    options, renamed = current_option_names(parse_pairs(option, "--option", lists="numbers"))
+    for note in renamed:
+        err.print(f"note: {note}", highlight=False)
     report = run_suite(
         suite,
         data=data,
@@ -398,7 +402,7 @@ def bench(
         command="dnnsolve " + " ".join(sys.argv[1:]),
         cpsat=exact,
         max_n=max_n,
-        options=parse_pairs(option, "--option", lists="numbers") or None,
+        options=options or None,
         resume=resume,
         ablation=ablation,
     )

@@ -31,8 +31,19 @@ from ..hypergraph import Hypergraph
 _READ_SHARE = 1 / 6
 #: a hypergraph read's share of a timed run (one long read after the calibration read)
 _HYPER_READ_SHARE = 0.9
-#: the sweeps of the read that measures the sweep rate
+#: the sweeps of the read that measures the sweep rate (fewer on a large graph, see
+#: :func:`calibration_sweeps`)
 _CALIBRATION_SWEEPS = 200
+#: the adjacency entries the calibration read may visit: 200 sweeps up to 10^5 entries (every
+#: Gset graph), fewer above, so that it stays a small part of the budget (10 sweeps at 10^6
+#: vertices of degree 3 instead of 200, which took 12 s)
+_CALIBRATION_VISITS = 2 * 10**7
+_MIN_CALIBRATION_SWEEPS = 10
+#: the fewest sweeps a MaxCut read is given when the budget allows: below this, one long read
+#: anneals better than several short ones (dwave-samplers' default read is 1000 sweeps)
+_MIN_READ_SWEEPS = 1000
+#: the share of what is left after the calibration read that one long read may take
+_LONG_READ_SHARE = 0.95
 
 
 def available() -> bool:
@@ -83,6 +94,17 @@ def _cuts(graph: Graph, sides: np.ndarray) -> np.ndarray:
     return cross.astype(np.float64) @ np.asarray(graph.weight, dtype=np.float64)
 
 
+def calibration_sweeps(entries: int) -> int:
+    """Sweeps of the read that measures the sweep rate on a graph with ``entries`` adjacency
+    entries (incidences for a hypergraph).
+
+    >>> calibration_sweeps(80_000), calibration_sweeps(300_000), calibration_sweeps(3_000_000)
+    (200, 66, 10)
+    """
+    share = _CALIBRATION_VISITS // max(int(entries), 1)
+    return int(np.clip(share, _MIN_CALIBRATION_SWEEPS, _CALIBRATION_SWEEPS))
+
+
 def _timed_reads(
     read: Callable[[int, int], np.ndarray],
     cuts: Callable[[np.ndarray], np.ndarray],
@@ -92,10 +114,17 @@ def _timed_reads(
     time_limit: float | None,
     target: float | None,
     read_share: float = _READ_SHARE,
+    min_sweeps: int = 0,
+    calibration: int = _CALIBRATION_SWEEPS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run ``read(k, sweeps)`` (one annealed 0/1 state) ``reads`` times, or, with a
     ``time_limit``, reads sized from a measured sweep rate until the next would not fit or a cut
-    reaches ``target``; the states ``(reads, n)`` and their cuts."""
+    reaches ``target``; the states ``(reads, n)`` and their cuts.
+
+    A timed read takes ``read_share`` of the budget, or, when that is fewer than ``min_sweeps``
+    sweeps (a large graph), what the calibration read (of ``calibration`` sweeps, kept as a
+    read) left, split into as many reads of at least ``min_sweeps`` as fit (one read when
+    none fits)."""
     if reads is None and time_limit is None:
         raise ValueError("give reads or a time_limit")
     t0 = time.perf_counter()
@@ -114,9 +143,14 @@ def _timed_reads(
     else:
         count = sweeps
         if count is None:  # measure the sweep rate on a short read (kept: it is a read too)
-            one(0, _CALIBRATION_SWEEPS)
-            per_sweep = last / _CALIBRATION_SWEEPS
-            count = max(_CALIBRATION_SWEEPS, int(read_share * time_limit / max(per_sweep, 1e-9)))
+            one(0, calibration)
+            per_sweep = max(last / calibration, 1e-9)
+            count = int(read_share * time_limit / per_sweep)
+            if count < min_sweeps:  # what is left, in as many reads of min_sweeps as fit
+                left = time_limit - (time.perf_counter() - t0)
+                fit = _LONG_READ_SHARE * left / per_sweep
+                count = int(fit / max(1, int(fit // min_sweeps)))
+            count = max(calibration, count)
         while reads is None or len(out) < reads:
             left = time_limit - (time.perf_counter() - t0)
             if left <= 0 or (out and last > left):
@@ -141,8 +175,9 @@ def anneal_maxcut(
     and their cuts.
 
     With a ``time_limit`` instead, the reads are sized from a measured sweep rate to take about
-    a sixth of it each (``sweeps`` unset) and run until the next would not fit; ``target`` ends
-    the run once a cut reaches it. The same seed, reads and sweeps give the same answer.
+    a sixth of it each (``sweeps`` unset; on a graph too large for a sixth to hold 1000 sweeps,
+    fewer and longer reads) and run until the next would not fit; ``target`` ends the run once
+    a cut reaches it. The same seed, reads and sweeps give the same answer.
     """
     from ._anneal_jit import anneal_read
 
@@ -157,7 +192,10 @@ def anneal_maxcut(
         anneal_read(indptr, indices, weights, s, count, hot, cold, seed * 1_000_003 + k)
         return s < 0
 
-    return _timed_reads(read, lambda x: _cuts(graph, x), n, reads, sweeps, time_limit, target)
+    return _timed_reads(
+        read, lambda x: _cuts(graph, x), n, reads, sweeps, time_limit, target,
+        min_sweeps=_MIN_READ_SWEEPS, calibration=calibration_sweeps(len(indices)),
+    )  # fmt: skip
 
 
 def incidence_arrays(hg: Hypergraph) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

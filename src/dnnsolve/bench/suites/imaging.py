@@ -11,9 +11,9 @@ The run's ``options`` (``run_suite(options=...)``) size a run; every one has a d
 
 - ``crop``: centre crop to at most ``crop × crop`` pixels (super-resolution: of the HR image,
   rounded down to a multiple of 4); default the full image.
-- ``iterations``, ``lr``, ``restarts``, ``early_stop`` (``none`` / ``wmv``), ``average`` (output
+- ``steps``, ``lr``, ``restarts``, ``early_stop`` (``none`` / ``wmv``), ``average`` (output
   EMA decay, ``none`` for the raw iterate): passed to :func:`~dnnsolve.imaging.reconstruct`;
-  default the method's published settings (DIP: the notebook's iterations for the task).
+  default the method's published settings (DIP: the notebook's steps for the task).
 - ``<method>.<key>``: a network option of that method, e.g. ``deep-decoder.channels=128``.
 - ``sigma``: noise levels of ``denoise-sets`` on the 0–255 scale (default 15, 25, 50).
 - ``baselines``: which baselines to run: ``bm3d``, ``tv`` (denoising), ``bicubic``, ``tv`` (SR),
@@ -30,7 +30,7 @@ The run's ``options`` (``run_suite(options=...)``) size a run; every one has a d
 - ``peers`` (``dip-denoise``, ``denoise-sets``, ``heldout-images``' denoise task): ``deepinv``
   adds a ``deepinv (peer)`` row per noisy image: deepinv's Deep Image Prior with the
   ``ConvDecoder`` of its example (:func:`~dnnsolve.bench.peers.deepinv_dip`) on the same noisy
-  image, for ``iterations`` (default: deepinv's own, 2500; it has no stopping rule) within the
+  image, for ``steps`` (default: deepinv's own, 2500; it has no stopping rule) within the
   same time limit, one process, the run's threads.  Each method's summary then holds
   ``ms_per_it_vs_deepinv`` (geometric mean over the images of our time per iteration over
   deepinv's) and ``psnr_vs_deepinv`` (mean PSNR gain, dB).  deepinv is installed by hand (see
@@ -100,7 +100,7 @@ _DIP_FAMILY = tuple(name for name, m in IMAGE_METHODS.items() if callable(m.inpu
 
 _OPTION_KEYS = {
     "crop": "centre crop size (pixels)",
-    "iterations": "network iterations",
+    "steps": "network steps",
     "lr": "learning rate",
     "restarts": "batched restarts",
     "early_stop": "auto, none or wmv",
@@ -194,9 +194,7 @@ class ImageOptions:
             if opts.get("crop") in (None, "none", "full")
             else option_int(opts["crop"], "crop", 8)
         )
-        self.iterations = (
-            None if opts.get("iterations") is None else option_int(opts["iterations"], "iterations")
-        )
+        self.steps = None if opts.get("steps") is None else option_int(opts["steps"], "steps")
         self.lr = None if opts.get("lr") is None else option_float(opts["lr"], "lr")
         self.restarts = option_int(opts.get("restarts", 1), "restarts")
         self.early_stop = str(opts.get("early_stop", early_stop))
@@ -237,9 +235,9 @@ class ImageOptions:
                                  f"{', '.join(known)}")  # fmt: skip
         return ctx.baselines and (self.baselines is None or name in self.baselines)
 
-    def method_iterations(self, method: str, task: str) -> int:
-        if self.iterations is not None:
-            return self.iterations
+    def method_steps(self, method: str, task: str) -> int:
+        if self.steps is not None:
+            return self.steps
         return IMAGE_METHODS[method].steps(task)  # DIP variants: the notebook's (6001 inpainting)
 
 
@@ -280,7 +278,7 @@ def _peer_rows(
     rows = []
     for peer in _image_peers(ctx, suite):
         # deepinv has no stopping rule: its own budget unless the run sets one for all
-        iters = opts.iterations or DEEPINV_DIP_EXAMPLE["iterations"]
+        iters = opts.steps or DEEPINV_DIP_EXAMPLE["iterations"]
         limit = ctx.time_limit if math.isfinite(ctx.time_limit) else None
         r = deepinv_dip(noisy.to(ctx.device), iters, time_limit=limit, seed=ctx.seed)
         row = {**common, "method": peer + _PEER_SUFFIX, "iterations_budget": iters,
@@ -393,7 +391,7 @@ def _run_method(
     instance: str = "image",
 ) -> tuple[dict, torch.Tensor | None]:
     """One :func:`reconstruct` → row fields and the image; exceptions become ``error``."""
-    iters = opts.method_iterations(method, task)
+    iters = opts.method_steps(method, task)
     base = {"method": method, "iterations_budget": iters, "device": str(ctx.device)}
     try:
         out = reconstruct(

@@ -12,8 +12,8 @@ target: gap ≤ 1e-6 and relative primal residual ≤ 1e-6.
 feasible point, boxed columns) of sizes ``--option sizes=100,300,1000`` and compares each
 method with OSQP (ADMM, eps 1e-6) and HiGHS's QP solver (the reference objective).
 
-Options: ``tol`` (relative KKT tolerance, default 1e-7), ``max_iter``, ``sizes``, ``per_size``
-(random-qp instances per size), ``peers=pdlp`` (netlib: OR-Tools PDLP at the same tolerance,
+Options: ``tol`` (relative KKT tolerance, default 1e-7), ``steps`` (iteration cap), ``sizes``,
+``per_size`` (random-qp instances per size), ``peers=pdlp`` (netlib: OR-Tools PDLP at the same tolerance,
 time limit and one thread, as a ``pdlp (peer)`` row; the summary gives each method's
 ``time_vs_pdlp``, the geometric mean of the time ratio over the instances both meet the
 target on).
@@ -92,17 +92,17 @@ def clp_references(sources: Path) -> dict[str, float]:
 
 def _opts(ctx: SuiteContext) -> dict[str, Any]:
     o = dict(ctx.options or {})
-    known = {"tol", "max_iter", "sizes", "per_size", "peers"}
+    known = {"tol", "steps", "sizes", "per_size", "peers"}
     unknown = set(o) - known
     if unknown:
         raise InputError(f"unknown option(s) {sorted(unknown)}; known: {sorted(known)}")
-    res: dict[str, Any] = {"tol": 1e-7, "max_iter": None}
+    res: dict[str, Any] = {"tol": 1e-7, "steps": None}
     if "tol" in o:
         res["tol"] = option_float(o["tol"], "tol")
         if res["tol"] <= 0:
             raise InputError("option tol must be positive")
-    if "max_iter" in o:
-        res["max_iter"] = option_int(o["max_iter"], "max_iter")
+    if "steps" in o:
+        res["steps"] = option_int(o["steps"], "steps")
     sizes = o.get("sizes", "100,300,1000")
     if isinstance(sizes, (list, tuple)):
         items = list(sizes)
@@ -130,7 +130,7 @@ def _method_row(lp, method: str, ctx: SuiteContext, opts: dict, ref: float | Non
 
     try:
         r = solve_lp(
-            lp, method=method, tol=opts["tol"], max_iter=opts["max_iter"],
+            lp, method=method, tol=opts["tol"], max_iter=opts["steps"],
             time_limit=ctx.time_limit, device=ctx.device, seed=ctx.seed,
         )  # fmt: skip
     except Exception as exc:  # one failing instance must not stop the suite

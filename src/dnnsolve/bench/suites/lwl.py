@@ -14,7 +14,7 @@
 - ``lwl-majority``: 13-input majority circuits of depth 2, 3, 4 (4096 train / 4096 test,
   our generator), network 13-26-26-2 ReLU; methods ``rrr``, ``adam``, ``sgd``; objective =
   test error (min). Options: ``epochs`` (RRR, default 3), ``gd_epochs`` (default 200),
-  ``iterations`` (RRR per batch, 100), ``batch`` (128).
+  ``steps`` (RRR iterations per batch, 100), ``batch`` (128).
 - ``lwl-digits``: scikit-learn 8x8 digits, 1000 train / 797 test, 64-20-10 ReLU; methods
   ``rrr``, ``adam``; objective = test error.
 
@@ -104,7 +104,7 @@ def _nmf_rows(inst: Instance, x, chosen: dict, ctx: SuiteContext) -> list[dict]:
                     beta=_opt(ctx, "beta", 0.3, float),
                     omega=_opt(ctx, "omega", omega, float),
                     restarts=restarts,
-                    max_iter=_opt(ctx, "iterations", None if planted else 10**7),
+                    max_iter=_opt(ctx, "steps", None if planted else 10**7),
                     time_limit=ctx.time_limit,
                     seed=ctx.seed,
                     device=ctx.device,
@@ -250,7 +250,7 @@ def _classify_rows(suite: str, hidden: list[int]):
                         omega=_opt(ctx, "omega", 2.0, float),
                         margin=_opt(ctx, "margin", inst.meta["margin"], float),
                         batch=batch,
-                        iterations=_opt(ctx, "iterations", 100),
+                        iterations=_opt(ctx, "steps", 100),
                         epochs=_opt(ctx, "epochs", 3),
                         seed=ctx.seed,
                         restarts=_opt(ctx, "restarts", 1),

@@ -13,7 +13,7 @@ Each instance runs ``trials`` independent seeds (``--option trials=K``, default 
 trial a batch of ``restarts`` random starts stopped at the first verified solution or at the
 time limit; rows report the fraction of trials solved, the mean (``time_s``) and median time
 per trial and the median iterations of the solved trials.
-Other options: ``restarts``, ``beta``, ``max_iter``.  Solutions are re-checked with the
+Other options: ``restarts``, ``beta``, ``steps`` (iteration cap).  Solutions are re-checked with the
 independent NumPy verifiers of :mod:`dnnsolve.rrr.constraints`.
 """
 
@@ -59,7 +59,7 @@ INKALA = "8000000000036000000700902000500070000000457000001000300010000680085000
 def _options(ctx: SuiteContext, defaults: dict[str, Any]) -> dict[str, Any]:
     o = dict(defaults)
     for key, val in (ctx.options or {}).items():
-        if key in ("trials", "restarts", "max_iter"):
+        if key in ("trials", "restarts", "steps"):
             o[key] = option_int(val, key)
         elif key == "beta":
             o[key] = option_float(val, key)
@@ -82,7 +82,7 @@ def _trials(make, ctx: SuiteContext, o: dict) -> dict[str, Any]:
                 make(),
                 restarts=o["restarts"],
                 beta=o["beta"],
-                max_iter=o["max_iter"],
+                max_iter=o["steps"],
                 time_limit=ctx.time_limit,
                 seed=ctx.seed + t,
                 device=ctx.device,
@@ -138,7 +138,7 @@ def _color_rows(inst: Instance, graph, chosen: dict, ctx: SuiteContext) -> list[
     from ...baselines.coloring import dsatur
     from ...rrr.constraints import ColoringRRR
 
-    o = _options(ctx, {"trials": 3, "restarts": 16, "beta": None, "max_iter": 10**6})
+    o = _options(ctx, {"trials": 3, "restarts": 16, "beta": None, "steps": 10**6})
     chi = inst.meta["chi"]
     ds = dsatur(graph) if ctx.baselines else None
     rows = []
@@ -215,7 +215,7 @@ def _sudoku_rows(inst: Instance, loaded, chosen: dict, ctx: SuiteContext) -> lis
     from ...rrr.constraints import LatinRRR
 
     kind, grid = loaded
-    o = _options(ctx, {"trials": 3, "restarts": 16, "beta": None, "max_iter": 10**6})
+    o = _options(ctx, {"trials": 3, "restarts": 16, "beta": None, "steps": 10**6})
     box = "auto" if kind == "sudoku" else None
     return [
         {
@@ -243,7 +243,7 @@ def _bits_instances(ctx: SuiteContext) -> list[Instance]:
 def _bits_rows(inst: Instance, n: int, chosen: dict, ctx: SuiteContext) -> list[dict]:
     from ...rrr.constraints import BitRetrievalRRR, autocorrelation, random_bits
 
-    o = _options(ctx, {"trials": 3, "restarts": 32, "beta": None, "max_iter": 10**7})
+    o = _options(ctx, {"trials": 3, "restarts": 32, "beta": None, "steps": 10**7})
     rows = []
     for method in chosen.get("rrr", []):
         counter = iter(range(10**6))
