@@ -122,7 +122,7 @@ def tabucol(
     if stats is not None:
         stats.update(
             iterations=int(rows.iterations.max(initial=0)),
-            best_conflicts=int(rows.best_f.min(initial=0)),
+            best_conflicts=int(rows.best_f.min()) if len(rows.best_f) else 0,
             compiled=True,
         )
     return torch.as_tensor(rows.best_z.copy(), dtype=torch.int64)
