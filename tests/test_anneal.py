@@ -12,7 +12,13 @@ import dnnsolve
 from dnnsolve.baselines import greedy_maxcut
 from dnnsolve.data import EXAMPLES, example_path
 from dnnsolve.graph import Graph
-from dnnsolve.search.anneal import anneal_maxcut, available, beta_range, csr_arrays
+from dnnsolve.search.anneal import (
+    anneal_maxcut,
+    available,
+    beta_range,
+    csr_arrays,
+    loss_table_size,
+)
 
 pytestmark = pytest.mark.skipif(not available(), reason="numba is not importable")
 
@@ -62,9 +68,33 @@ def test_schedule_from_the_weights():
     indptr, _, weights = csr_arrays(g)
     hot, cold = beta_range(indptr, weights)
     # the largest possible loss of one flip (vertex 1: 2 + 0.5) accepted with probability 1/2;
-    # the smallest weight (0.5) with 1/100 at the end
+    # at the end, the smallest weight (0.5, on the edge of vertices 1 and 2) with 1/100 summed
+    # over the two vertices that have it
     assert np.exp(-hot * 2.5) == pytest.approx(0.5)
-    assert np.exp(-cold * 0.5) == pytest.approx(0.01)
+    assert 2 * np.exp(-cold * 0.5) == pytest.approx(0.01)
+
+
+def test_the_loss_table_gives_the_same_moves_as_exp():
+    # integer weights: the table of acceptance probabilities, or (size 0) an exp per move;
+    # the same seed makes the same draws, so the annealed states must be the same
+    rng = np.random.default_rng(4)
+    n = 200
+    edges = {tuple(sorted(e)) for e in rng.integers(0, n, size=(800, 2)).tolist() if e[0] != e[1]}
+    signs = rng.choice([-1.0, 1.0], size=len(edges))
+    from dnnsolve.search._anneal_jit import anneal_read
+
+    g = Graph.from_edges(n, sorted(edges), weights=signs)
+    indptr, indices, weights = csr_arrays(g)
+    hot, cold = beta_range(indptr, weights)
+    size = loss_table_size(indptr, weights)
+    degree = np.bincount(np.array(sorted(edges)).ravel(), minlength=n)
+    assert size == degree.max() + 1  # the largest loss of one flip (all |w| = 1), + 1
+    assert loss_table_size(indptr, weights * 0.5) == 0  # not integral: no table
+    start = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
+    a, b = start.copy(), start.copy()
+    anneal_read(indptr, indices, weights, a, 300, hot, cold, 9, size)
+    anneal_read(indptr, indices, weights, b, 300, hot, cold, 9, 0)
+    np.testing.assert_array_equal(a, b)
 
 
 def test_beats_the_greedy_heuristic_on_a_random_graph():

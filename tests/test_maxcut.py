@@ -342,3 +342,19 @@ def test_parallel_tabu_improves_large_sparse_graph_and_keeps_inputs() -> None:
     # a target already met stops at once and returns the input
     same = parallel_tabu_search(tg, z, max_iters=300, target=float(base.min()))
     assert torch.equal(same, z)
+
+
+def test_the_network_share_of_a_timed_run_falls_on_large_graphs():
+    # up to 4000 vertices the network gets 20 % of a timed run; above, 20 % * 4000 / n, so
+    # the annealing polish has the time dwave's annealer would (tuned on Gset G55-G81)
+    from dnnsolve.methods import get_method
+
+    method = get_method("maxcut", "relaxed")
+    fractions = [
+        method.settings(Graph.from_edges(n, []))["polish_fraction"]
+        for n in (800, 4000, 8000, 20000)
+    ]
+    assert fractions == pytest.approx([0.8, 0.8, 0.9, 0.96])
+    assert (
+        get_method("maxcut", "pignn").settings(Graph.from_edges(8000, []))["polish_fraction"] == 0.8
+    )

@@ -39,6 +39,7 @@ import importlib
 import logging
 import math
 import os
+import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field
@@ -409,17 +410,16 @@ class Family:
         return name
 
     def solve(self, input: Any, options: Options, callbacks: Sequence[Callback] = ()) -> Result:
-        """Read ``input`` and run the family's runner on it; the threads torch used and the
-        total time are recorded in the result."""
-        import torch
-
+        """Read ``input`` and run the family's runner on it; the threads torch used (when the
+        run loaded it) and the total time are recorded in the result."""
         log.info("%s: reading %s", self.name, _describe(input))
         instance = self.read(input, options)
         log.info("%s: solving with %s", self.name, options.method or self.default_method())
         result = self.run(instance, options, callbacks)
         result.instance_data = instance
         result.problem = self.name  # one name per family in every result (the imaging tasks too)
-        if result.threads is None:
+        torch = sys.modules.get("torch")  # a run without a network (HiGHS) need not load it
+        if result.threads is None and torch is not None:
             result.threads = torch.get_num_threads()
         result.timings.setdefault("total_s", result.time_s)
         log.info(

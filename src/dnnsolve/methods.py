@@ -68,6 +68,31 @@ class Method:
     description: str
     defaults: dict = field(default_factory=dict)
 
+    def settings(self, instance: Any) -> dict:
+        """The solver defaults for ``instance``: a default given as a function (a
+        :class:`SizeRule`) is called with the loaded instance."""
+        return {k: v(instance) if callable(v) else v for k, v in self.defaults.items()}
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    """A solver default that depends on the instance: ``rule(instance)`` gives the value;
+    ``why`` says what it follows from (and is its repr).
+
+    >>> rule = SizeRule(lambda g: 0.5 if g > 10 else 0.8, "half on large instances")
+    >>> rule(3), rule(30)
+    (0.8, 0.5)
+    """
+
+    rule: Callable[[Any], Any]
+    why: str
+
+    def __call__(self, instance: Any) -> Any:
+        return self.rule(instance)
+
+    def __repr__(self) -> str:
+        return f"SizeRule({self.why!r})"
+
 
 BASELINE = "baseline"
 _BASELINE_TEXT = "the problem's classical heuristic alone (no network, no polish)"
@@ -230,7 +255,8 @@ def register_problem(
 
 
 def register(problem: str, name: str, description: str, *, default: bool = False, **defaults):
-    """Decorator registering a builder as ``problem``/``name`` with solver defaults."""
+    """Decorator registering a builder as ``problem``/``name`` with solver defaults (a
+    :class:`SizeRule` for one that depends on the instance)."""
 
     def wrap(fn: Builder) -> Builder:
         _REGISTRY.setdefault(problem, {})[name] = Method(problem, name, fn, description, defaults)
@@ -301,7 +327,7 @@ def run_solver(
     from .core.solver import SolverConfig
 
     m = baseline_method(problem) if opts.method == BASELINE else get_method(problem, opts.method)
-    cfg = SolverConfig(**{**m.defaults, **opts.solver_settings()})
+    cfg = SolverConfig(**{**m.settings(instance), **opts.solver_settings()})
     dev = resolve_device(opts.device)
     cfg.seed = cfg.seed if cfg.seed is not None else fresh_seed()
     gen = torch.Generator(device=dev)

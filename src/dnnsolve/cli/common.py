@@ -13,6 +13,7 @@ unknown).
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -113,6 +114,8 @@ THREADS_HELP = (
 
 #: the environment variable that sets the default of ``--threads``
 THREADS_ENV = "DNNSOLVE_THREADS"
+# read by torch (its OpenMP and MKL pools) when it loads
+_TORCH_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def default_threads(cores: int | None = None) -> int:
@@ -135,12 +138,17 @@ def default_threads(cores: int | None = None) -> int:
 
 
 def set_threads(threads: int | None) -> None:
-    """Set torch's CPU threads once, where a command starts: ``threads``, else
-    ``$DNNSOLVE_THREADS``, else :func:`default_threads`."""
+    """Set the CPU threads once, where a command starts: ``threads``, else
+    ``$DNNSOLVE_THREADS``, else :func:`default_threads`. Torch, when already loaded, is told
+    directly; otherwise through the OpenMP / MKL variables it reads when it loads, so that a
+    command that runs no network (an LP through HiGHS, a file check) starts without torch."""
     count = threads_wanted(threads)
-    import torch  # here, not at the top: a command that runs no network starts without torch
-
-    torch.set_num_threads(count)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(count)
+    else:
+        for var in _TORCH_THREAD_VARIABLES:
+            os.environ[var] = str(count)
 
 
 def threads_wanted(threads: int | None) -> int:

@@ -169,7 +169,8 @@ class Result:
     #: the figures the answer is judged by besides ``objective``, by name (``psnr``, ``ssim``,
     #: ``relative_l2``, ``primal_residual``, ``conflicts``, ``test_error`` …)
     metrics: dict = field(default_factory=dict)
-    #: CPU threads torch used (``torch.get_num_threads()`` when the run ended)
+    #: CPU threads torch used (``torch.get_num_threads()`` when the run ended; None for a run
+    #: that did not load torch, such as an LP through HiGHS)
     threads: int | None = None
 
     #: the reported solution as the solver held it (NumPy); not serialized.  ``solution`` is its

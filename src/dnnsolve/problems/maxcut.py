@@ -18,7 +18,7 @@ from ..baselines.greedy import greedy_maxcut
 from ..core.parameterization import FreeVariables
 from ..core.problem import Evaluation, Problem
 from ..graph import Graph
-from ..methods import BuildContext, register, register_problem
+from ..methods import BuildContext, SizeRule, register, register_problem
 from ..params.gnn import GraphNetwork
 from ..search import anneal
 from ..search.maxcut import cut_values, greedy_one_flip, parallel_tabu_search, tabu_search
@@ -27,8 +27,31 @@ from ..search.maxcut import cut_values, greedy_one_flip, parallel_tabu_search, t
 _MIN_TABU_RESTARTS = 8
 # from this size on, most of the polish time goes to the many-moves tabu search
 _PARALLEL_TABU_MIN_N = 4000
-# the share of a timed CPU polish given to simulated annealing (tuned on Gset G14, G22, G55)
+# the share of a timed CPU polish given to simulated annealing (tuned on Gset G14, G22, G55),
+# and from _PARALLEL_TABU_MIN_N vertices on (tuned on G55, G60, G70, G81: with the anneal's
+# reads of at least 50 000 sweeps, tabu after it found less than more annealing did)
 _ANNEAL_SHARE = 0.75
+_ANNEAL_SHARE_LARGE = 0.95
+# the network's share of a timed run up to this many vertices; above, the share falls as
+# 1/n (tuned on Gset G55, G60, G70, G81: the annealing polish found every best cut there, and
+# the network's 20 % left it a third less time than dwave's annealer at equal wall time)
+_NETWORK_SHARE = 0.2
+_NETWORK_SHARE_MAX_N = 4000
+
+
+def anneal_share(n: int) -> float:
+    """The share of a timed CPU polish given to annealing on a graph of ``n`` vertices."""
+    return _ANNEAL_SHARE_LARGE if n >= _PARALLEL_TABU_MIN_N else _ANNEAL_SHARE
+
+
+def polish_fraction(graph: Graph) -> float:
+    """The share of a timed run kept for the polish: 0.8 up to 4000 vertices, then
+    1 − 0.2 · 4000 / n (0.96 at 20 000 vertices).
+
+    >>> polish_fraction(Graph.from_edges(3, [(0, 1)])), polish_fraction(Graph.from_edges(20_000, []))
+    (0.8, 0.96)
+    """
+    return 1.0 - _NETWORK_SHARE * min(1.0, _NETWORK_SHARE_MAX_N / max(graph.n, 1))
 
 
 class MaxCut(Problem):
@@ -93,7 +116,8 @@ class MaxCut(Problem):
         self, z: torch.Tensor, time_limit: float | None, generator: torch.Generator | None = None
     ) -> torch.Tensor | tuple[torch.Tensor, list[str | None]]:
         """On a CPU with a time limit: simulated annealing from random starts for most of the
-        budget (:mod:`dnnsolve.search.anneal`, a compiled kernel), then tabu search from the
+        budget (75 %, 95 % from 4000 vertices on; :mod:`dnnsolve.search.anneal`, a compiled
+        kernel), then tabu search from the
         given starts and the best annealed states for the rest; the rows found from annealed
         states are labelled ``"anneal"``. Otherwise: the tabu search below alone.
 
@@ -122,7 +146,10 @@ class MaxCut(Problem):
         t0 = time.perf_counter()
         seed = int(torch.randint(2**31 - 1, (1,), generator=generator)) if generator else 0
         sides, cuts = anneal.anneal_maxcut(
-            self.graph, time_limit=_ANNEAL_SHARE * time_limit, seed=seed, target=self._reference
+            self.graph,
+            time_limit=anneal_share(self.graph.n) * time_limit,
+            seed=seed,
+            target=self._reference,
         )
         best = sides[np.argsort(-cuts, kind="stable")[: z.shape[0]]]
         starts = torch.cat([z, torch.as_tensor(best, dtype=z.dtype, device=z.device)])
@@ -184,7 +211,7 @@ register_problem(
     patience=10,
     polish_time=None,
     polish_top=8,
-    polish_fraction=0.8,
+    polish_fraction=SizeRule(polish_fraction, "0.8, or 1 - 0.2 * 4000 / n above 4000 vertices"),
 )
 def _relaxed(graph: Graph, ctx: BuildContext):
     prob = MaxCut(graph, ctx.device, ctx.reference)

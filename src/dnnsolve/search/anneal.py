@@ -39,9 +39,11 @@ _CALIBRATION_SWEEPS = 200
 #: vertices of degree 3 instead of 200, which took 12 s)
 _CALIBRATION_VISITS = 2 * 10**7
 _MIN_CALIBRATION_SWEEPS = 10
-#: the fewest sweeps a MaxCut read is given when the budget allows: below this, one long read
-#: anneals better than several short ones (dwave-samplers' default read is 1000 sweeps)
-_MIN_READ_SWEEPS = 1000
+#: the fewest sweeps a MaxCut read is given when the budget allows: below this, fewer and
+#: longer reads anneal better than several short ones (on Gset G70, the mean read gained 15 from
+#: 20 000 to 60 000 sweeps, G81 29 from 11 000 to 33 000; G55 8 from 20 000 to 50 000, and 2
+#: more to 100 000). Up to 3000 vertices a sixth of a 30 s budget holds more than this.
+_MIN_READ_SWEEPS = 50_000
 #: the share of what is left after the calibration read that one long read may take
 _LONG_READ_SHARE = 0.95
 
@@ -67,26 +69,48 @@ def csr_arrays(graph: Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def beta_range(indptr: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
     """(hot, cold) inverse temperatures: the largest possible cut loss of one flip accepted
-    with probability 1/2 at the start, the smallest non-zero weight with 1/100 at the end.
+    with probability 1/2 at the start; at the end, a loss of the smallest non-zero weight
+    accepted with probability 1/100 summed over the vertices that have an edge of that weight,
+    so that the last sweep rarely leaves the state it found (the scaling with the number of
+    such vertices is dwave-samplers' default rule; a cold end of 1/100 per vertex lost 27 on
+    Gset G70's 10 000 vertices and gained nothing elsewhere).
 
     >>> beta_range(np.array([0, 2, 4]), np.array([1.0, 1.0, 1.0, 1.0]))
-    (0.34657359027997264, 4.605170185988092)
+    (0.34657359027997264, 5.298317366548036)
     """
     absw = np.abs(weights)
     n = len(indptr) - 1
     owner = np.repeat(np.arange(n), np.diff(indptr))
     per_vertex = np.bincount(owner, weights=absw, minlength=n)
     biggest = float(per_vertex.max()) if n else 0.0
-    nonzero = absw[absw > 0]
-    smallest = float(nonzero.min()) if len(nonzero) else 1.0
-    if biggest <= 0:
+    nonzero = absw > 0
+    if biggest <= 0 or not nonzero.any():
         return 1.0, 1.0
-    return math.log(2.0) / biggest, math.log(100.0) / smallest
+    smallest = float(absw[nonzero].min())
+    at_smallest = len(np.unique(owner[nonzero & (absw == smallest)]))
+    return math.log(2.0) / biggest, math.log(100.0 * at_smallest) / smallest
+
+
+def loss_table_size(indptr: np.ndarray, weights: np.ndarray) -> int:
+    """The size of the acceptance table of the compiled sweep: the largest possible loss of one
+    flip + 1 when every weight is an integer (the losses are then integers), else 0 (an exp per
+    move).
+
+    >>> loss_table_size(np.array([0, 2, 4]), np.array([1.0, -1.0, 1.0, -1.0]))
+    3
+    >>> loss_table_size(np.array([0, 1, 2]), np.array([0.5, 0.5]))
+    0
+    """
+    if len(weights) == 0 or not np.all(weights == np.round(weights)):
+        return 0
+    owner = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    biggest = float(np.bincount(owner, weights=np.abs(weights)).max())
+    return int(biggest) + 1 if biggest < 10**7 else 0
 
 
 def _warm_up(kernel) -> None:
     ptr, idx, w = np.array([0, 1, 2]), np.array([1, 0]), np.array([1.0, 1.0])
-    kernel(ptr, idx, w, np.ones(2, dtype=np.int8), 1, 1.0, 1.0, 0)
+    kernel(ptr, idx, w, np.ones(2, dtype=np.int8), 1, 1.0, 1.0, 0, 2)
 
 
 def _cuts(graph: Graph, sides: np.ndarray) -> np.ndarray:
@@ -175,8 +199,8 @@ def anneal_maxcut(
     and their cuts.
 
     With a ``time_limit`` instead, the reads are sized from a measured sweep rate to take about
-    a sixth of it each (``sweeps`` unset; on a graph too large for a sixth to hold 1000 sweeps,
-    fewer and longer reads) and run until the next would not fit; ``target`` ends the run once
+    a sixth of it each (``sweeps`` unset; where a sixth holds fewer than 50 000 sweeps, fewer
+    and longer reads) and run until the next would not fit; ``target`` ends the run once
     a cut reaches it. The same seed, reads and sweeps give the same answer.
     """
     from ._anneal_jit import anneal_read
@@ -184,12 +208,13 @@ def anneal_maxcut(
     n = graph.n
     indptr, indices, weights = csr_arrays(graph)
     hot, cold = beta_range(indptr, weights)
+    table = loss_table_size(indptr, weights)
     _warm_up(anneal_read)  # loading the compiled kernel must not count as a sweep rate
     rng = np.random.default_rng(seed)
 
     def read(k: int, count: int) -> np.ndarray:
         s = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
-        anneal_read(indptr, indices, weights, s, count, hot, cold, seed * 1_000_003 + k)
+        anneal_read(indptr, indices, weights, s, count, hot, cold, seed * 1_000_003 + k, table)
         return s < 0
 
     return _timed_reads(

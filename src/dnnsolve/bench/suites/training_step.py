@@ -119,7 +119,7 @@ def _fresh_run(case: Case, graph: Any, ctx: SuiteContext):
 
     method = get_method(case.problem, case.method)
     never = 10**9  # no evaluation is ever due, no schedule moves
-    cfg = SolverConfig(**{**method.defaults, "steps": never, "eval_every": never,
+    cfg = SolverConfig(**{**method.settings(graph), "steps": never, "eval_every": never,
                           "patience": None, "time_limit": None, "baseline": False,
                           "polish": False, "perturb_every": None, "exploit_every": None,
                           "lbfgs_steps": 0, "seed": ctx.seed})  # fmt: skip
