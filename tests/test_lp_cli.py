@@ -141,30 +141,3 @@ def test_bench_takes_the_former_max_iter_as_steps_with_a_note(tmp_path, capsys):
     row = next(x for x in doc["rows"] if x.get("method") == "pdhg")
     assert row["iterations"] <= 7
 
-
-def test_highs_solve_starts_without_torch(tmp_path):
-    """``solve lp --method highs`` runs no network: the process must not load torch (1-2 s of
-    start-up), and the threads flag still reaches torch when it does load (OMP variables)."""
-    import subprocess
-    import sys
-
-    path = write_tiny(tmp_path)
-    out = tmp_path / "r.json"
-    code = (
-        "import sys\n"
-        "from dnnsolve.cli import main\n"
-        f"sys.argv = ['dnnsolve', 'solve', 'lp', {str(path)!r}, '--method', 'highs',\n"
-        f"            '--threads', '2', '-o', {str(out)!r}]\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as e:\n"
-        "    assert not e.code, e.code\n"
-        "loaded = 'torch' in sys.modules\n"
-        "import torch\n"
-        "print(loaded, torch.get_num_threads())\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.split()[-2:] == ["False", "2"]
-    saved = json.loads(out.read_text())
-    assert saved["objective"] == pytest.approx(-2.0) and saved["feasible"]

@@ -86,6 +86,27 @@ def test_solve_lp_imports_the_lp_family_alone(tmp_path):
     assert loaded(modules, FAMILY_CODE) == []
 
 
+def test_solve_lp_with_highs_does_not_import_torch(tmp_path):
+    # no network runs: torch (1-2 s of start-up) stays unloaded, threads flag included
+    out = tmp_path / "lp.json"
+    args = ["solve", "lp", str(example_path("lp_example.mps")), "--method", "highs"]
+    modules = imported(ENTRY, *args, "--threads", "2", "-q", "-o", str(out))
+    result = json.loads(out.read_text())
+    assert result["status"] == "optimal" and abs(result["objective"] - 8.5) < 1e-9
+    assert "torch" not in modules
+    assert loaded(modules, FAMILY_CODE) == []
+
+
+def test_threads_set_before_torch_loads_reach_torch():
+    code = (
+        "from dnnsolve.cli.common import set_threads; set_threads(3); "
+        "import torch; print(torch.get_num_threads())"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-1] == "3"
+
+
 def test_building_the_cli_does_not_import_torch():
     assert "torch" not in imported(BUILD)
 
