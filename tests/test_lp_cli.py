@@ -140,4 +140,3 @@ def test_bench_takes_the_former_max_iter_as_steps_with_a_note(tmp_path, capsys):
     assert doc["settings"]["options"]["steps"] == 7
     row = next(x for x in doc["rows"] if x.get("method") == "pdhg")
     assert row["iterations"] <= 7
-
