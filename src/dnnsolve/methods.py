@@ -69,9 +69,9 @@ class Method:
     defaults: dict = field(default_factory=dict)
 
     def settings(self, instance: Any) -> dict:
-        """The solver defaults for ``instance``: a default given as a function (a
-        :class:`SizeRule`) is called with the loaded instance."""
-        return {k: v(instance) if callable(v) else v for k, v in self.defaults.items()}
+        """The solver defaults for ``instance``: a :class:`SizeRule` default is called with the
+        loaded instance."""
+        return {k: v(instance) if isinstance(v, SizeRule) else v for k, v in self.defaults.items()}
 
 
 @dataclass(frozen=True)

@@ -81,8 +81,7 @@ def beta_range(indptr: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
     absw = np.abs(weights)
     n = len(indptr) - 1
     owner = np.repeat(np.arange(n), np.diff(indptr))
-    per_vertex = np.bincount(owner, weights=absw, minlength=n)
-    biggest = float(per_vertex.max()) if n else 0.0
+    biggest = _largest_loss(indptr, weights)
     nonzero = absw > 0
     if biggest <= 0 or not nonzero.any():
         return 1.0, 1.0
@@ -103,9 +102,17 @@ def loss_table_size(indptr: np.ndarray, weights: np.ndarray) -> int:
     """
     if len(weights) == 0 or not np.all(weights == np.round(weights)):
         return 0
-    owner = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-    biggest = float(np.bincount(owner, weights=np.abs(weights)).max())
+    biggest = _largest_loss(indptr, weights)
     return int(biggest) + 1 if biggest < 10**7 else 0
+
+
+def _largest_loss(indptr: np.ndarray, weights: np.ndarray) -> float:
+    """The largest cut loss one flip can cause: the largest sum of |weight| at a vertex."""
+    n = len(indptr) - 1
+    if n == 0 or len(weights) == 0:
+        return 0.0
+    owner = np.repeat(np.arange(n), np.diff(indptr))
+    return float(np.bincount(owner, weights=np.abs(weights), minlength=n).max())
 
 
 def _warm_up(kernel) -> None:
