@@ -72,8 +72,9 @@ def beta_range(indptr: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
     with probability 1/2 at the start; at the end, a loss of the smallest non-zero weight
     accepted with probability 1/100 summed over the vertices that have an edge of that weight,
     so that the last sweep rarely leaves the state it found (the scaling with the number of
-    such vertices is dwave-samplers' default rule; a cold end of 1/100 per vertex lost 27 on
-    Gset G70's 10 000 vertices and gained nothing elsewhere).
+    such vertices is dwave-samplers' default rule; a cold end of 1/100 per vertex lost 27-28
+    per read on Gset G70's 10 000 vertices, and was within a read's spread on G22, G27, G29,
+    G33, G55, G60 and G81).
 
     >>> beta_range(np.array([0, 2, 4]), np.array([1.0, 1.0, 1.0, 1.0]))
     (0.34657359027997264, 5.298317366548036)
