@@ -9,7 +9,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from dnnsolve.cli.rrr import rrr_app
+from dnnsolve.cli import app as cli_app
 from dnnsolve.rrr.lwl.baselines import gradient_classifier, multiplicative_nmf
 from dnnsolve.rrr.lwl.data import eval_majority_circuit, ledm, majority_circuit_data
 from dnnsolve.rrr.lwl.nmf import rrr_nmf
@@ -113,16 +113,17 @@ def test_baselines_small():
     assert g["test_error"] == 0.0
 
 
-def _app():
-    return rrr_app  # the commands of ``dnnsolve rrr`` (generated from the family specs)
+def _rrr(runner: CliRunner, args: list[str]):
+    """``dnnsolve rrr ARGS`` (the rrr group builds its commands only under the root app)."""
+    return runner.invoke(cli_app, ["rrr", *args])
 
 
 def test_cli_nmf_json_and_errors(tmp_path):
     runner = CliRunner()
     out = tmp_path / "r.json"
     np.save(tmp_path / "m.npy", np.outer([1.0, 2.0, 1.0], [1.0, 3.0]))
-    r = runner.invoke(
-        _app(),
+    r = _rrr(
+        runner,
         [
             "nmf",
             "--matrix",
@@ -145,21 +146,21 @@ def test_cli_nmf_json_and_errors(tmp_path):
     assert d["problem"] == "nmf" and d["feasible"] is True
     w, z = np.array(d["solution"]["W"]), np.array(d["solution"]["Z"])
     _check_nmf(np.outer([1.0, 2.0, 1.0], [1.0, 3.0]), w, z)
-    r = runner.invoke(_app(), ["nmf", "--ledm", "7"])
+    r = _rrr(runner, ["nmf", "--ledm", "7"])
     assert r.exit_code == 2 and "rank" in r.output
-    r = runner.invoke(_app(), ["nmf", "--matrix", str(tmp_path / "missing.txt"), "--rank", "1"])
+    r = _rrr(runner, ["nmf", "--matrix", str(tmp_path / "missing.txt"), "--rank", "1"])
     assert r.exit_code == 2
-    r = runner.invoke(_app(), ["classify", "--data", "nope"])
+    r = _rrr(runner, ["classify", "--data", "nope"])
     assert r.exit_code == 2 and "majority" in r.output
-    r = runner.invoke(_app(), ["autoencode", "--bits", "12"])
+    r = _rrr(runner, ["autoencode", "--bits", "12"])
     assert r.exit_code == 2
 
 
 def test_cli_classify_majority_small(tmp_path):
     runner = CliRunner()
     out = tmp_path / "c.json"
-    r = runner.invoke(
-        _app(),
+    r = _rrr(
+        runner,
         [
             "classify",
             "--data",

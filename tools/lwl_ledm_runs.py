@@ -71,3 +71,4 @@ print(
     f"within {max_iter} iterations (median {np.median(solved) if solved else '-'}); "
     f"{elapsed / total * 1e6:.1f} us per iteration, {gwm / elapsed:.3f} GWM/s"
 )
+print("iterations per start:", runs)

@@ -9,7 +9,8 @@ it holds, and until no row or column of X is zero).
 
 Sets (``instances(split, set=...)``): ``"issue"`` is 12 x 10 at rank 4 with sparse integer
 factors (the reported failing case); ``"mixed"`` draws K, m in 8..40, r in 2..6 (r <= min(K,
-m) / 2) and alternates sparse integer / dense uniform factors. Tune seeds are 0-99, report
+m) / 2) and alternates sparse integer / dense uniform factors; ``"wide"`` draws r in 3..8 first,
+then K, m in max(8, 2r)..40 (issue 19's range). Tune seeds are 0-99, report
 seeds 1000+ (:data:`~dnnsolve.bench.heldout.SPLIT_SEED`); the defaults were set on tune
 seeds only.
 
@@ -31,9 +32,9 @@ from ..harness import Instance, SuiteContext
 from . import SPLIT_SEED
 
 KINDS = ("sparse-int", "dense")
-SETS = ("issue", "mixed")
+SETS = ("issue", "mixed", "wide")
 #: instances per split and set (the issue set: at least 10 report seeds)
-DEFAULT_COUNT = {"issue": 10, "mixed": 12}
+DEFAULT_COUNT = {"issue": 10, "mixed": 12, "wide": 20}
 
 
 def random_nmf(
@@ -91,8 +92,12 @@ def instance_list(split: str, set: str = "mixed", count: int | None = None) -> l
             k, m, r, kind = 12, 10, 4, "sparse-int"
         else:
             rng = np.random.default_rng([seed, 7])
-            k, m = (int(v) for v in rng.integers(8, 41, 2))
-            r = int(rng.integers(2, min(6, min(k, m) // 2) + 1))
+            if set == "mixed":
+                k, m = (int(v) for v in rng.integers(8, 41, 2))
+                r = int(rng.integers(2, min(6, min(k, m) // 2) + 1))
+            else:  # the rank first, so that every rank 3..8 is as likely
+                r = int(rng.integers(3, 9))
+                k, m = (int(v) for v in rng.integers(max(8, 2 * r), 41, 2))
             kind = KINDS[j % 2]
         name = f"nmf-{kind}-{k}x{m}-r{r}-s{seed}"
         meta = {

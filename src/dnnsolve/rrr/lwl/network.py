@@ -109,14 +109,21 @@ class FeedForwardDC:
         v = self.views(out)
         for layer in range(1, self.layers + 1):
             w = v[f"w{layer}"]
-            w_a = sphere_project(w.mean(1), self.omega)  # (B, n_out, n_in)
-            w.copy_(w_a.unsqueeze(1).expand_as(w))
+            w.copy_(sphere_project(w.mean(1), self.omega).unsqueeze(1).expand_as(w))
+        self.project_nodes(v)
+        return out
+
+    def project_nodes(self, v: dict[str, torch.Tensor]) -> None:
+        """The node part of A, in place on the views ``v``: out-edge copies agree and meet
+        the data clamp (inputs) or the activation (hidden nodes, with their y and b); y - b
+        of the output nodes lies in [lo, hi]."""
+        for layer in range(1, self.layers + 1):
             x = v[f"x{layer}"]  # copies of the outputs of layer-1 nodes, (B, K, n_out, n_in)
             xbar = x.mean(2)  # (B, K, n_in)
             if layer == 1:
                 if self.inputs is None:
                     raise ValueError("inputs (data clamps) are not set")
-                xn = self.inputs.to(flat).unsqueeze(0).expand_as(xbar)
+                xn = self.inputs.to(x).unsqueeze(0).expand_as(xbar)
             else:
                 outdeg = float(self.sizes[layer])
                 y, b = v[f"y{layer - 1}"], v[f"b{layer - 1}"]
@@ -129,15 +136,22 @@ class FeedForwardDC:
             x.copy_(xn.unsqueeze(2).expand_as(x))
         yl, bl = v[f"y{self.layers}"], v[f"b{self.layers}"]
         if self.lo is not None and self.hi is not None:
-            yn, bn = interval_project(yl, bl, self.lo.to(flat), self.hi.to(flat))
+            yn, bn = interval_project(yl, bl, self.lo.to(yl), self.hi.to(yl))
             yl.copy_(yn)
             bl.copy_(bn)
-        return out
 
     def project_b(self, flat: torch.Tensor) -> torch.Tensor:
         """Bilinear neuron constraint x . w = Omega y per (item, neuron) + bias consensus."""
         out = flat.clone()
         v = self.views(out)
+        self.project_neurons(v)
+        for layer in range(1, self.layers + 1):
+            b = v[f"b{layer}"]
+            b.copy_(b.mean(1, keepdim=True).expand_as(b))
+        return out
+
+    def project_neurons(self, v: dict[str, torch.Tensor]) -> None:
+        """The bilinear part of B, in place on the views ``v``."""
         for layer in range(1, self.layers + 1):
             x, w, y = v[f"x{layer}"], v[f"w{layer}"], v[f"y{layer}"]
             cache = self._caches.setdefault(layer, {})
@@ -145,9 +159,6 @@ class FeedForwardDC:
             x.copy_(xn)
             w.copy_(wn)
             y.copy_(yn)
-            b = v[f"b{layer}"]
-            b.copy_(b.mean(1, keepdim=True).expand_as(b))
-        return out
 
     # ---------------------------------------------------------------- warm start / read-off
     def warm_start(self, weights: list[torch.Tensor], biases: list[torch.Tensor]) -> torch.Tensor:

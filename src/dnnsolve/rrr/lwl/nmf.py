@@ -50,8 +50,10 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import threading
 import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -235,48 +237,139 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-class _NumbaRuns:
-    """Restarts as compiled single-restart loops (one Python call per chunk of iterations)."""
+@dataclass
+class _Job:
+    """What every restart of one :func:`rrr_nmf` call shares (data already scaled)."""
 
-    def __init__(self, xn, rank, omega, beta, n, seed, first, res_tol):
-        from . import nmf_kernel
+    xn: np.ndarray
+    rank: int
+    omega: float
+    beta: float
+    seed: int
+    res_tol: float
+    success_tol: float
+    polish: bool
 
-        self.xn, self.omega, self.beta, self.res_tol = xn, omega, beta, res_tol
-        kk, m = xn.shape
-        self.state = []
-        for i in range(n):
-            wc, zc = _start_numpy(xn, rank, omega, np.random.default_rng([seed, first + i]))
-            wa, za = np.empty((m, rank)), np.empty((kk, rank))
-            self.state.append((wc, zc, np.zeros((kk, m)), wa, za))
-            nmf_kernel._consensus(wc, zc, omega, wa, za)
 
-    def advance(self, idx: list[int], n_iter: int) -> tuple[list[int], list[bool]]:
-        done, ok = [], []
-        from .nmf_kernel import rrr_iterate
+@dataclass
+class _Restarts:
+    """Per-restart outcomes in restart order, and how the run ended."""
 
-        for i in idx:
-            wc, zc, u, wa, za = self.state[i]
-            n, solved, _gap = rrr_iterate(
-                self.xn, wc, zc, u, self.beta, self.omega, n_iter, 10, self.res_tol, wa, za
-            )
-            done.append(int(n))
-            ok.append(bool(solved))
-        return done, ok
+    ws: list = field(default_factory=list)
+    zs: list = field(default_factory=list)
+    iters: list = field(default_factory=list)
+    found: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    history: list = field(default_factory=list)
+    t_first: float | None = None
+    stop_reason: str = "max_iter"
 
-    def factors(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.state[i][3], self.state[i][4]
+
+def _polished(job: _Job, wa: np.ndarray, za: np.ndarray, last: float):
+    """(error, polished factors or None): :func:`polish_nmf` once the read-off error has fallen
+    below :data:`POLISH_BELOW` and halved since the last try."""
+    err = float(np.linalg.norm(job.xn - za @ wa.T) / np.linalg.norm(job.xn))
+    if not (job.polish and err < POLISH_BELOW and err < 0.5 * last):
+        return last, None
+    wp, zp, ep = polish_nmf(job.xn, wa, za)
+    return err, ((wp, zp) if ep <= 0.5 * job.success_tol else None)
+
+
+def _numba_restart(job: _Job, index: int, cap: int, until: float | None, stop: threading.Event):
+    """One restart of the compiled loop, in chunks of :data:`CHUNK` iterations (between them:
+    the polish rule, the clock and the stop flag). Returns (W, Z, iterations, found_by,
+    seconds)."""
+    from .nmf_kernel import _consensus, rrr_iterate
+
+    t_start = time.perf_counter()
+    kk, m = job.xn.shape
+    wc, zc = _start_numpy(job.xn, job.rank, job.omega, np.random.default_rng([job.seed, index]))
+    wa, za, u = np.empty((m, job.rank)), np.empty((kk, job.rank)), np.zeros((kk, m))
+    _consensus(wc, zc, job.omega, wa, za)
+    count, last = 0, math.inf
+    while count < cap and not stop.is_set():
+        n, solved, _gap = rrr_iterate(
+            job.xn, wc, zc, u, job.beta, job.omega, min(CHUNK, cap - count), 10, job.res_tol, wa, za
+        )
+        count += int(n)
+        if solved:
+            return wa, za, count, "rrr", time.perf_counter() - t_start
+        last, done = _polished(job, wa, za, last)
+        if done is not None:
+            return *done, count, "rrr+polish", time.perf_counter() - t_start
+        if until is not None and time.perf_counter() >= until:
+            break
+    return wa, za, count, None, time.perf_counter() - t_start
+
+
+def _numba_restarts(
+    job: _Job, n_total: int, cap0: int, deadline: float | None, stop_first: bool, lanes: int, t0
+) -> _Restarts:
+    """Restarts on ``lanes`` threads (the kernel holds no GIL). ``n_total`` = 0: new restarts
+    until one succeeds, restart j allowed ``cap0`` x 2^(j // 2) iterations; else ``n_total``
+    restarts of ``cap0`` iterations, each given its share of the time left when it starts."""
+    until_solved = n_total == 0
+    out = _Restarts()
+    results: dict[int, tuple] = {}
+    lock, stop = threading.Lock(), threading.Event()
+    started = [0]
+
+    def lane() -> None:
+        while True:
+            with lock:
+                i, now = started[0], time.perf_counter()
+                if stop.is_set() or (not until_solved and i >= n_total):
+                    return
+                if deadline is not None and now >= deadline:
+                    out.stop_reason = "time_limit"
+                    return
+                started[0] += 1
+            cap = cap0 * 2 ** (i // 2) if until_solved else cap0
+            until = deadline
+            if deadline is not None and not until_solved:  # unused time carries on
+                until = min(deadline, now + (deadline - now) * lanes / (n_total - i))
+            res = _numba_restart(job, i, cap, until, stop)
+            with lock:
+                results[i] = res
+                out.history.append(
+                    {"step": i, "time_s": time.perf_counter() - t0, "iterations": res[2]}
+                )
+                if res[3] is not None and out.t_first is None:
+                    out.t_first = time.perf_counter() - t0
+                if res[3] is not None and (until_solved or stop_first):
+                    out.stop_reason = "solved" if until_solved else "first_solved"
+                    stop.set()
+
+    with ThreadPoolExecutor(lanes) as pool:
+        futures = [pool.submit(lane) for _ in range(lanes)]
+        try:
+            while not all(f.done() for f in futures):
+                wait(futures, timeout=0.2)
+        except KeyboardInterrupt:
+            stop.set()
+            out.stop_reason = "interrupted"
+        for f in futures:
+            f.result()
+    for i in sorted(results):
+        w, z, n, how, sec = results[i]
+        out.ws.append(w)
+        out.zs.append(z)
+        out.iters.append(n)
+        out.found.append(how)
+        out.seconds.append(sec)
+    return out
 
 
 class _TorchRuns:
     """Restarts batched in one tensor through :class:`NMFDC` and the generic RRR step."""
 
-    def __init__(self, xn, rank, omega, beta, n, seed, first, res_tol, device):
-        self.nmf = NMFDC(torch.as_tensor(xn).to(device), rank, omega)
-        self.rrr = RRR(self.nmf.project_a, self.nmf.project_b, beta=beta)
+    def __init__(self, job: _Job, n: int, first: int, device):
+        self.nmf = NMFDC(torch.as_tensor(job.xn).to(device), job.rank, job.omega)
+        self.rrr = RRR(self.nmf.project_a, self.nmf.project_b, beta=job.beta)
         # restart streams: distinct for every (seed, first restart) pair
-        gen = torch.Generator().manual_seed(int(seed) * 1_000_003 + int(first))
+        gen = torch.Generator().manual_seed(job.seed * 1_000_003 + int(first))
         self.x = self.nmf.start(n, gen)
-        self.res_tol = res_tol
+        self.res_tol = job.res_tol
         self._wa, self._za = self.nmf.consensus(self.x)
         self._frozen = torch.zeros(n, dtype=torch.bool, device=self.x.device)
 
@@ -336,21 +429,26 @@ def rrr_nmf(
     stop_on_first: bool = False,
     polish: bool = True,
     backend: str = "auto",
+    threads: int | None = None,
 ) -> dict:
     """Exact NMF X = Z W^T (W, Z >= 0) of ``data`` at ``rank`` by RRR from random restarts.
 
     ``omega``: the column norm of W; None picks :func:`auto_omega` from the data.
     ``restarts``: an int runs that many independent restarts (each up to ``max_iter``,
-    default 100000, iterations, the time limit shared out among them), for success-rate statistics; None
+    default 10^7, iterations, the time limit shared out among them), for success-rate
+    statistics; None
     keeps starting fresh restarts until one succeeds or ``time_limit`` (default 60 s) ends,
     restart j allowed ``max_iter`` (default 20000) x 2^(j // 2) iterations (a doubling
     schedule: no single cap has to be right). ``polish``: finish near-solutions with
     :func:`polish_nmf`. ``backend``: "numba" (compiled loop, CPU), "torch" (batched tensors,
-    any device) or "auto" (numba when installed and on CPU). ``tol`` is kept for API
+    any device) or "auto" (numba when installed and on CPU). ``threads``: numba restarts run
+    side by side on this many threads (default ``torch.get_num_threads()``, which the command
+    line sets from --threads). ``tol`` is kept for API
     compatibility (the gap tolerance of the torch engine; success is judged on the residual).
 
     Returns a dict: per-restart ``solved`` (relative error <= ``success_tol``, re-checked in
-    NumPy by :func:`nmf_residual`), ``errors``, ``iterations``, ``found_by`` ("rrr",
+    NumPy by :func:`nmf_residual`), ``errors``, ``iterations``, ``restart_seconds``,
+    ``found_by`` ("rrr",
     "rrr+polish" or None), the best factors ``W`` (m x r), ``Z`` (K x r), ``time_s``,
     ``time_to_solution`` (first success, None if none), ``omega``, ``backend`` and the work in
     GWMs (1e-9 x iterations x K x edges, LWL §4).
@@ -392,124 +490,101 @@ def rrr_nmf(
     res_tol = 0.5 * success_tol * float(np.linalg.norm(xn))
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + float(time_limit)
-    cap0 = int(max_iter) if max_iter is not None else (20_000 if until_solved else 100_000)
+    cap0 = int(max_iter) if max_iter is not None else (20_000 if until_solved else 10**7)
     n_total = int(restarts) if restarts is not None else 0
-    batch = 1 if name == "numba" else (8 if until_solved else n_total)
-
-    def new_runs(n: int, first: int):
-        if name == "numba":
-            return _NumbaRuns(xn, rank, omn, float(beta), n, seed, first, res_tol)
-        return _TorchRuns(xn, rank, omn, float(beta), n, seed, first, res_tol, device)
 
     if float(np.abs(x).max()) == 0.0:  # X = 0: Z = 0 with any normalized W is exact
         w0 = np.zeros((m, rank))
         w0[0] = om
         n = n_total or 1
-        return _result(
-            x,
-            [w0] * n,
-            [np.zeros((kk, rank))] * n,
-            [0] * n,
-            ["rrr"] * n,
-            0.0,
-            0.0,
-            success_tol,
-            om,
-            name,
-            "solved",
-            [],
-            rank,
-        )
+        zero = _Restarts([w0] * n, [np.zeros((kk, rank))] * n, [0] * n, ["rrr"] * n, [0.0] * n)
+        zero.t_first, zero.stop_reason = 0.0, "solved"
+        return _result(x, zero, 0.0, success_tol, om, name, rank)
 
-    all_w, all_z, iters, found, history = [], [], [], [], []
-    t_first = None
-    stop_reason = "max_iter"
+    job = _Job(xn, rank, omn, float(beta), int(seed), res_tol, success_tol, polish)
+    if name == "numba":
+        lanes = max(1, int(threads) if threads is not None else torch.get_num_threads())
+        lanes = lanes if until_solved else min(lanes, n_total)
+        runs = _numba_restarts(job, n_total, cap0, deadline, stop_on_first, lanes, t0)
+    else:
+        runs = _torch_restarts(job, n_total, cap0, deadline, stop_on_first, t0, device)
+    if not runs.ws:  # interrupted or out of time before the first chunk ended
+        w0, z0 = _start_numpy(xn, rank, omn, np.random.default_rng([seed, 0]))
+        runs.ws, runs.zs, runs.iters, runs.found = [w0[0]], [z0[:, 0]], [0], [None]
+        runs.seconds = [0.0]
+    if runs.stop_reason == "max_iter" and all(f is not None for f in runs.found):
+        runs.stop_reason = "solved"
+    runs.ws = [np.array(w) * math.sqrt(s) for w in runs.ws]  # back to the data's scale
+    runs.zs = [np.array(z) * math.sqrt(s) for z in runs.zs]
+    return _result(x, runs, time.perf_counter() - t0, success_tol, om, name, rank)
+
+
+def _torch_restarts(
+    job: _Job, n_total: int, cap0: int, deadline: float | None, stop_first: bool, t0, device
+) -> _Restarts:
+    """Restarts as batches of one tensor program (:class:`_TorchRuns`), the same schedule as
+    :func:`_numba_restarts` (batches of 8 when running until a success)."""
+    until_solved = n_total == 0
+    batch = 8 if until_solved else n_total
+    out = _Restarts()
     started = 0
     try:
-        while True:
-            if not until_solved and started >= n_total:
-                break
+        while until_solved or started < n_total:
             if deadline is not None and time.perf_counter() >= deadline:
-                stop_reason = "time_limit"
+                out.stop_reason = "time_limit"
                 break
             n = batch if until_solved else min(batch, n_total - started)
-            runs = new_runs(n, started)
+            runs = _TorchRuns(job, n, started, device)
             cap = cap0 * 2 ** (started // 2) if until_solved else cap0
-            # restarts of a fixed count share the time left equally (unused time carries on)
-            share = None
-            if deadline is not None and not until_solved:
-                share = (deadline - time.perf_counter()) * n / (n_total - started)
-            t_batch = time.perf_counter()
-            live = list(range(n))
-            count = [0] * n
-            last_polish = [math.inf] * n
-            how: list[str | None] = [None] * n
-            pw: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-            while live:
-                step = min(CHUNK, cap - max(count[i] for i in live))
-                done, ok = runs.advance(live, step)
-                for i, d, o in zip(list(live), done, ok):
-                    count[i] += d
-                    if o:
-                        how[i] = "rrr"
-                        continue
-                    if not polish:
-                        continue
-                    wa, za = runs.factors(i)
-                    err = float(np.linalg.norm(xn - za @ wa.T) / np.linalg.norm(xn))
-                    if err < POLISH_BELOW and err < 0.5 * last_polish[i]:
-                        last_polish[i] = err
-                        wp, zp, ep = polish_nmf(xn, wa, za)
-                        if ep <= 0.5 * success_tol:
-                            how[i], pw[i] = "rrr+polish", (wp, zp)
-                live = [i for i in live if how[i] is None and count[i] < cap]
-                now = time.perf_counter()
-                history.append({"step": started, "time_s": now - t0, "live": len(live)})
-                if any(h is not None for h in how) and (until_solved or stop_on_first):
-                    break
-                if deadline is not None and now >= deadline:
-                    break
-                if share is not None and now - t_batch >= share:
-                    break
-            for i in range(n):
-                wa, za = pw.get(i, runs.factors(i))
-                all_w.append(np.array(wa) * math.sqrt(s))
-                all_z.append(np.array(za) * math.sqrt(s))
-                iters.append(count[i])
-                found.append(how[i])
+            how = _torch_batch(job, runs, n, cap, deadline, until_solved or stop_first, t0, out)
             started += n
-            if any(h is not None for h in how) and t_first is None:
-                t_first = time.perf_counter() - t0
-                if until_solved or stop_on_first:
-                    stop_reason = "solved" if until_solved else "first_solved"
+            if any(h is not None for h in how) and out.t_first is None:
+                out.t_first = time.perf_counter() - t0
+                if until_solved or stop_first:
+                    out.stop_reason = "solved" if until_solved else "first_solved"
                     break
     except KeyboardInterrupt:
-        stop_reason = "interrupted"
-    if not all_w:  # interrupted or out of time before the first chunk ended
-        w0, z0 = _start_numpy(xn, rank, omn, np.random.default_rng([seed, 0]))
-        all_w, all_z = [w0[0] * math.sqrt(s)], [z0[:, 0] * math.sqrt(s)]
-        iters, found = [0], [None]
-    if stop_reason == "max_iter" and all(f is not None for f in found):
-        stop_reason = "solved"
-    return _result(
-        x,
-        all_w,
-        all_z,
-        iters,
-        found,
-        time.perf_counter() - t0,
-        t_first,
-        success_tol,
-        om,
-        name,
-        stop_reason,
-        history,
-        rank,
-    )
+        out.stop_reason = "interrupted"
+    return out
 
 
-def _result(x, ws, zs, iters, found, elapsed, t_first, success_tol, om, name, stop, hist, rank):
-    errs = [nmf_residual(x, w, z) for w, z in zip(ws, zs)]
+def _torch_batch(job, runs, n, cap, deadline, stop_first, t0, out: _Restarts) -> list:
+    """Advance one batch in chunks until every restart is solved or spent (or the first
+    success, with ``stop_first``); append its restarts to ``out``."""
+    t_start = time.perf_counter()
+    count, last = [0] * n, [math.inf] * n
+    how: list[str | None] = [None] * n
+    pw: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    live = list(range(n))
+    while live:
+        done, ok = runs.advance(live, min(CHUNK, cap - max(count[i] for i in live)))
+        for i, d, o in zip(list(live), done, ok):
+            count[i] += d
+            if o:
+                how[i] = "rrr"
+                continue
+            last[i], polished = _polished(job, *runs.factors(i), last[i])
+            if polished is not None:
+                how[i], pw[i] = "rrr+polish", polished
+        live = [i for i in live if how[i] is None and count[i] < cap]
+        now = time.perf_counter()
+        out.history.append({"step": len(out.ws), "time_s": now - t0, "live": len(live)})
+        if any(h is not None for h in how) and stop_first:
+            break
+        if deadline is not None and now >= deadline:
+            break
+    for i in range(n):
+        wa, za = pw.get(i, runs.factors(i))
+        out.ws.append(wa)
+        out.zs.append(za)
+        out.iters.append(count[i])
+        out.found.append(how[i])
+        out.seconds.append(time.perf_counter() - t_start)  # a batch runs its restarts together
+    return how
+
+
+def _result(x, runs: _Restarts, elapsed, success_tol, om, name, rank) -> dict:
+    errs = [nmf_residual(x, w, z) for w, z in zip(runs.ws, runs.zs)]
     solved = [e <= success_tol for e in errs]
     best = int(np.argmin(errs))
     return {
@@ -517,16 +592,17 @@ def _result(x, ws, zs, iters, found, elapsed, t_first, success_tol, om, name, st
         "success_rate": float(np.mean(solved)),
         "errors": errs,
         "best_error": errs[best],
-        "iterations": list(iters),
-        "found_by": found[best] if solved[best] else None,
-        "W": ws[best],
-        "Z": zs[best],
+        "iterations": list(runs.iters),
+        "restart_seconds": list(runs.seconds),
+        "found_by": runs.found[best] if solved[best] else None,
+        "W": runs.ws[best],
+        "Z": runs.zs[best],
         "time_s": elapsed,
-        "time_to_solution": t_first if any(solved) else None,
+        "time_to_solution": runs.t_first if any(solved) else None,
         "omega": om,
         "backend": name,
-        "restarts_run": len(ws),
-        "gwm": 1e-9 * sum(iters) * x.shape[0] * x.shape[1] * rank,
-        "stop_reason": stop,
-        "history": hist,
+        "restarts_run": len(runs.ws),
+        "gwm": 1e-9 * sum(runs.iters) * x.shape[0] * x.shape[1] * rank,
+        "stop_reason": runs.stop_reason,
+        "history": runs.history,
     }
