@@ -528,14 +528,29 @@ def _classify_rows(result: Result) -> list[tuple[str, str]]:
 
 @dataclass(kw_only=True)
 class AutoencodeOptions(LWLOptions):
-    """``autoencode``: the code bits n and the RRR settings."""
+    """``autoencode``: the code bits n and the RRR settings of the cyclic network."""
 
     bits: int = option(3, "Code bits n (2^n items), 1 to 8.", check=at_least(1))
-    steps: int = option(5000, "RRR iterations.", check=at_least(1), aliases=("iterations",))
+    steps: int = option(
+        500_000, "RRR iterations per restart and epoch.", check=at_least(1), aliases=("iterations",)
+    )
+    epochs: int = option(
+        1, "Epochs: each starts the copies afresh from the consensus.", check=at_least(1)
+    )
     beta: float = option(0.5, "RRR step beta in (0, 2].", check=rrr_step)
     omega: float = option(100.0, "Weight norm Omega.", check=positive)
-    margin: float = option(0.2, "Step half-gap m.", check=non_negative)
-    restarts: int = option(10, "Independent restarts (batched).", check=at_least(1))
+    margin: float | None = option(
+        None,
+        "Step half-gap m (default: 0.85 of the largest feasible; n = 3: 0.245).",
+        check=non_negative,
+    )
+    restarts: int = option(10, "Independent restarts (on --threads threads).", check=at_least(1))
+    cyclic: bool = option(
+        True, "Cyclic network with the code batch (LWL §6.1); off: the data batch alone."
+    )
+    backend: str = option(
+        "auto", "auto, numba (compiled, CPU) or torch.", check=one_of("auto", "numba", "torch")
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -551,28 +566,67 @@ def read_bits(instance: Any, opts: Options) -> int:
     return opts.bits
 
 
-def _run_autoencode(bits: int, opts: Options, callbacks: Sequence[Callback] = ()) -> Result:
+def _autoencode_feedforward(bits: int, opts: AutoencodeOptions, dev) -> dict:
+    """The data batch alone through the feed-forward trainer, in the cyclic trainer's terms."""
+    from .cyclic import default_margin
     from .train import LWLConfig, train_autoencoder
 
-    assert isinstance(opts, AutoencodeOptions)
-    dev = resolve_device(opts.device)
+    margin = default_margin(bits) if opts.margin is None else opts.margin
     cfg = LWLConfig(
         beta=opts.beta,
         omega=opts.omega,
-        margin=opts.margin,
+        margin=margin,
         batch=2**bits,
         iterations=opts.steps,
-        epochs=1,
+        epochs=opts.epochs,
         restarts=opts.restarts,
         seed=int(opts.seed or 0),
         time_limit=opts.time_limit,
         activation="step",
         upsilon=1.0,
     )
+    model, s = train_autoencoder(bits, cfg, device=dev)
+    b = s["best_restart"]
+    return {
+        "sizes": s["sizes"],
+        "solved": s["solved_restarts"],
+        "verified": s["verified"],
+        "success_rate": s["success_rate"],
+        "codes": s["codes"],
+        "weights": [w[b].cpu().numpy() for w in model.weights],
+        "biases": [v[b].cpu().numpy() for v in model.biases],
+        "time_s": model.time_s,
+        "margin": margin,
+        "stop_reason": model.stop_reason,
+        "iterations": [model.iterations],
+        "history": model.history,
+    }
+
+
+def _run_autoencode(bits: int, opts: Options, callbacks: Sequence[Callback] = ()) -> Result:
+    from .cyclic import train_cyclic_autoencoder
+
+    assert isinstance(opts, AutoencodeOptions)
+    dev = resolve_device(opts.device)
 
     def solve(_: Any) -> Result:
-        model, s = train_autoencoder(bits, cfg, device=dev)
-        b = s["best_restart"]
+        if opts.cyclic:
+            s = train_cyclic_autoencoder(
+                bits,
+                beta=opts.beta,
+                omega=opts.omega,
+                margin=opts.margin,
+                restarts=opts.restarts,
+                iterations=opts.steps,
+                epochs=opts.epochs,
+                time_limit=opts.time_limit,
+                seed=int(opts.seed or 0),
+                device=dev,
+                backend=opts.backend,
+            )
+        else:
+            s = _autoencode_feedforward(bits, opts, dev)
+        margin = s.get("margin", opts.margin)
         return Result(
             problem="lwl-autoencode",
             instance=f"binary{bits}",
@@ -580,27 +634,34 @@ def _run_autoencode(bits: int, opts: Options, callbacks: Sequence[Callback] = ()
             objective=s["success_rate"],
             feasible=s["verified"],
             sense="max",
-            time_s=model.time_s,
+            time_s=s["time_s"],
             device=device_name(dev),
             seed=opts.seed,
             found_by="rrr",
-            stop_reason=model.stop_reason,
-            steps=model.iterations,
+            stop_reason=s["stop_reason"],
+            steps=int(max(s["iterations"], default=0)),
             restarts=opts.restarts,
             solution={
-                "codes": s["codes"],
-                "weights": [w[b].cpu().numpy() for w in model.weights],
-                "biases": [v[b].cpu().numpy() for v in model.biases],
+                "codes": s["codes"] if s["verified"] else None,
+                "weights": s["weights"],
+                "biases": s["biases"],
             },
             hparams={
-                "beta": cfg.beta,
-                "omega": cfg.omega,
-                "margin": cfg.margin,
-                "iterations": cfg.iterations,
+                "beta": opts.beta,
+                "omega": opts.omega,
+                "margin": margin,
+                "iterations": opts.steps,
+                "epochs": opts.epochs,
+                "cyclic": opts.cyclic,
                 "sizes": s["sizes"],
             },
-            history=model.history,
-            extra={"solved_restarts": s["solved_restarts"], "options": options_record(opts)},
+            history=s["history"],
+            extra={
+                "solved_restarts": s["solved"],
+                "iterations": s["iterations"],
+                "options": options_record(opts),
+            },
+            metrics={"success_rate": s["success_rate"], "gwm": s.get("gwm")},
         )
 
     return CallbackRun(callbacks, None, opts, bits).run(solve)
@@ -688,13 +749,15 @@ register_family(
         options=AutoencodeOptions,
         read=read_bits,
         run=_run_autoencode,
-        methods=_table({"rrr": "RRR with gapped-step activations (LWL §6.3.1)"}),
+        methods=_table(
+            {"rrr": "RRR on the cyclic network with gapped-step activations (LWL §6.3.1)"}
+        ),
         default_method=lambda: "rrr",
         input_help="None: the items are the 2^n one-hot vectors of --bits.",
         input_kind="none",
         group="rrr",
         alias="autoencode",
-        example=(None, {"bits": 2, "omega": 10.0, "steps": 1500, "restarts": 6}),
+        example=(None, {"bits": 2, "steps": 20_000, "restarts": 4}),
         rows=_autoencode_rows,
         infeasible_is_error=False,
     )

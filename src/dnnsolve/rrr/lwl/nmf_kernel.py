@@ -76,8 +76,12 @@ def _consensus(w, z, omega, wa, za):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _multiplier(p, q, c, u):  # pragma: no cover - compiled
-    """Root in (-1, 1) of [p(1+u^2) + q u]/(1-u^2)^2 = c: Newton from ``u``, bracketed.
+def bilinear_root(p, q, a, c, u):  # pragma: no cover - compiled
+    """Root in (-1, 1) of a u + [p(1+u^2) + q u]/(1-u^2)^2 = c: Newton from ``u``, bracketed.
+
+    The multiplier of the bilinear projection (paper App. B): ``p`` = x.w, ``q`` = |x|^2 +
+    |w|^2 of the point projected, ``a`` = Omega^2 / g^2 when y moves too (0 when the right side
+    ``c`` is fixed, as in NMF); the left side increases in u, so the root is unique.
 
     Stops once a Newton step is below NEWTON_STEP: convergence is quadratic there, so the
     step taken is already accurate to about its square (a confirming step would cost a fifth
@@ -90,14 +94,14 @@ def _multiplier(p, q, c, u):  # pragma: no cover - compiled
         inv = 1.0 / (1.0 - u * u)
         inv2 = inv * inv
         num = p * (1.0 + u * u) + q * u
-        f = num * inv2 - c
+        f = a * u + num * inv2 - c
         if f == 0.0:
             return u
         if f > 0.0:
             hi = u
         else:
             lo = u
-        df = (2.0 * p * u + q) * inv2 + 4.0 * u * num * inv2 * inv
+        df = a + (2.0 * p * u + q) * inv2 + 4.0 * u * num * inv2 * inv
         un = u - f / df if df > 0.0 else 0.5 * (lo + hi)
         if not (lo < un < hi):
             un = 0.5 * (lo + hi)
@@ -145,7 +149,7 @@ def rrr_iterate(x, w, z, u, beta, omega, n_iter, check_every, res_tol, wa, za): 
                     az[j] = b
                     p += a * b
                     q += a * a + b * b
-                uu = _multiplier(p, q, x[k, i], u[k, i])
+                uu = bilinear_root(p, q, 0.0, x[k, i], u[k, i])
                 u[k, i] = uu
                 inv = 1.0 / (1.0 - uu * uu)
                 for j in range(r):
