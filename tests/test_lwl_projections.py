@@ -180,6 +180,28 @@ def test_network_projections_idempotent_and_warm_start_feasible():
     net.lo, net.hi = lo, hi
 
 
+def test_exemption_leaves_the_farthest_items_out_of_the_class_constraint():
+    g = torch.Generator().manual_seed(4)
+    net = FeedForwardDC([3, 4, 2], k=6, omega=2.0, exempt=2)
+    net.inputs = torch.rand(6, 3, generator=g, dtype=D)
+    net.lo, net.hi = class_bounds(torch.tensor([0, 1, 1, 0, 1, 0]), 2, 0.1)
+    s = torch.randn(1, net.size, generator=g, dtype=D)
+    y, b = net.views(s)["y2"][0], net.views(s)["b2"][0]
+    z = y - b
+    # distance of each item to its class interval, computed here by hand
+    dist = ((torch.clamp(z, net.lo, net.hi) - z) ** 2).sum(-1)
+    far = set(dist.argsort(descending=True)[:2].tolist())
+    pa = net.project_a(s)
+    ya, ba = net.views(pa)["y2"][0], net.views(pa)["b2"][0]
+    for k in range(6):
+        if k in far:  # exempt: y and b untouched
+            assert torch.equal(ya[k], y[k]) and torch.equal(ba[k], b[k])
+        else:  # in its class interval
+            za = ya[k] - ba[k]
+            assert bool(((za >= net.lo[k] - 1e-12) & (za <= net.hi[k] + 1e-12)).all())
+    assert torch.allclose(net.project_a(pa), pa, atol=1e-12)
+
+
 def test_nmf_projections_idempotent():
     g = torch.Generator().manual_seed(2)
     nmf = NMFDC(torch.rand(4, 5, generator=g, dtype=D), 3, omega=0.7)

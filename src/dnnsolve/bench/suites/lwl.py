@@ -15,7 +15,8 @@
 - ``lwl-majority``: 13-input majority circuits of depth 2, 3, 4 (4096 train / 4096 test,
   our generator), network 13-26-26-2 ReLU; methods ``rrr``, ``adam``, ``sgd``; objective =
   test error (min). Options: ``epochs`` (RRR, default 3), ``gd_epochs`` (default 200),
-  ``steps`` (RRR iterations per batch, 100), ``batch`` (128).
+  ``steps`` (RRR iterations per batch, 100), ``batch`` (128), ``exempt`` (the fraction of a
+  batch exempted from the class constraint, §5.5; default 0).
 - ``lwl-digits``: scikit-learn 8x8 digits, 1000 train / 797 test, 64-20-10 ReLU; methods
   ``rrr``, ``adam``; objective = test error.
 - ``lwl-autoencode``: strict binary encoding 2^n -> n -> 2^n for n = 2, 3, 4; methods
@@ -258,6 +259,7 @@ def _classify_rows(suite: str, hidden: list[int]):
                         seed=ctx.seed,
                         restarts=_opt(ctx, "restarts", 1),
                         time_limit=ctx.time_limit,
+                        exempt=_opt(ctx, "exempt", 0.0, float),
                     )
                     model, s = train_classifier(
                         xtr, ytr, hidden, cfg, x_test=xte, y_test=yte, device=ctx.device

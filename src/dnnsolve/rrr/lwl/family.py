@@ -343,6 +343,11 @@ class ClassifyOptions(LWLOptions):
     omega: float = option(2.0, "Weight norm Omega.", check=positive)
     upsilon: float = option(1.0, "Class-node metric.", check=positive)
     margin: float = option(0.1, "Class margin Delta.", check=non_negative)
+    exempt: float = option(
+        0.0,
+        "Fraction of each batch exempted from the class constraint (the paper's 0.005).",
+        check=non_negative,
+    )
     restarts: int = option(1, "Independent restarts (batched).", check=at_least(1))
     gd_epochs: int = option(200, "Epochs of the gradient baselines (adam, sgd).", check=at_least(1))
     lr: float | None = option(
@@ -412,12 +417,13 @@ def _classify_rrr(d: Dataset, opts: ClassifyOptions, dev: Any) -> dict:
         restarts=opts.restarts,
         seed=int(opts.seed or 0),
         time_limit=opts.time_limit,
+        exempt=opts.exempt,
     )
     model, s = train_classifier(
         d.x_train, d.y_train, opts.hidden, cfg, x_test=d.x_test, y_test=d.y_test, device=dev
     )
     b = s["best_restart"]
-    names = ("beta", "omega", "upsilon", "margin", "batch", "iterations", "epochs")
+    names = ("beta", "omega", "upsilon", "margin", "batch", "iterations", "epochs", "exempt")
     return {
         "weights": [w[b].cpu().numpy() for w in model.weights],
         "biases": [v[b].cpu().numpy() for v in model.biases],

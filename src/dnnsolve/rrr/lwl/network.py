@@ -41,7 +41,9 @@ class FeedForwardDC:
     """D&C state layout and projections for a batch of ``k`` items on a layered network.
 
     ``inputs`` (k, n_0) are the data clamps; ``lo``/``hi`` (k, n_L) bound y - b at the
-    output nodes (class constraint: :func:`~.projections.class_bounds`).
+    output nodes (class constraint: :func:`~.projections.class_bounds`). ``exempt`` > 0 is
+    the paper's eccentric exemption (LWL §5.5): in each A projection the ``exempt`` items of
+    the batch farthest from their class constraint are left out of it.
 
     >>> net = FeedForwardDC([2, 3, 2], k=4)
     >>> net.size  # 4 items * (2*6 + 2*6 edges) + 4 * (3 + 2) * 2 node values
@@ -57,6 +59,7 @@ class FeedForwardDC:
     inputs: torch.Tensor | None = None
     lo: torch.Tensor | None = None
     hi: torch.Tensor | None = None
+    exempt: int = 0
     _blocks: list[tuple[str, int, int, tuple[int, ...]]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -137,6 +140,11 @@ class FeedForwardDC:
         yl, bl = v[f"y{self.layers}"], v[f"b{self.layers}"]
         if self.lo is not None and self.hi is not None:
             yn, bn = interval_project(yl, bl, self.lo.to(yl), self.hi.to(yl))
+            if self.exempt > 0:  # the items farthest from their class keep y, b as they are
+                dist = ((yn - yl) ** 2 + (bn - bl) ** 2).sum(-1)  # (B, K)
+                cut = dist.topk(min(self.exempt, dist.shape[1]), dim=1).values[:, -1:]
+                keep = ((dist >= cut) & (dist > 0)).unsqueeze(-1)
+                yn, bn = torch.where(keep, yl, yn), torch.where(keep, bl, bn)
             yl.copy_(yn)
             bl.copy_(bn)
 
