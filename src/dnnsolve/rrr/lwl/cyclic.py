@@ -317,11 +317,12 @@ def train_cyclic_autoencoder(
     cfg |= {"iterations": int(iterations), "epochs": int(epochs)}
     if name == "numba":
         lanes = max(1, int(threads) if threads is not None else torch.get_num_threads())
-        params, iters, _ = _ring_restarts(ws, bs, data, codes, cfg, time_limit, lanes)
+        params, iters, ok = _ring_restarts(ws, bs, data, codes, cfg, time_limit, lanes)
         ws = [torch.as_tensor(np.stack([p[i] for p in params])) for i in (0, 1)]
         bs = [torch.as_tensor(np.stack([p[i] for p in params])) for i in (2, 3)]
         history: list[dict] = []
-        stop = "done"
+        spent = time_limit is not None and time.perf_counter() - t0 >= time_limit
+        stop = "solved" if all(ok) else "time_limit" if spent else "max_iter"
     else:
         ws, bs, iters, history, stop = _torch_epochs(ws, bs, data, codes, cfg, time_limit, device)
     net = CyclicDC(sizes[:2], torch.as_tensor(data), torch.as_tensor(codes), omega, margin)

@@ -68,6 +68,9 @@ __all__ = [
 
 #: the NMF time limit when none is given (restarts run until one succeeds or it ends)
 NMF_TIME_LIMIT = 60.0
+#: default budget of ``autoencode`` (n = 4: ten restarts of 5 * 10^5 iterations take ~50 s on
+#: two threads; n = 8 would take hours per restart)
+AUTOENCODE_TIME_LIMIT = 300.0
 
 
 @dataclass(kw_only=True)
@@ -536,6 +539,9 @@ def _classify_rows(result: Result) -> list[tuple[str, str]]:
 class AutoencodeOptions(LWLOptions):
     """``autoencode``: the code bits n and the RRR settings of the cyclic network."""
 
+    time_limit: float | None = option(
+        None, f"Wall-clock budget in seconds (default {AUTOENCODE_TIME_LIMIT:g}).", check=positive
+    )
     bits: int = option(3, "Code bits n (2^n items), 1 to 8.", check=at_least(1))
     steps: int = option(
         500_000, "RRR iterations per restart and epoch.", check=at_least(1), aliases=("iterations",)
@@ -572,7 +578,7 @@ def read_bits(instance: Any, opts: Options) -> int:
     return opts.bits
 
 
-def _autoencode_feedforward(bits: int, opts: AutoencodeOptions, dev) -> dict:
+def _autoencode_feedforward(bits: int, opts: AutoencodeOptions, dev, time_limit: float) -> dict:
     """The data batch alone through the feed-forward trainer, in the cyclic trainer's terms."""
     from .cyclic import default_margin
     from .train import LWLConfig, train_autoencoder
@@ -587,7 +593,7 @@ def _autoencode_feedforward(bits: int, opts: AutoencodeOptions, dev) -> dict:
         epochs=opts.epochs,
         restarts=opts.restarts,
         seed=int(opts.seed or 0),
-        time_limit=opts.time_limit,
+        time_limit=time_limit,
         activation="step",
         upsilon=1.0,
     )
@@ -614,6 +620,7 @@ def _run_autoencode(bits: int, opts: Options, callbacks: Sequence[Callback] = ()
 
     assert isinstance(opts, AutoencodeOptions)
     dev = resolve_device(opts.device)
+    time_limit = AUTOENCODE_TIME_LIMIT if opts.time_limit is None else opts.time_limit
 
     def solve(_: Any) -> Result:
         if opts.cyclic:
@@ -625,13 +632,13 @@ def _run_autoencode(bits: int, opts: Options, callbacks: Sequence[Callback] = ()
                 restarts=opts.restarts,
                 iterations=opts.steps,
                 epochs=opts.epochs,
-                time_limit=opts.time_limit,
+                time_limit=time_limit,
                 seed=int(opts.seed or 0),
                 device=dev,
                 backend=opts.backend,
             )
         else:
-            s = _autoencode_feedforward(bits, opts, dev)
+            s = _autoencode_feedforward(bits, opts, dev, time_limit)
         margin = s.get("margin", opts.margin)
         return Result(
             problem="lwl-autoencode",
