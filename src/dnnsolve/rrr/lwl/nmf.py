@@ -438,24 +438,22 @@ def rrr_nmf(
     """Exact NMF X = Z W^T (W, Z >= 0) of ``data`` at ``rank`` by RRR from random restarts.
 
     ``omega``: the column norm of W; None picks :func:`auto_omega` from the data.
-    ``restarts``: an int runs that many independent restarts (each up to ``max_iter``,
-    default 10^7, iterations, the time limit shared out among them), for success-rate
-    statistics; None
-    keeps starting fresh restarts until one succeeds or ``time_limit`` (default 60 s) ends,
-    restart j allowed ``max_iter`` (default 20000) x 2^(j // 2) iterations (a doubling
+    ``restarts``: an int runs that many independent restarts (each up to ``max_iter``, default
+    10^7, iterations, the time limit shared out among them), for success-rate statistics;
+    None keeps starting fresh restarts until one succeeds or ``time_limit`` (default 60 s)
+    ends, restart j allowed ``max_iter`` (default 20000) x 2^(j // 2) iterations (a doubling
     schedule: no single cap has to be right). ``polish``: finish near-solutions with
     :func:`polish_nmf`. ``backend``: "numba" (compiled loop, CPU), "torch" (batched tensors,
     any device) or "auto" (numba when installed and on CPU). ``threads``: numba restarts run
     side by side on this many threads (default ``torch.get_num_threads()``, which the command
-    line sets from --threads). ``tol`` is kept for API
-    compatibility (the gap tolerance of the torch engine; success is judged on the residual).
+    line sets from --threads). ``tol`` is kept for API compatibility (the gap tolerance of the
+    torch engine; success is judged on the residual).
 
     Returns a dict: per-restart ``solved`` (relative error <= ``success_tol``, re-checked in
-    NumPy by :func:`nmf_residual`), ``errors``, ``iterations``, ``restart_seconds``,
-    ``found_by`` ("rrr",
-    "rrr+polish" or None), the best factors ``W`` (m x r), ``Z`` (K x r), ``time_s``,
-    ``time_to_solution`` (first success, None if none), ``omega``, ``backend`` and the work in
-    GWMs (1e-9 x iterations x K x edges, LWL §4).
+    NumPy by :func:`nmf_residual`), ``errors``, ``iterations`` and ``restart_seconds``,
+    ``found_by`` ("rrr", "rrr+polish" or None), the best factors ``W`` (m x r), ``Z`` (K x r),
+    ``time_s``, ``time_to_solution`` (first success, None if none), ``omega``, ``backend`` and
+    the work in GWMs (1e-9 x iterations x K x edges, LWL §4).
 
     >>> out = rrr_nmf(np.array([[1.0, 0.0], [1.0, 1.0]]), 2, beta=0.5, omega=1.0)
     >>> out["success_rate"], out["best_error"] < 1e-6
