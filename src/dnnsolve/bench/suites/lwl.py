@@ -16,7 +16,8 @@
   our generator), network 13-26-26-2 ReLU; methods ``rrr``, ``adam``, ``sgd``; objective =
   test error (min). Options: ``epochs`` (RRR, default 3), ``gd_epochs`` (default 200),
   ``steps`` (RRR iterations per batch, 100), ``batch`` (128), ``exempt`` (the fraction of a
-  batch exempted from the class constraint, §5.5; default 0).
+  batch exempted from the class constraint, §5.5; default 0), ``init`` (``gaussian`` or the
+  paper's ``centred-uniform``).
 - ``lwl-digits``: scikit-learn 8x8 digits, 1000 train / 797 test, 64-20-10 ReLU; methods
   ``rrr``, ``adam``; objective = test error.
 - ``lwl-autoencode``: strict binary encoding 2^n -> n -> 2^n for n = 2, 3, 4; methods
@@ -260,6 +261,7 @@ def _classify_rows(suite: str, hidden: list[int]):
                         restarts=_opt(ctx, "restarts", 1),
                         time_limit=ctx.time_limit,
                         exempt=_opt(ctx, "exempt", 0.0, float),
+                        init=str((ctx.options or {}).get("init", "gaussian")),
                     )
                     model, s = train_classifier(
                         xtr, ytr, hidden, cfg, x_test=xte, y_test=yte, device=ctx.device

@@ -351,6 +351,11 @@ class ClassifyOptions(LWLOptions):
         "Fraction of each batch exempted from the class constraint (the paper's 0.005).",
         check=non_negative,
     )
+    init: str = option(
+        "gaussian",
+        "Weight start: gaussian, or the paper's centred-uniform (better on long runs).",
+        check=one_of("gaussian", "centred-uniform"),
+    )
     restarts: int = option(1, "Independent restarts (batched).", check=at_least(1))
     gd_epochs: int = option(200, "Epochs of the gradient baselines (adam, sgd).", check=at_least(1))
     lr: float | None = option(
@@ -421,12 +426,23 @@ def _classify_rrr(d: Dataset, opts: ClassifyOptions, dev: Any) -> dict:
         seed=int(opts.seed or 0),
         time_limit=opts.time_limit,
         exempt=opts.exempt,
+        init=opts.init,
     )
     model, s = train_classifier(
         d.x_train, d.y_train, opts.hidden, cfg, x_test=d.x_test, y_test=d.y_test, device=dev
     )
     b = s["best_restart"]
-    names = ("beta", "omega", "upsilon", "margin", "batch", "iterations", "epochs", "exempt")
+    names = (
+        "beta",
+        "omega",
+        "upsilon",
+        "margin",
+        "batch",
+        "iterations",
+        "epochs",
+        "exempt",
+        "init",
+    )
     return {
         "weights": [w[b].cpu().numpy() for w in model.weights],
         "biases": [v[b].cpu().numpy() for v in model.biases],
