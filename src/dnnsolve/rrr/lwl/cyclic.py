@@ -27,6 +27,7 @@ import torch
 from ...core.errors import InputError
 from ..engine import RRR
 from .network import FeedForwardDC, forward, init_params
+from .nmf import choose_backend
 from .projections import sphere_project
 
 
@@ -298,8 +299,6 @@ def train_cyclic_autoencoder(
     >>> out["success_rate"] > 0, out["verified"]
     (True, True)
     """
-    from .nmf import _backend_name
-
     if not 1 <= int(n) <= 8:
         raise InputError(f"autoencoder bits n must be in 1..8, got {n}")
     margin = default_margin(int(n)) if margin is None else margin
@@ -307,7 +306,7 @@ def train_cyclic_autoencoder(
         raise InputError("need 0 < beta <= 2, omega > 0 and margin >= 0")
     if min(int(restarts), int(iterations), int(epochs)) < 1:
         raise InputError("restarts, iterations and epochs must be >= 1")
-    n, name = int(n), _backend_name(backend, device)
+    n, name = int(n), choose_backend(backend, device)
     sizes = [2**n, n, 2**n]
     data, codes = np.eye(2**n), all_codes(n)
     gen = torch.Generator().manual_seed(int(seed))

@@ -406,7 +406,9 @@ class _TorchRuns:
         return self._wa[i].cpu().numpy(), self._za[i].cpu().numpy()
 
 
-def _backend_name(backend: str, device: torch.device | str) -> str:
+def choose_backend(backend: str, device: torch.device | str) -> str:
+    """The compiled loop or the tensor program: "numba", "torch", or for "auto" numba when it
+    is installed and the device is a CPU (shared by the NMF and autoencoder drivers)."""
     if backend not in ("auto", "numba", "torch"):
         raise InputError(f"backend must be auto, numba or torch, got {backend!r}")
     if backend == "numba" and not numba_available():
@@ -481,7 +483,7 @@ def rrr_nmf(
         raise InputError(f"time_limit must be > 0, got {time_limit}")
     rank = int(rank)
     kk, m = x.shape
-    name = _backend_name(backend, device)
+    name = choose_backend(backend, device)
     until_solved = restarts is None
     if until_solved and time_limit is None:
         time_limit = 60.0

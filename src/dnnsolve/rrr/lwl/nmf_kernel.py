@@ -37,10 +37,10 @@ NEWTON_TOL = 1e-13
 NEWTON_STEP = 1e-8
 #: LLVM fast-math flags that reorder and fuse arithmetic (about a quarter off the iteration);
 #: not "nnan" / "ninf", which would let the compiler drop the finiteness check of the gap
-_FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
+FAST_MATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def _consensus(w, z, omega, wa, za):  # pragma: no cover - compiled
     """P_A: W = mean_k w[k], >= 0, columns of norm omega; Z = mean_i z[:, i], >= 0."""
     kk, m, r = w.shape
@@ -75,7 +75,7 @@ def _consensus(w, z, omega, wa, za):  # pragma: no cover - compiled
             za[k, j] = s if s > 0.0 else 0.0
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def bilinear_root(p, q, a, c, u):  # pragma: no cover - compiled
     """Root in (-1, 1) of a u + [p(1+u^2) + q u]/(1-u^2)^2 = c: Newton from ``u``, bracketed.
 
@@ -111,7 +111,7 @@ def bilinear_root(p, q, a, c, u):  # pragma: no cover - compiled
     return u
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def rrr_iterate(x, w, z, u, beta, omega, n_iter, check_every, res_tol, wa, za):  # pragma: no cover
     """Run up to ``n_iter`` RRR iterations in place on one restart's copies.
 

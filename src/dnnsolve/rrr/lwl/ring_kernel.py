@@ -24,10 +24,10 @@ import math
 
 import numpy as np
 
-from .nmf_kernel import _FAST, bilinear_root, njit
+from .nmf_kernel import FAST_MATH, bilinear_root, njit
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def _rows_to_sphere(w, omega, out):  # pragma: no cover - compiled
     """out[j] = mean_k w[k, j] rescaled to norm omega (row j = neuron j's incoming weights)."""
     kk, n_out, n_in = w.shape
@@ -47,7 +47,7 @@ def _rows_to_sphere(w, omega, out):  # pragma: no cover - compiled
             out[j, 0] = omega
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def _node(xbar, y, b, clamp, margin, out, k, i):  # pragma: no cover - compiled
     """P_A at one node: (x, y, b) nearest with x in {0, 1} (x = ``clamp`` when >= 0) and the
     gap |y - b| >= margin on the side of x; writes out[0..2, k, i]."""
@@ -66,7 +66,7 @@ def _node(xbar, y, b, clamp, margin, out, k, i):  # pragma: no cover - compiled
     out[2, k, i] = b + s
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def _nodes_a(xs, y, b, clamps, kd, clamp_data, margin, out):  # pragma: no cover - compiled
     """P_A of the nodes of one side: ``xs[k, r, i]`` the out-edge copies of node i, ``clamps``
     the values of the items that clamp this side (items < kd when ``clamp_data``)."""
@@ -84,7 +84,7 @@ def _nodes_a(xs, y, b, clamps, kd, clamp_data, margin, out):  # pragma: no cover
                 _node(s / n_recv, y[k, i], b[k, i], -1.0, margin, out, k, i)
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def _layer_update(x, w, y, b, t, xa_in, wa, ya, ba, b_bar, omega, g, beta):  # pragma: no cover
     """B on the reflected point and the RRR update for the edges into one side.
 
@@ -125,7 +125,7 @@ def _layer_update(x, w, y, b, t, xa_in, wa, ya, ba, b_bar, omega, g, beta):  # p
     return g2
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def _reflected_bias(b, ba, out):  # pragma: no cover - compiled
     kk, n = b.shape
     for i in range(n):
@@ -135,7 +135,7 @@ def _reflected_bias(b, ba, out):  # pragma: no cover - compiled
         out[i] = s / kk
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def ring_consensus(
     xe, we, xd, wd, yc, bc, yd, bd, data, codes, omega, margin, pa
 ):  # pragma: no cover
@@ -148,7 +148,7 @@ def ring_consensus(
     _nodes_a(xd, yc, bc, codes, kd, False, margin, node_c)  # code nodes feed the D edges
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def reproduces(we_a, wd_a, bias_c, bias_d, data, codes, omega):  # pragma: no cover - compiled
     """(every data item comes back through D(E(x)), every code through E(D(z))), steps at 0."""
     nc, nd = we_a.shape
@@ -183,7 +183,7 @@ def reproduces(we_a, wd_a, bias_c, bias_d, data, codes, omega):  # pragma: no co
     return ok_d, ok_c
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@njit(cache=True, nogil=True, fastmath=FAST_MATH)
 def ring_iterate(  # pragma: no cover - compiled
     xe, we, xd, wd, yc, bc, yd, bd, tc, td, data, codes, omega, margin, beta, n_iter, check_every
 ):
