@@ -170,10 +170,12 @@ class ConstrainedGumbel(Parameterization):
         logits = theta.index_select(1, self._order)  # nodes grouped by level, contiguous
         if torch.is_grad_enabled():
             noise = torch.full((B, 1, 1), self.noise, device=theta.device)
+            noisy = self.noise > 0
         else:  # evaluations: even restarts decode noise-free, odd ones draw samples
             noise = torch.zeros(B, 1, 1, device=theta.device)
             noise[1::2] = self.eval_noise
-        if bool((noise > 0).any()):
+            noisy = B > 1 and self.eval_noise > 0
+        if noisy:  # known on the host: no read-back from the device
             u = torch.rand(logits.shape, generator=self._gen, device=theta.device)
             g = -torch.log(-torch.log(u.clamp(1e-10, 1.0 - 1e-7)))
             logits = logits + noise * g
