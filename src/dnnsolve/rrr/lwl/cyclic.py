@@ -200,6 +200,10 @@ def _ring_restart(params, data, codes, cfg: dict, until: float | None, stop) -> 
 
     we_a, wd_a, b_c, b_d = (np.array(p) for p in params)
     omega, margin, total = cfg["omega"], cfg["margin"], 0
+
+    def over() -> bool:  # out of time, or another restart asked all to stop
+        return stop.is_set() or (until is not None and time.perf_counter() >= until)
+
     for _ in range(cfg["epochs"]):
         st = _ring_state(we_a, wd_a, b_c, b_d, data, codes, omega)
         done, solved = 0, False
@@ -207,14 +211,14 @@ def _ring_restart(params, data, codes, cfg: dict, until: float | None, stop) -> 
             step = min(1000, cfg["iterations"] - done)
             n, solved, _gap = ring_iterate(*st, data, codes, omega, margin, cfg["beta"], step, 10)
             done += int(n)
-            if (until is not None and time.perf_counter() >= until) or stop.is_set():
+            if over():
                 break
         total += done
         kk, nc, nd = st[0].shape
         pa = (np.empty((nc, nd)), np.empty((nd, nc)), np.empty((3, kk, nd)), np.empty((3, kk, nc)))
         ring_consensus(*st[:8], data, codes, omega, margin, pa)
         we_a, wd_a, b_c, b_d = pa[0], pa[1], pa[3][2].mean(0), pa[2][2].mean(0)
-        if solved or (until is not None and time.perf_counter() >= until) or stop.is_set():
+        if solved or over():
             break
     return (we_a, wd_a, b_c, b_d), total, bool(solved)
 
