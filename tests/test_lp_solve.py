@@ -111,6 +111,32 @@ def test_netlib_small_against_highs(name):
     assert viol / scale <= 1e-6
 
 
+@pytest.mark.skipif(not DATA.is_dir(), reason="shared Netlib data not present")
+@pytest.mark.parametrize("name", ["afiro", "blend"])
+def test_step_decided_on_the_device_reaches_highs_optimum(name):
+    """The GPU's form of the adaptive step (accepted or rejected on the device), run here on
+    the CPU: the same optimum, and no host read per step (only at the checks)."""
+    import torch
+
+    lp = read_mps(DATA / f"{name}.mps.gz")
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        out = pdhg(lp, tol=1e-8, time_limit=30, step_decided_on="device")
+    reads = sum(e.count for e in prof.key_averages() if e.key == "aten::_local_scalar_dense")
+    obj, viol = numpy_check(lp, out.x)
+    h = highs_solve(lp)
+    assert out.status == "optimal"
+    assert abs(obj - h["objective"]) / max(1.0, abs(h["objective"])) <= 1e-6
+    checks = out.iterations / 64 + 2
+    assert reads <= 40 * checks < out.iterations  # a few dozen per check, none per step
+
+
+def test_step_decided_on_the_device_detects_infeasibility():
+    lp = make_lp([1.0, 1.0], [[1.0, 1.0], [1.0, 1.0]], [-np.inf, 2.0], [1.0, np.inf])
+    assert pdhg(lp, tol=1e-8, max_iter=50_000, step_decided_on="device").status == "infeasible"
+    with pytest.raises(ValueError, match="step_decided_on"):
+        pdhg(lp, step_decided_on="gpu")
+
+
 def test_qp_pdhg_against_highs():
     qp = random_qp(30, 1)
     h = highs_solve(qp)

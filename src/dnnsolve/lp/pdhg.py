@@ -154,8 +154,14 @@ def pdhg(
     infeas_tol: float = 1e-8,
     callback: Callable[[dict], None] | None = None,
     x0: np.ndarray | None = None,
+    step_decided_on: str = "auto",
 ) -> PDHGOutput:
     """Solve ``lp`` with restarted PDHG; relative KKT tolerance ``tol`` (PDLP's criteria).
+
+    ``step_decided_on`` says where an LP's adaptive step is accepted or rejected: ``"host"``
+    (three numbers read back per step; a rejected step is retried at once), ``"device"`` (no
+    read-back: a rejected try counts as an iteration that leaves the iterate in place) or
+    ``"auto"``: the host on a CPU, the device elsewhere.
 
     >>> from dnnsolve.lp.model import make_lp
     >>> lp = make_lp([-1.0, -1.0], [[1.0, 2.0], [3.0, 1.0]], [-np.inf, -np.inf], [4.0, 6.0])
@@ -201,7 +207,7 @@ def pdhg(
     # averages since the last restart
     xs, ys = torch.zeros_like(x), torch.zeros_like(y)
     axs, atys = torch.zeros_like(ax), torch.zeros_like(aty)
-    wsum = 0.0
+    wsum: float | torch.Tensor = 0.0
     # restart bookkeeping
     xr, yr = x.clone(), y.clone()
 
@@ -226,45 +232,78 @@ def pdhg(
         tau = 1.0 / (1.05 * (sigma * anorm * anorm + 0.5 * qnorm) + 1e-30)
         return tau, sigma
 
+    def pd_step(x, y, ax, aty, grad, tau, sigma):
+        xn = torch.clamp(x - tau * grad, min=S.cl, max=S.cu)
+        axn = A.mv(xn)
+        xbar_a = 2.0 * axn - ax
+        v = xbar_a - y / sigma
+        yn = y - sigma * (xbar_a - torch.clamp(v, min=S.rl, max=S.ru))
+        return xn, yn, axn, AT.mv(yn)
+
+    # The adaptive step (LP) is decided on the host on a CPU, where reading three numbers
+    # back costs nothing and tensor-held step sizes cost twice the time of a small LP's step;
+    # on an accelerator it is decided on the device, with no read-back per step.
+    if step_decided_on not in ("auto", "host", "device"):
+        raise ValueError(f"step_decided_on must be auto, host or device, got {step_decided_on!r}")
+    on_host = step_decided_on == "host" or (step_decided_on == "auto" and device.type == "cpu")
+    eta_t = torch.tensor(eta, dtype=dtype, device=device)
+    accepted = torch.zeros((), dtype=torch.int64, device=device)
+
+    def host_step(x, y, ax, aty):
+        """An accepted adaptive step (rejected ones retried with the smaller η) and its
+        averaging weight, as PDLP takes it."""
+        nonlocal eta
+        while True:
+            xn, yn, axn, atyn = pd_step(x, y, ax, aty, S.c - aty, eta / omega, eta * omega)
+            dx, dy = xn - x, yn - y
+            inter = abs(float(torch.dot(dy, axn - ax)))
+            move = 0.5 * (omega * float(torch.dot(dx, dx)) + float(torch.dot(dy, dy)) / omega)
+            eta_max = move / inter if inter > 0 else math.inf
+            kk = k_iter + 2  # PDLP counts from k = 1 and uses k + 1
+            grow = (1 + kk**-0.6) * eta
+            eta_new = grow if math.isinf(eta_max) else min((1 - kk**-0.3) * eta_max, grow)
+            if eta <= eta_max:
+                step_w, eta = eta, eta_new
+                return xn, yn, axn, atyn, step_w
+            eta = eta_new
+
+    def device_step(x, y, ax, aty):
+        """The same step tried on the device: a rejected one leaves (x, y) where they were,
+        with weight 0 and the smaller η for the next try."""
+        nonlocal eta_t
+        xn, yn, axn, atyn = pd_step(x, y, ax, aty, S.c - aty, eta_t / omega, eta_t * omega)
+        dx, dy = xn - x, yn - y
+        inter = torch.dot(dy, axn - ax).abs()
+        move = 0.5 * (omega * torch.dot(dx, dx) + torch.dot(dy, dy) / omega)
+        eta_max = torch.where(inter > 0, move / inter, math.inf)
+        kk = (accepted + 2).to(dtype)
+        grow = (1 + kk**-0.6) * eta_t
+        eta_new = torch.where(eta_max.isinf(), grow, torch.minimum((1 - kk**-0.3) * eta_max, grow))
+        ok = eta_t <= eta_max
+        accepted.add_(ok)
+        step_w, eta_t = torch.where(ok, eta_t, 0.0), eta_new
+        pairs = ((xn, x), (yn, y), (axn, ax), (atyn, aty))
+        return (*(torch.where(ok, new, old) for new, old in pairs), step_w)
+
     with watch.running():
         while k_iter < max_iter:
             # ---------------- one PDHG step (adaptive for LP)
-            while True:
-                if Qop is None:
-                    tau, sigma = eta / omega, eta * omega
-                    grad = S.c - aty
-                else:
-                    tau, sigma = qp_steps(omega)
-                    grad = S.c + qx - aty
-                xn = torch.clamp(x - tau * grad, min=S.cl, max=S.cu)
-                axn = A.mv(xn)
-                xbar_a = 2.0 * axn - ax
-                v = xbar_a - y / sigma
-                yn = y - sigma * (xbar_a - torch.clamp(v, min=S.rl, max=S.ru))
-                atyn = AT.mv(yn)
-                if Qop is not None:
-                    step_w = 1.0
-                    break
-                dx, dy = xn - x, yn - y
-                inter = abs(float(torch.dot(dy, axn - ax)))
-                move = 0.5 * (omega * float(torch.dot(dx, dx)) + float(torch.dot(dy, dy)) / omega)
-                eta_max = move / inter if inter > 0 else math.inf
-                kk = k_iter + 2  # PDLP counts from k = 1 and uses k + 1
-                grow = (1 + kk**-0.6) * eta
-                eta_new = grow if math.isinf(eta_max) else min((1 - kk**-0.3) * eta_max, grow)
-                if eta <= eta_max:
-                    step_w = eta
-                    eta = eta_new
-                    break
-                eta = eta_new
-            x, y, ax, aty = xn, yn, axn, atyn
+            if Qop is not None:
+                tau, sigma = qp_steps(omega)
+                x, y, ax, aty = pd_step(x, y, ax, aty, S.c + qx - aty, tau, sigma)
+                step_w = 1.0
+            else:
+                x, y, ax, aty, step_w = (host_step if on_host else device_step)(x, y, ax, aty)
             qx = qmv(x)
             k_iter += 1
-            xs.add_(x, alpha=step_w)
-            ys.add_(y, alpha=step_w)
-            axs.add_(ax, alpha=step_w)
-            atys.add_(aty, alpha=step_w)
-            wsum += step_w
+            if isinstance(step_w, float):
+                for avg, v in ((xs, x), (ys, y), (axs, ax), (atys, aty)):
+                    avg.add_(v, alpha=step_w)
+            else:
+                torch._foreach_add_(
+                    [xs, ys, axs, atys], torch._foreach_mul([x, y, ax, aty], step_w)
+                )
+            wsum = wsum + step_w
 
             if k_iter % check_every and k_iter < max_iter:
                 continue
@@ -352,7 +391,7 @@ def pdhg(
         x=outx.detach().cpu().numpy().astype(np.float64),
         y=outy.detach().cpu().numpy().astype(np.float64),
         status=status,
-        iterations=k_iter,
+        iterations=k_iter if on_host or Qop is not None else int(accepted),
         restarts=restarts,
         kkt={"primal_residual": rel[0], "dual_residual": rel[1], "gap": rel[2]},
         history=watch.history,
