@@ -311,10 +311,12 @@ class Solver:
             calls += 1
             opt.zero_grad()
             total = problem.loss(param(), hp_end).sum()
-            if not torch.isfinite(total):
-                # torch's strong Wolfe search fails on NaN: leave the step instead
-                raise _NonFinite
             total.backward()
+            # torch's strong Wolfe search fails on NaN: leave the step instead. Read after the
+            # backward pass is queued: torch's L-BFGS reads the loss too, and on a GPU the
+            # two reads then cost one wait
+            if not math.isfinite(float(total.detach())):
+                raise _NonFinite
             return total
 
         good = [p.detach().clone() for p in params]
@@ -330,9 +332,8 @@ class Solver:
                 except _NonFinite:
                     loss = math.nan
                 ran = opt.state[params[0]].get("n_iter", 0) - before
-                if not math.isfinite(float(loss)) or any(
-                    not bool(torch.isfinite(p).all()) for p in params
-                ):
+                finite = torch.stack([torch.isfinite(p).all() for p in params]).all()
+                if not math.isfinite(float(loss)) or not bool(finite):
                     with torch.no_grad():
                         for p, g in zip(params, good):
                             p.copy_(g)
