@@ -75,6 +75,43 @@ def test_solve_uses_the_problems_loader_and_runner(toy):
     assert r.extra["config"]["eval_every"] == 5
 
 
+def test_out_of_device_memory_runs_again_with_half_the_restarts(toy, caplog):
+    """Out of GPU memory (simulated: the runner raises torch's error above 2 restarts, as the
+    solver re-raises it), the run is repeated with half the restarts, and says so."""
+    tried = []
+
+    def runner(method, inst, ctx, cfg, callbacks):
+        tried.append(cfg.restarts)
+        if cfg.restarts > 2:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return M.run_method(method, inst, ctx, cfg, callbacks)
+
+    M.register_problem("toy", "Toy.", formats="toyfmt", loader=lambda i, f: Graph.from_edges(
+        3, [(0, 1), (1, 2)]), runner=runner, options=M.ColorsOptions)  # fmt: skip
+    with caplog.at_level("WARNING", logger="dnnsolve"):
+        r = solve("toy", "x", device="cpu", steps=20, restarts=8, seed=0)
+    assert tried == [8, 4, 2] and r.objective == 2.0 and r.feasible
+    assert "out of device memory with 8 restarts; running again with 4" in caplog.text
+
+
+def test_out_of_device_memory_with_one_restart_is_one_line(toy, capsys):
+    from dnnsolve.cli.common import exit_code_of
+    from dnnsolve.core.errors import DeviceError
+
+    def runner(method, inst, ctx, cfg, callbacks):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB\nmore")
+
+    M.register_problem("toy", "Toy.", formats="toyfmt", loader=lambda i, f: Graph.from_edges(
+        3, [(0, 1), (1, 2)]), runner=runner, options=M.ColorsOptions)  # fmt: skip
+    with pytest.raises(DeviceError, match=r"toy: out of device memory .*Tried to allocate") as e:
+        solve("toy", "x", device="cpu", steps=20, restarts=1)
+    assert exit_code_of(e.value) == 2
+    # torch's error raised outside a run (building an instance): one line too, exit code 2
+    assert exit_code_of(torch.cuda.OutOfMemoryError("CUDA out of memory.\ntrace")) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all("out of device memory" in line for line in lines)
+
+
 def _cli(args: list[str]) -> tuple[int, str]:
     app = typer.Typer()
     app.command("toy")(family_command(F.get_family("toy")))

@@ -46,7 +46,7 @@ from dataclasses import MISSING, dataclass, field
 from typing import Any, ClassVar
 
 from .core.callbacks import Callback
-from .core.errors import InputError
+from .core.errors import DeviceError, InputError
 from .core.result import Result
 
 #: the modules whose import registers every family besides ``dnnsolve.problems.*`` (imported
@@ -415,7 +415,7 @@ class Family:
         log.info("%s: reading %s", self.name, _describe(input))
         instance = self.read(input, options)
         log.info("%s: solving with %s", self.name, options.method or self.default_method())
-        result = self.run(instance, options, callbacks)
+        result = self._run_in_memory(instance, options, callbacks)
         result.instance_data = instance
         result.problem = self.name  # one name per family in every result (the imaging tasks too)
         torch = sys.modules.get("torch")  # a run without a network (HiGHS) need not load it
@@ -427,6 +427,50 @@ class Family:
             self.name, result.status, result.objective, result.time_s, result.stop_reason or "-",
         )  # fmt: skip
         return result
+
+    def _run_in_memory(self, instance: Any, options: Options, callbacks: Sequence[Callback]):
+        """Run; out of accelerator memory, run again with half the restarts (saying so) while
+        there are restarts to halve, then give up on one line (:class:`DeviceError`)."""
+        while True:
+            try:
+                return self.run(instance, options, callbacks)
+            except Exception as exc:
+                restarts = getattr(options, "restarts", None)
+                if not _out_of_device_memory(exc):
+                    raise
+                _release_device_memory()
+                if not isinstance(restarts, int) or restarts <= 1:
+                    raise DeviceError(
+                        f"{self.name}: out of device memory ({_first_line(exc)}); "
+                        "use a smaller instance or --device cpu"
+                    ) from exc
+                half = restarts // 2
+                log.warning(
+                    "%s: out of device memory with %d restarts; running again with %d",
+                    self.name, restarts, half,
+                )  # fmt: skip
+                options = dataclasses.replace(options, restarts=half)
+
+
+def _out_of_device_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it was raised from) is torch's out-of-memory error."""
+    torch = sys.modules.get("torch")
+    while exc is not None and torch is not None:
+        if isinstance(exc, torch.cuda.OutOfMemoryError):
+            return True
+        exc = exc.__cause__  # type: ignore[assignment]
+    return False
+
+
+def _release_device_memory() -> None:
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def _describe(input: Any) -> str:

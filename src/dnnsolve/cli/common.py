@@ -77,6 +77,17 @@ def exit_code_of(exc: BaseException, debug: bool = False) -> int:
         return EXIT_INTERRUPTED
     if debug:
         err.print(traceback.format_exc(), highlight=False, soft_wrap=True)
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(exc, torch.cuda.OutOfMemoryError):
+        # outside a run's own retry (reading, building the instance on the device)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of memory"
+        err.print(
+            f"[bold red]error:[/] out of device memory ({first}); "
+            "use a smaller instance or --device cpu",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return EXIT_INPUT
     if isinstance(exc, (DnnsolveError, ValueError, TypeError, OSError, MemoryError)):
         # user errors, invalid values that reached the library, unreadable files, inputs too big
         error_line(exc)
