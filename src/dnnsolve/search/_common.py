@@ -11,6 +11,51 @@ import torch
 
 F = TypeVar("F", bound=Callable)
 
+#: device types on which reading a tensor on the host costs nothing (no queue to wait for)
+READ_FREE_DEVICES = frozenset({"cpu"})
+#: iterations of a search loop between host reads (stop tests, clock, bookkeeping)
+CHECK_EVERY = 50
+#: rounds of a greedy "repeat until nothing changes" loop between reads of its stop test on
+#: an accelerator: rounds after convergence change nothing, but each costs a full round
+ROUNDS_PER_CHECK = 4
+
+
+def reads_free(device: torch.device | str) -> bool:
+    """Whether reading tensors of ``device`` on the host costs nothing (the CPU).
+
+    Reading a CUDA tensor (``bool(t.any())``, ``.item()``, ``.tolist()``, boolean-mask
+    indexing) waits for all queued GPU work; once per pass of a loop, the GPU idles while
+    the host launches the next pass.
+
+    >>> reads_free("cpu"), reads_free("cuda")
+    (True, False)
+    """
+    return torch.device(device).type in READ_FREE_DEVICES
+
+
+def read_every(device: torch.device | str, every: int) -> int:
+    """Loop passes between host reads of a stop test on ``device``: ``every``, or 1 where
+    :func:`reads_free`.
+
+    Such loops make the passes after their stop change nothing, so they return what they
+    did before. On the CPU the extra passes (and their random draws) would cost, not the
+    reads, so the CPU keeps reading every pass and seeded CPU runs stay as they were.
+
+    >>> read_every("cpu", CHECK_EVERY), read_every("cuda", CHECK_EVERY)
+    (1, 50)
+    """
+    return 1 if reads_free(device) else every
+
+
+def read_due(step: int, every: int) -> bool:
+    """Whether pass ``step`` (from 0) of a loop reading every ``every`` passes reads: the last
+    of each group, so a loop done within ``every`` passes reads once.
+
+    >>> [read_due(i, 4) for i in range(5)], read_due(0, 1)
+    ([False, False, False, True, False], True)
+    """
+    return step % every == every - 1
+
 
 @contextmanager
 def one_thread(device: torch.device | str) -> Iterator[None]:

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from ..graph import EdgeIndex, TorchGraph
-from ._common import draw_seed, gain_tolerance
+from ._common import ROUNDS_PER_CHECK, draw_seed, gain_tolerance, read_due, read_every
 from .ils import iterated_local_search
 
 
@@ -86,11 +86,13 @@ def drop_conflicts(
         return _repair_compiled(tg, z, _weights(tg, weight), generator, ei, grow=False)
     w = _weights(tg, weight).clamp_min(1e-12)
     z = z.bool().clone()
-    for _ in range(tg.n + 1):
+    every = read_every(z.device, ROUNDS_PER_CHECK)
+    for rnd in range(tg.n + 1):
         k = z.sum(dim=1, keepdim=True).to(torch.float32)
         nonnb = torch.where(z, k - 1.0 - ei.count(z), torch.zeros_like(k))
         conf = nonnb > 0.5
-        if not bool(conf.any()):
+        # a round without conflicts drops nothing: stopping late returns the same
+        if read_due(rnd, every) and not bool(conf.any()):
             break
         mx = nonnb.max(dim=1, keepdim=True).values
         key = (nonnb / w) * (1.0 + 1e-3 * _noise(z, generator))
@@ -133,20 +135,22 @@ def extend(
     allowed = (w > 0).expand_as(z)
     if keep is not None:
         allowed = allowed & keep.to(z.device).bool().expand_as(z)
-    rows = torch.arange(z.shape[0], device=z.device)
-    for _ in range(tg.n + 1):
+    every = read_every(z.device, ROUNDS_PER_CHECK)
+    for rnd in range(tg.n + 1):
         k = z.sum(dim=1, keepdim=True).to(torch.float32)
         cand = allowed & ~z & (ei.count(z) > k - 0.5)
         has = cand.any(dim=1)
-        if not bool(has.any()):
+        # a round without candidates adds nothing: stopping late returns the same
+        if read_due(rnd, every) and not bool(has.any()):
             break
         score = w * (1.0 + ei.count(cand))
         if key is not None:
             score = key.to(score.dtype) + 1e-6 * score / (score.max() + 1.0)
         score = score * (1.0 + 1e-4 * _noise(z, generator))
         score = torch.where(cand, score, torch.full_like(score, -math.inf))
-        pick = score.argmax(dim=1)
-        z[rows[has], pick[has]] = True
+        pick = score.argmax(dim=1, keepdim=True)
+        # rows without a candidate set nothing (a scatter: a mask index would read the device)
+        z.scatter_(1, pick, z.gather(1, pick) | has[:, None])
     return z
 
 
@@ -274,7 +278,6 @@ class _Swaps:
         self.p_plateau, self.p_local, self.generator = p_plateau, p_local, generator
         self.adj64 = ei.adj.to(torch.float64)
         self.idx1 = torch.arange(1, n + 1, device=tg.device, dtype=torch.float64)
-        self.rows = torch.arange(B, device=tg.device)
         self.neg_inf = torch.full((B, n), -math.inf, device=tg.device)
         self.positive = (w > 0).expand(B, n)
         self.deg_share = (tg.deg / tg.deg.max().clamp_min(1.0)).to(torch.float32)
@@ -310,8 +313,7 @@ class _Swaps:
         val, v = score.max(dim=1)
         has = torch.isfinite(val)
         kicked = has & (val < 2.0)
-        onehot = torch.zeros_like(cur)
-        onehot[self.rows[has], v[has]] = True
+        onehot = torch.zeros_like(cur).scatter_(1, v[:, None], has[:, None])
         keep_nb = ei.count(onehot) > 0.5
         new = torch.where(has[:, None], (cur & keep_nb) | onehot, cur)
         new = extend(self.tg, new, w, generator=generator, edges=ei)

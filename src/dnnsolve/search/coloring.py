@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from ..graph import TorchGraph
-from ._common import draw_seed
+from ._common import CHECK_EVERY, draw_seed, read_due, read_every
 
 _BIG = 1.0e6
 
@@ -160,22 +160,36 @@ def _tabucol_tensors(
     # random tenure parts L·U[0, 1), drawn in blocks to save kernel launches
     tenures = torch.randint(0, tenure, (1024, B), generator=generator, device=dev)
     stride = (n + 1) * q
+    # off the CPU the stop test is read every CHECK_EVERY iterations (iterations after it
+    # change nothing), and the number of candidates is fixed instead of read every iteration
+    every = read_every(dev, CHECK_EVERY)
+    fixed = every > 1
+    done = torch.zeros((), dtype=torch.bool, device=dev)  # the stop test has held
+    iters = torch.zeros((), dtype=torch.int64, device=dev)  # iterations before it held
     it = 0
     while True:
         own = gamma[:, :n].gather(2, z[:, :, None]).squeeze(2)  # (B, n)
         conf = own > 0
-        k_max, f_best = torch.stack([conf.sum(dim=1).max(), best_f.min()]).tolist()
-        if f_best == 0 or k_max == 0:
-            break
+        n_conf = conf.sum(dim=1)
+        if fixed:
+            done |= (best_f.min() == 0) | (n_conf.max() == 0)
+            if read_due(it, every) and bool(done):
+                break
+            k_max = min(max_candidates, n)
+        else:
+            k_max, f_best = torch.stack([n_conf.max(), best_f.min()]).tolist()
+            if f_best == 0 or k_max == 0:
+                break
         if max_iters is not None and it >= max_iters:
             break
         if time_limit is not None and time.perf_counter() - t0 >= time_limit:
             break
+        iters += ~done
         sel = conf.to(torch.float32)
-        if k_max > max_candidates:  # many conflicts: a random subset of the conflicting vertices
+        if fixed or k_max > max_candidates:  # a random subset of the conflicting vertices
             sel = sel + 0.5 * torch.rand(sel.shape, generator=generator, device=dev)
-            k_max = max_candidates
-        _, idx = sel.topk(int(k_max), dim=1)  # (all) conflicting vertices first
+            k_max = min(k_max, max_candidates)
+        _, idx = sel.topk(k_max, dim=1)  # (all) conflicting vertices first
         valid = conf.gather(1, idx)  # (B, K)
         idx3 = idx[:, :, None].expand(-1, -1, q)
         delta = gamma.gather(1, idx3) - own.gather(1, idx)[:, :, None]  # (B, K, q)
@@ -189,14 +203,14 @@ def _tabucol_tensors(
         key.scatter_(2, zc[:, :, None], torch.inf)  # the current colour is no move
         key.masked_fill_(~valid[:, :, None], torch.inf)
         kmin, flat = key.view(B, -1).min(dim=1)
-        active = torch.isfinite(kmin) & (f > 0)
+        active = torch.isfinite(kmin) & (f > 0) & ~done
         kk, c_new = flat // q, flat % q
         v = idx[ar, kk]
         c_old = z[ar, v]
         d = delta.view(B, -1)[ar, flat].to(torch.int64) * active
         c_new = torch.where(active, c_new, c_old)
         # Galinier & Hao's tenure: L + α · (number of conflicting vertices)
-        ten = tenures[it % len(tenures)] + (alpha * conf.sum(dim=1)).to(torch.int64)
+        ten = tenures[it % len(tenures)] + (alpha * n_conf).to(torch.int64)
         tabu[ar, v, c_old] = torch.where(active, it + ten + 1, tabu[ar, v, c_old])
         z[ar, v] = c_new
         nb = nbr[v]  # (B, dmax); padding points at the scratch row n
@@ -211,7 +225,7 @@ def _tabucol_tensors(
         best_z = torch.where(better[:, None], z, best_z)
         it += 1
     if stats is not None:
-        stats.update(iterations=it, best_conflicts=int(best_f.min()), compiled=False)
+        stats.update(iterations=int(iters), best_conflicts=int(best_f.min()), compiled=False)
     return best_z
 
 

@@ -31,6 +31,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ._common import CHECK_EVERY, ROUNDS_PER_CHECK, read_due, read_every
+
 
 class Incidence:
     """A sparse 0/1 matrix (R × n) with batched products and segment maxima.
@@ -192,12 +194,14 @@ def cover(cov: Covering, y: torch.Tensor, generator: torch.Generator | None = No
     [[False, True, False]]
     """
     y = y.bool().clone()
-    for _ in range(cov.n + 1):
+    every = read_every(y.device, ROUNDS_PER_CHECK)
+    for rnd in range(cov.n + 1):
         s = cov.slacks(y)
         unsat = s[0] < -0.5
         for extra in s[1:]:
             unsat &= extra < -0.5
-        if not bool(unsat.any()):
+        # with every row satisfied no vertex gains, so none joins: stopping late returns the same
+        if read_due(rnd, every) and not bool(unsat.any()):
             break
         g = cov.gain(y, unsat, s)
         cand = ~y & (g > 1e-6)
@@ -224,11 +228,13 @@ def prune(
     1
     """
     y = y.bool().clone()
-    for _ in range(cov.n + 1):
+    every = read_every(y.device, ROUNDS_PER_CHECK)
+    for rnd in range(cov.n + 1):
         removable = y & ~cov.critical(y)
         if keep_out is not None:
             removable &= ~keep_out
-        if not bool(removable.any()):
+        # a round without removable vertices removes nothing: stopping late returns the same
+        if read_due(rnd, every) and not bool(removable.any()):
             break
         key = _noise(y.shape, generator, y.device)
         key = torch.where(removable, key, torch.full_like(key, -math.inf))
@@ -287,12 +293,19 @@ def iterated_greedy(
     p = torch.as_tensor(list(drop), dtype=torch.float32, device=cur.device)
     p = p.repeat(-(-B // len(p)))[:B][:, None]
     stall_limit = stall_iters if stall_iters is not None else max(200, n)
-    stall = 0
+    goal = -math.inf if target is None else target + 1e-9
+    every = read_every(cur.device, CHECK_EVERY)
+    # the stop tests run on the device and are read every `every` iterations; the
+    # iterations after they hold change nothing (`live` is False)
+    stall = torch.zeros((), dtype=torch.int64, device=cur.device)
+    done = torch.zeros((), dtype=torch.bool, device=cur.device)
     for it in range(iters):
-        if time.perf_counter() - t0 >= limit or stall >= stall_limit or n == 0:
+        if time.perf_counter() - t0 >= limit or n == 0:
             break
-        if target is not None and float(best_size.min()) <= target + 1e-9:
+        done |= (stall >= stall_limit) | (best_size.min() <= goal)
+        if read_due(it, every) and bool(done):
             break
+        live = ~done
         r = _noise(cur.shape, generator, cur.device)
         out = cur & (r < p)
         # at least one: the chosen vertex with the smallest draw
@@ -302,23 +315,32 @@ def iterated_greedy(
         new_size = new.sum(dim=1)
         coin = _noise((B,), generator, cur.device)
         acc = (new_size <= size) | ((new_size == size + 1) & (coin < p_worse))
+        acc &= live
         cur = torch.where(acc[:, None], new, cur)
         size = torch.where(acc, new_size, size)
         up = size < best_size
-        stall = 0 if bool(up.any()) else stall + 1
+        stall = torch.where(up.any(), 0, stall + 1)
         best = torch.where(up[:, None], cur, best)
         best_size = torch.where(up, size, best_size)
         # walks that drifted two above their incumbent go back to it
-        back = size > best_size + 1
+        back = (size > best_size + 1) & live
         if share_every and B >= 4 and it % share_every == share_every - 1:
-            lead = int(torch.argmin(best_size))
-            worst = torch.argsort(best_size, descending=True)[: B // 4]
-            best[worst] = best[lead].clone()
-            best_size[worst] = best_size[lead].clone()
-            back[worst] = True
+            best, best_size, back = _share(best, best_size, back, live)
         cur = torch.where(back[:, None], best, cur)
         size = torch.where(back, best_size, size)
     return best
+
+
+def _share(best: torch.Tensor, best_size: torch.Tensor, back: torch.Tensor, live: torch.Tensor):
+    """The worst quarter of the rows take the best incumbent and go back to it (when
+    ``live``); index tensors throughout, so no host read."""
+    B = len(best_size)
+    lead = best_size.argmin(dim=0, keepdim=True)
+    worst = torch.argsort(best_size, descending=True)[: B // 4]
+    take = torch.zeros_like(back).index_fill_(0, worst, True) & live
+    best = torch.where(take[:, None], best.index_select(0, lead), best)
+    best_size = torch.where(take, best_size.index_select(0, lead), best_size)
+    return best, best_size, back | take
 
 
 # ---------------------------------------------------------------- k-colouring
@@ -333,7 +355,9 @@ def colour_counts(
     """
     B, n = colours.shape
     if onehot is None:
-        onehot = torch.nn.functional.one_hot(colours, k).to(torch.float32)
+        # a scatter, not F.one_hot: that one reads the colours' min and max on the host (CPU)
+        onehot = torch.zeros(B, n, k, device=colours.device)
+        onehot.scatter_(2, colours[:, :, None], 1.0)
     flat = onehot.permute(1, 0, 2).reshape(n, B * k)
     return (adj @ flat).reshape(n, B, k).permute(1, 0, 2)
 
@@ -383,8 +407,13 @@ def min_conflicts(
     tabu = torch.zeros((B, n, k), dtype=torch.int64, device=cur.device)
     crow, col = adj.crow_indices(), adj.col_indices()
     row = torch.repeat_interleave(torch.arange(n, device=cur.device), crow[1:] - crow[:-1])
+    # the stop test is read every `every` iterations; after it holds, best stays as it is
+    every = read_every(cur.device, CHECK_EVERY)
     for it in range(iters):
-        if int(best_c.min()) == 0 or time.perf_counter() - t0 >= limit:
+        live = best_c.min() > 0
+        if read_due(it, every) and not bool(live):
+            break
+        if time.perf_counter() - t0 >= limit:
             break
         cnt = colour_counts(adj, cur, k)
         own = cnt.gather(2, cur[:, :, None])[:, :, 0]
@@ -409,7 +438,7 @@ def min_conflicts(
         tabu.scatter_(2, cur[:, :, None], torch.where(move, it + ten, old)[:, :, None])
         cur = torch.where(move, choice, cur)
         c = conflicts(src, dst, cur)
-        up = c < best_c
+        up = (c < best_c) & live
         best = torch.where(up[:, None], cur, best)
         best_c = torch.where(up, c, best_c)
     return best

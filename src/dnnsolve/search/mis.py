@@ -22,7 +22,7 @@ import torch
 
 from ..graph import EdgeIndex, TorchGraph
 from . import mis_greedy
-from ._common import draw_seed
+from ._common import ROUNDS_PER_CHECK, draw_seed, read_due, read_every, reads_free
 from .ils import iterated_local_search
 
 
@@ -88,10 +88,12 @@ def drop_conflicts(
         return torch.from_numpy(out)
     w = _weights(tg, weight).clamp_min(1e-12)
     z = z.bool().clone()
+    every = read_every(z.device, ROUNDS_PER_CHECK)
     for rnd in range(max_rounds + 1):
         c = ei.count(z)
         conf = z & (c > 0)
-        if not bool(conf.any()):
+        # a round without conflicts drops nothing: stopping late returns the same
+        if read_due(rnd, every) and not bool(conf.any()):
             return z
         key = (c / w) * (1.0 + 1e-3 * _noise(z, generator))
         key = torch.where(conf, key, torch.full_like(key, -math.inf))
@@ -132,9 +134,11 @@ def augment(
         noise = _noise(z, generator).double().numpy()
         out = mis_greedy.greedy_fill(indptr, indices, w.numpy(), z.numpy(), allowed.numpy(), noise)
         return torch.from_numpy(out)
-    for _ in range(tg.n + 1):
+    every = read_every(z.device, ROUNDS_PER_CHECK)
+    for rnd in range(tg.n + 1):
         free = allowed & ~z & (ei.count(z) == 0)
-        if not bool(free.any()):
+        # a round without free vertices adds nothing: stopping late returns the same
+        if read_due(rnd, every) and not bool(free.any()):
             break
         key = (ei.count(free) + 1.0) / w.clamp_min(1e-12)
         key = key * (1.0 + 1e-3 * _noise(z, generator))
@@ -562,6 +566,7 @@ class _Swaps:
         self.two_tight_on = bool((self.p_two > 0).any())
         self.p_plateau, self.p_perturb, self.perturb_k = p_plateau, p_perturb, perturb_k
         self.generator = generator
+        self.reads_free = reads_free(tg.device)
         self.idx1 = torch.arange(1, n + 1, device=tg.device, dtype=torch.float32)
         self.neg_inf = torch.full((B, n), -math.inf, device=tg.device)
 
@@ -607,7 +612,9 @@ class _Swaps:
         ins = s2 | (s1 & (ei.count(s1 | s2) == 0))
         coin = _noise(cur[:, :1], generator)[:, 0]
         kick = coin < self.p_perturb
-        if self.perturb_k > 0 and bool(kick.any()):
+        # off the CPU the kick runs without reading whether a row kicks: for rows that do
+        # not, it drops nothing from the independent ``ins``
+        if self.perturb_k > 0 and (not self.reads_free or bool(kick.any())):
             # prefer 2-tight vertices: one insertion evicts two, augmentation may refill
             pool = ok & ~cur & free
             pool2 = pool & (tight == 2)

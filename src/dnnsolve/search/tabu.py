@@ -15,11 +15,10 @@ from typing import Protocol
 
 import torch
 
-from ._common import device_generator
+from ._common import CHECK_EVERY, device_generator
 
-# iterations between clock checks / bookkeeping syncs
-CHECK_EVERY = 50
-# iterations between exact recomputations of gains and values (a multiple of the above)
+# iterations between exact recomputations of gains and values (a multiple of CHECK_EVERY,
+# the iterations between clock checks and bookkeeping reads)
 REFRESH_EVERY = 1000
 
 
@@ -119,11 +118,13 @@ def tabu_loop(
         if it % CHECK_EVERY == 0:
             if it:
                 _catch_up_best(st.sides(), best_z, best_it, flips, step_idx, it - CHECK_EVERY)
+            stuck = (it - best_it.view(-1) >= stall_limit) & (it - last_kick >= stall_limit)
+            # the block's one host read: a read waits for the device's queued work
+            top, any_stuck = torch.stack([best.max().double(), stuck.any().double()]).tolist()
             if max_iters is not None and it >= max_iters:
                 break
             if time_limit is not None and time.perf_counter() - t0 >= time_limit:
                 break
-            top = float(best.max())
             if target is not None and top >= target - 1e-9:
                 break
             if top > overall + tol:
@@ -133,14 +134,13 @@ def tabu_loop(
             if it:
                 if it % REFRESH_EVERY == 0:
                     st.refresh()
-                stuck = (it - best_it.view(-1) >= stall_limit) & (it - last_kick >= stall_limit)
-                if bool(stuck.any()):
+                if any_stuck:
                     frac = torch.empty(B, 1, dtype=torch.float64, device=dev)
                     frac.uniform_(fmin, fmax, generator=gen)
                     u = torch.rand(B, n, generator=gen, device=dev, dtype=torch.float64)
                     st.reset(stuck, best_z ^ (u < frac))
-                    tabu_until[stuck] = 0
-                    last_kick[stuck] = it
+                    tabu_until.masked_fill_(stuck[:, None], 0)
+                    last_kick.masked_fill_(stuck, it)
             noise.uniform_(0, noise_scale, generator=gen)
             torch.randint(lo, hi + 1, tenures.shape, generator=gen, device=dev, out=tenures)
             tenures += step_idx.view(-1, 1, 1) + it  # entry j: tabu until it + j + tenure
@@ -176,15 +176,14 @@ def _catch_up_best(
 
     ``z`` holds the current assignments; ``flips[j]`` is the variable flipped at
     iteration ``block_start + j``, the state after that flip counting as
-    iteration ``block_start + j + 1``.
+    iteration ``block_start + j + 1``. Rows without a new best keep theirs (no host read
+    of whether there are any).
     """
     fresh = best_it.view(-1) > block_start
-    if not bool(fresh.any()):
-        return
     B, n = z.shape
     # flips made after the best state, per row: undo them (parity of repeats)
     after = (step_idx + block_start + 1 > best_it.view(1, -1)).to(torch.int64)  # (L, B)
     par = torch.zeros(B, n, dtype=torch.int64, device=z.device)
     par.scatter_add_(1, flips.view(flips.shape[0], B).T, after.T)
     state = z ^ (par & 1).bool()
-    best_z[fresh] = state[fresh]
+    best_z.copy_(torch.where(fresh[:, None], state, best_z))
