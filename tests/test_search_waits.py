@@ -282,3 +282,31 @@ def test_mis_search_on_accelerator_schedule(monkeypatch, tensor_paths) -> None:
     best = mis.local_search(tg, z, generator=_gen(17), max_iters=30, p_perturb=0.5)
     assert bool(mis.is_independent(tg, best).all())
     assert torch.equal(mis.augment(tg, best, generator=_gen(18)), best)  # maximal
+
+
+class _Stay:
+    """Moves that propose the current sets: the walk's own bookkeeping alone."""
+
+    def move(self, cur: torch.Tensor, free: torch.Tensor):
+        return cur, torch.zeros(cur.shape[0], dtype=torch.bool)
+
+
+@pytest.mark.parametrize(("schedule", "most"), [("cpu", None), ("accelerator", 500)])
+def test_iterated_local_search_reads_its_stop_tests_every_check(monkeypatch, schedule, most):
+    from dnnsolve.search.ils import iterated_local_search
+
+    if schedule == "accelerator":
+        _accelerator_schedule(monkeypatch)
+    cur = torch.zeros(8, 30, dtype=torch.bool)
+    cur[:, :3] = True
+
+    def walk():
+        return iterated_local_search(_Stay(), cur, torch.ones(30), max_iters=500,
+                                     stall_iters=10**6, generator=_gen(0))  # fmt: skip
+
+    out, reads = _reads(monkeypatch, walk)
+    assert torch.equal(out, cur)
+    if most is None:  # the CPU reads every pass (free there), as it always did
+        assert reads >= 500
+    else:
+        assert reads <= most // CHECK_EVERY + SLACK

@@ -15,6 +15,8 @@ from typing import Protocol
 
 import torch
 
+from ._common import CHECK_EVERY, read_due, read_every
+
 _FOREVER = 1 << 30
 
 
@@ -71,17 +73,22 @@ def iterated_local_search(
     best, best_obj = cur.clone(), cur_obj.clone()
     stall_limit = stall_iters if stall_iters is not None else max(300, 2 * n)
     wmax = float(weight.max())
-    stall = 0
+    # the last iteration that improved a row, kept on the device: the stall and target tests
+    # are read every pass on the CPU and every CHECK_EVERY passes elsewhere
+    last_up = torch.full((), -1, dtype=torch.int64, device=dev)
+    every = read_every(dev, CHECK_EVERY)
     # iteration until which a vertex may not enter again
     tabu = torch.zeros((B, n), dtype=torch.int64, device=dev)
     below = torch.zeros(B, dtype=torch.int64, device=dev)
     t_iter = 0.0  # cost of the last iteration
     for it in range(iters):
         t_it = time.perf_counter()
-        if t_it - t0 + t_iter >= limit or stall >= stall_limit:
+        if t_it - t0 + t_iter >= limit:
             break
-        if target is not None and float(best_obj.max()) >= target - 1e-9:
-            break
+        if read_due(it, every):
+            stall, top = torch.stack([(it - 1 - last_up).double(), best_obj.max()]).tolist()
+            if stall >= stall_limit or (target is not None and top >= target - 1e-9):
+                break
         new, kicked = moves.move(cur, tabu < it)
         new_obj = new.to(torch.float64) @ w64
         worse_ok = kicked & (torch.rand((B, 1), generator=generator, device=dev)[:, 0] < p_worse)
@@ -92,7 +99,7 @@ def iterated_local_search(
         cur = torch.where(acc[:, None], new, cur)
         cur_obj = torch.where(acc, new_obj, cur_obj)
         up = cur_obj > best_obj + 1e-9
-        stall = 0 if bool(up.any()) else stall + 1
+        last_up = torch.where(up.any(), it, last_up)
         best = torch.where(up[:, None], cur, best)
         best_obj = torch.where(up, cur_obj, best_obj)
         # walks that drifted well below their incumbent restart from it
@@ -101,10 +108,11 @@ def iterated_local_search(
             below = torch.where(cur_obj < best_obj - 1e-9, below + 1, torch.zeros_like(below))
             back |= below > walk_len
         if share_every and B >= 4 and it % share_every == share_every - 1:
-            lead = int(torch.argmax(best_obj))
+            # index_select by a (1,) tensor: indexing by a number (or a 0-dim tensor) reads it
+            lead = torch.argmax(best_obj).view(1)
             worst = torch.argsort(best_obj)[: B // 4]
-            best[worst] = best[lead].clone()
-            best_obj[worst] = best_obj[lead].clone()
+            best[worst] = best.index_select(0, lead)
+            best_obj[worst] = best_obj.index_select(0, lead)
             back[worst] = True
         cur = torch.where(back[:, None], best, cur)
         cur_obj = torch.where(back, best_obj, cur_obj)
