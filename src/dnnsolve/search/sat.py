@@ -4,7 +4,10 @@ Every walker (one row of a (B, n) assignment batch) keeps the number of true lit
 of each clause, ``numtrue`` (B, m). One step of all walkers together:
 
 1. pick a falsified clause per walker uniformly (SAT) or with hard clauses first (MaxSAT):
-   a cumulative sum over the falsified mask and one ``searchsorted``;
+   the clauses are cut into blocks of ≈ √m (:func:`_pick_falsified`); each walker keeps the
+   falsified count (selection weight) of every block, updated with the flip in step 4, so
+   a pick is a cumulative sum over the block totals, one over the chosen block, and two
+   ``searchsorted`` — O(√m) per walker instead of O(m);
 2. score the clause's variables from their occurrence lists (padded CSR, (n, D)):
    ``break`` = clauses that only this variable satisfies (``numtrue == 1`` and the
    literal true), ``make`` = falsified clauses it would satisfy;
@@ -12,12 +15,14 @@ of each clause, ``numtrue`` (B, m). One step of all walkers together:
    ∝ (ε + break)^(−c_b) (polynomial; exponential c_b^(−break) for k ≥ 4); the weighted
    WalkSAT rule (MaxSAT) takes a random variable with probability ``noise`` and otherwise
    the one minimising weighted break − make;
-4. flip it and update ``numtrue`` through its occurrence list (one ``scatter_add``).
+4. flip it and update ``numtrue``, the falsified mask and the block totals through its
+   occurrence list (``scatter``/``scatter_add``).
 
 A walker with no falsified clause stops moving, so checking for a model only every
-``check_every`` steps loses nothing. All tensors live on the device of the input, so
-the same code runs on CPU and CUDA; every step is O(B·(m + K·D)) work in a fixed
-number of kernels.
+``check_every`` steps loses nothing; the loop reads the device back (the best cost) only
+at those checks, so a GPU is not waited on every step. All tensors live on the device of
+the input, so the same code runs on CPU and CUDA; every step is O(B·(√m + K·D)) work in a
+fixed number of kernels (a MaxSAT step also keeps each walker's best assignment: O(B·n)).
 """
 
 from __future__ import annotations
@@ -185,6 +190,64 @@ def falsified(ct: ClauseTensors, z: torch.Tensor) -> torch.Tensor:
     return true_counts(ct, z.bool())[:, : ct.m] == 0
 
 
+def _block_size(slots: int) -> int:
+    """Clauses per block for ``slots`` clause slots: ⌈√slots⌉, so both levels of
+    :func:`_pick_falsified` are O(√slots).
+
+    >>> _block_size(1), _block_size(16), _block_size(17), _block_size(1066)
+    (1, 4, 5, 33)
+    """
+    return math.isqrt(max(slots, 1) - 1) + 1
+
+
+def _block_sums(unsat: torch.Tensor, sel_w: torch.Tensor | None, bs: int) -> torch.Tensor:
+    """(B, nb) falsified count (``sel_w is None``, int32) or falsified selection weight
+    (int64) per block of ``bs`` clauses; ``unsat`` (B, nb·bs) bool, ``sel_w`` (nb·bs,)."""
+    B = unsat.shape[0]
+    if sel_w is None:
+        return unsat.view(B, -1, bs).sum(-1, dtype=torch.int32)
+    return (unsat * sel_w).view(B, -1, bs).sum(-1)
+
+
+def _pick_falsified(
+    unsat: torch.Tensor,
+    sel_w: torch.Tensor | None,
+    bsum: torch.Tensor,
+    u: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One falsified clause per walker, uniformly (``sel_w is None``) or ∝ ``sel_w``.
+
+    ``unsat`` (B, nb·bs) is the falsified mask (padding columns False), ``bsum`` (B, nb) its
+    :func:`_block_sums`, ``u`` (B,) float64 uniforms in [0, 1). The target rank
+    t = ⌊u · total⌋ is found in two levels: the block whose cumulative total passes t
+    (a cumsum over nb), then the clause inside it (a cumsum over bs) — O(nb + bs) per
+    walker. Returns ``(clause, active)``: the clause index (B,) long (meaningless where
+    ``active`` is False: the walker has nothing falsified).
+
+    >>> unsat = torch.tensor([[False, True, False, True], [False] * 4])
+    >>> bsum = _block_sums(unsat, None, 2)
+    >>> c, act = _pick_falsified(unsat, None, bsum, torch.tensor([0.7, 0.3], dtype=torch.float64))
+    >>> c[0].item(), act.tolist()
+    (3, [True, False])
+    """
+    B, nb = bsum.shape
+    bs = unsat.shape[1] // nb
+    dt = bsum.dtype
+    cb = torch.cumsum(bsum, dim=1, dtype=dt)
+    tot = cb[:, -1:]
+    # t ∈ [0, tot) exactly (min: u·tot may round up to tot); t = -1 where tot = 0, which
+    # lands on clause 0 below without any clamp
+    t = torch.minimum((u[:, None] * tot).to(dt), tot - 1)
+    blk = torch.searchsorted(cb, t, right=True)  # (B, 1): first block with cb > t
+    t = t - (cb - bsum).gather(1, blk)  # rank inside the block, < its total
+    x = unsat.view(B, nb, bs).gather(1, blk[:, :, None].expand(B, 1, bs)).squeeze(1)
+    if sel_w is not None:
+        x = x * sel_w.view(nb, bs)[blk.squeeze(1)]
+    cs = torch.cumsum(x, dim=1, dtype=dt)
+    j = torch.searchsorted(cs, t, right=True)  # first clause with cs > t
+    return (blk * bs + j).squeeze(1), tot.squeeze(1) > 0
+
+
 def local_search(
     ct: ClauseTensors,
     z: torch.Tensor,
@@ -262,22 +325,26 @@ def local_search(
     best, best_cost = a[:, :n].clone(), cost.clone()
     if m == 0 or max_steps <= 0:
         return best, unscaled(best_cost)
+    # falsified mask (B, nb·bs), kept up to date: the dummy clause m and the padding up to
+    # whole blocks are never falsified; bsum (B, nb) its per-block count / selection weight
+    bs = _block_size(m + 1)
+    nb = -(-(m + 1) // bs)
+    unsat = torch.zeros(B, nb * bs, dtype=torch.bool, device=dev)
+    unsat[:, : m + 1] = nt == 0
+    occ_block = ct.occ_clause // bs  # (n+1, D)
     if weighted:
-        sel_w = torch.cat([sel_w, torch.zeros(1, dtype=sel_w.dtype, device=dev)])
+        sel_w = torch.cat([sel_w, torch.zeros(nb * bs - m, dtype=sel_w.dtype, device=dev)])
         w_occ = w_eff[ct.occ_clause]  # (n+1, D), 0 on padding
+        sel_occ = sel_w[ct.occ_clause]
+    else:
+        sel_w = None
+    bsum = _block_sums(unsat, sel_w, bs)
     step = 0
     last_best, last_step = float(best_cost.min()), 0
-    unsat = nt == 0  # (B, m+1), kept up to date; the dummy clause is never falsified
     while step < max_steps:
-        r = torch.rand(B, 3, generator=generator, device=dev)
-        if weighted:
-            cs = torch.cumsum(unsat * sel_w, dim=1)
-        else:
-            cs = torch.cumsum(unsat, dim=1, dtype=torch.int32)
-        tot = cs[:, -1:]
-        active = tot.squeeze(1) > 0
-        pick = (r[:, :1] * tot).to(cs.dtype).clamp_max(tot - 1).clamp_min(0) + 1
-        c = torch.searchsorted(cs, pick).squeeze(1)
+        # float64: exact picks even when the hard selection weights make the total ≫ 2^24
+        r = torch.rand(B, 3, generator=generator, device=dev, dtype=torch.float64)
+        c, active = _pick_falsified(unsat, sel_w, bsum, r[:, 0])
         c = torch.where(active, c, m)
         vars_ = ct.cl_var[c]  # (B, K)
         cand = vars_ < n
@@ -300,7 +367,7 @@ def local_search(
             p = (eps + brk).pow(-cb) if variant == "poly" else torch.pow(cb, -brk)
             p = p * cand
             cp = torch.cumsum(p, dim=1)
-            u = r[:, 1:2] * cp[:, -1:]
+            u = (r[:, 1:2] * cp[:, -1:]).to(cp.dtype)
             choice = torch.searchsorted(cp, u).squeeze(1).clamp_max(K - 1)
         v = vars_.gather(1, choice[:, None]).squeeze(1)
         v = torch.where(active, v, n)
@@ -312,13 +379,17 @@ def local_search(
         # incremental cost: clauses this flip falsifies minus those it satisfies
         gone = (nto == 1) & was_true
         made = (nto == 0) & ~was_true
+        # (gone and made are False on the padding: the dummy clause's numtrue is _BIG)
+        chg = gone.to(bsum.dtype) - made.to(bsum.dtype)  # falsified count change
         if weighted:
             cost = cost + (w_occ[v] * (gone.to(torch.float64) - made.to(torch.float64))).sum(1)
+            chg = chg * sel_occ[v]
         else:
-            cost = cost + ((gone & valid).sum(1) - (made & valid).sum(1)).to(torch.float64)
+            cost = cost + chg.sum(1)
         delta = torch.where(was_true, -1, 1).to(torch.int32) * valid
         nt.scatter_add_(1, ov, delta)
-        unsat.scatter_(1, ov, nt.gather(1, ov) == 0)
+        unsat.scatter_(1, ov, (nto + delta) == 0)  # ov has no repeat but the dummy clause
+        bsum.scatter_add_(1, occ_block[v], chg)
         a[rows, v] = ~old
         step += 1
         if weighted or step % check_every == 0:
