@@ -372,3 +372,27 @@ def test_ctrl_c_returns_the_best_verified_solution_so_far():
     side = np.zeros(g.n, dtype=bool)
     side[np.asarray(r.solution, dtype=int)] = True  # networkx labels 0..n-1 are the ids
     assert r.objective == float(np.sum(side[g.src] != side[g.dst])) > 0
+
+
+def test_compile_mode_is_checked_once():
+    with pytest.raises(ValueError, match="compile must be one of default"):
+        SolverConfig(compile="fast")
+
+
+@pytest.mark.slow
+def test_compiled_training_step_follows_the_eager_one():
+    """``compile="default"`` (torch.compile of forward and loss) takes the eager run's steps:
+    the same losses at every evaluation, to float32 rounding, and the same answer."""
+    from dnnsolve import solve
+    from dnnsolve.data import example_path
+
+    runs = [
+        solve("maxcut", example_path("maxcut_example"), "relaxed", device="cpu", seed=0,
+              steps=200, restarts=4, polish=False, baseline=False, compile=mode)
+        for mode in (None, "default")
+    ]  # fmt: skip
+    eager, compiled = ([row["loss"] for row in r.history] for r in runs)
+    assert len(eager) == len(compiled) >= 5
+    assert np.allclose(eager, compiled, rtol=1e-4)
+    assert runs[0].objective == runs[1].objective
+    assert runs[1].extra["config"]["compile"] == "default"

@@ -51,7 +51,7 @@ def test_dry_run_writes_the_planned_report(tmp_path: Path) -> None:
     assert plan["budget_sum_s"] <= plan["deadline_s"] == doc["deadline_s"] == 540
     steps = doc["steps"]
     assert set(steps) == {"tests", "gset", "mis", "color", "sat", "dip", "siren", "pde", "lp",
-                          "schedule", "training", "bandwidth"}  # fmt: skip
+                          "schedule", "training", "compiled", "bandwidth"}  # fmt: skip
     assert steps["gset"]["instances"] == ["G14", "G22", "G55", "G70"]
     assert len(steps["mis"]["instances"]) == 10 and len(steps["lp"]["instances"]) == 20
     assert len(steps["sat"]["instances"]) == 20 and len(steps["color"]["instances"]) == 6

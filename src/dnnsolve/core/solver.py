@@ -31,6 +31,7 @@ from .quasi_newton import QN_METHODS, DenseQuasiNewton
 from .result import Result
 from .seeding import fresh_seed, isolated_global_rng
 from .training import (
+    COMPILE_MODES,
     Backtracking,
     Evaluator,
     ExploitExplore,
@@ -38,6 +39,7 @@ from .training import (
     NaNReset,
     Perturbation,
     SolveState,
+    training_forward,
 )
 from .watch import RunWatch
 
@@ -96,6 +98,11 @@ class SolverConfig:
     warm_start: float = 0.125  # share of polish starts / network restarts from the baseline
     network: bool = True  # False: no training, no network candidates (ablation rows)
     seed: int | None = 0
+    # torch.compile the training step's forward pass and loss (and with them their backward):
+    # a mode of torch.compile ("default", "reduce-overhead": CUDA graphs on a GPU,
+    # "max-autotune"), or None: eager. For fixed-shape steps made of many small kernels on
+    # a GPU; on a CPU it was measured to cost seconds of compilation for no gain (BENCHMARKS)
+    compile: str | None = None
 
     def __post_init__(self) -> None:
         if self.restarts < 1:
@@ -120,6 +127,10 @@ class SolverConfig:
             raise ValueError(f"baseline_fraction must be in (0, 1], got {self.baseline_fraction!r}")
         if not 0.0 < self.eval_fraction <= 1.0:
             raise ValueError(f"eval_fraction must be in (0, 1], got {self.eval_fraction!r}")
+        if self.compile not in (None, *COMPILE_MODES):
+            raise ValueError(
+                f"compile must be one of {', '.join(COMPILE_MODES)} or None, got {self.compile!r}"
+            )
         if self.backtrack is not None and not self.backtrack > 1.0:
             raise ValueError(f"backtrack must be a factor > 1, got {self.backtrack!r}")
         lrs = np.atleast_1d(np.asarray(self.lr, dtype=float))
@@ -472,6 +483,7 @@ class _Run:
         self.gen.manual_seed(seed)
         self._population()
         self.opt = make_optimizer(cfg.optimizer, param.parameters(), cfg.momentum)
+        self.forward = training_forward(problem, param, cfg.compile)
         self.incumbent = Incumbent()
         self.early_stop = ""
         self.step = 0
@@ -576,8 +588,7 @@ class _Run:
         """One optimizer step of every restart; False when diverged restarts were reset."""
         param, opt = self.param, self.opt
         hp_t = {k: _scaled(v, self.hp_sched[k](progress)) for k, v in self.hp.items()}
-        x = param()
-        loss = self.problem.loss(x, hp_t)
+        x, loss = self.forward(hp_t)
         guard = self.backtracking
         if guard is not None:
             loss = guard.judge(loss, param)

@@ -8,7 +8,8 @@
 * step hooks, each owning its state: :class:`Backtracking` (a restart whose loss jumps goes
   back to its last accepted state), :class:`NaNReset` (a diverged restart is re-drawn),
   :class:`Perturbation` (stalled restarts are perturbed) and :class:`ExploitExplore`
-  (truncation selection over the population of learning rates and hyper-parameters).
+  (truncation selection over the population of learning rates and hyper-parameters);
+* :func:`training_forward` — the step's forward pass and loss, eager or compiled.
 
 Scores are "higher is better" (the problem's :meth:`~dnnsolve.core.problem.Problem.score`).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,6 +28,44 @@ from .errors import NumericalError
 from .parameterization import Parameterization
 from .problem import Problem
 from .watch import RunWatch
+
+#: the modes of ``torch.compile`` a training step may be compiled with
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
+
+def training_forward(
+    problem: Problem, param: Parameterization, mode: str | None = None
+) -> Callable[[dict], tuple[torch.Tensor, torch.Tensor]]:
+    """The training step's forward pass: hyper-parameters in, (iterate, per-restart loss) out.
+
+    ``mode`` compiles it with ``torch.compile`` (its backward pass with it). With CUDA graphs
+    (``"reduce-overhead"``) a replay overwrites the previous outputs, so the outputs are
+    copies: the loop keeps the last loss for its evaluations.
+
+    >>> from types import SimpleNamespace
+    >>> squares = SimpleNamespace(loss=lambda x, hp: hp["a"] * (x * x).sum(1))
+    >>> fwd = training_forward(squares, lambda: torch.ones(2, 3))
+    >>> x, loss = fwd({"a": torch.tensor([1.0, 2.0])})
+    >>> tuple(x.shape), loss.tolist()
+    ((2, 3), [3.0, 6.0])
+    """
+
+    def forward(hp: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        x = param()
+        return x, problem.loss(x, hp)
+
+    if mode is None:
+        return forward
+    compiled = torch.compile(forward, mode=mode, dynamic=False)
+    if mode != "reduce-overhead":
+        return compiled
+
+    def replayed(hp: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        torch.compiler.cudagraph_mark_step_begin()
+        x, loss = compiled(hp)
+        return x.clone(), loss.clone()
+
+    return replayed
 
 
 @dataclass

@@ -20,7 +20,9 @@ optimizer's share (CPU). ``kernels_per_step`` (innermost ATen calls that compute
 metadata left out: a proxy for kernel launches) and ``reads_per_step`` (device values read on
 the host: ``item``, ``float``, ``bool``) come from the torch profiler over ten more steps;
 ``optimizer_kernels`` counts the optimizer step's kernels alone. ``--option threads=T`` sets
-torch's thread count for the run.
+torch's thread count for the run; ``--option compile=MODE`` compiles the step's forward pass
+and loss with ``torch.compile`` (``default``, ``reduce-overhead`` — CUDA graphs on a GPU —,
+``max-autotune``; compilation falls in the untimed warm-up block).
 
 Timings depend on the machine and its load: compare rows from one machine, and before / after
 a change by running the suite twice, interleaved
@@ -87,12 +89,13 @@ CASES: dict[str, Case] = {
 }
 
 
-def _settings(ctx: SuiteContext) -> dict[str, int]:
+def _settings(ctx: SuiteContext) -> dict[str, Any]:
     opts = ctx.options or {}
-    out = {"steps": 200, "repeats": 3, "n": 2000, "threads": 0}
+    out: dict[str, Any] = {"steps": 200, "repeats": 3, "n": 2000, "threads": 0}
     for key in out:
         if key in opts:
             out[key] = option_int(opts[key], key, low=0 if key == "threads" else 1)
+    out["compile"] = _compile_mode(opts.get("compile"))
     unknown = set(opts) - set(out)
     if unknown:
         raise InputError(
@@ -100,6 +103,19 @@ def _settings(ctx: SuiteContext) -> dict[str, int]:
             f"choose from {', '.join(out)}"
         )
     return out
+
+
+def _compile_mode(value: Any) -> str | None:
+    """``--option compile=MODE``: a torch.compile mode for the step, or none (eager)."""
+    from ...core.training import COMPILE_MODES
+
+    if value in (None, "", "none", "eager"):
+        return None
+    if value not in COMPILE_MODES:
+        raise InputError(
+            f"--option compile must be none or one of {', '.join(COMPILE_MODES)}, got {value!r}"
+        )
+    return str(value)
 
 
 def _instances(ctx: SuiteContext) -> list[Instance]:
@@ -122,7 +138,8 @@ def _fresh_run(case: Case, graph: Any, ctx: SuiteContext):
     cfg = SolverConfig(**{**method.settings(graph), "steps": never, "eval_every": never,
                           "patience": None, "time_limit": None, "baseline": False,
                           "polish": False, "perturb_every": None, "exploit_every": None,
-                          "lbfgs_steps": 0, "seed": ctx.seed})  # fmt: skip
+                          "lbfgs_steps": 0, "seed": ctx.seed,
+                          "compile": _settings(ctx)["compile"]})  # fmt: skip
     gen = torch.Generator(device=ctx.device).manual_seed(ctx.seed)
     build = BuildContext(cfg.restarts, ctx.device, gen, case.options(graph), None)
     with isolated_global_rng(ctx.seed, ctx.device):
@@ -250,6 +267,7 @@ def _rows(inst: Instance, graph: Any, methods: dict, ctx: SuiteContext) -> list[
         params = [p for p in run.param.parameters() if p.requires_grad]
         row.update(
             family=f"{case.problem}/{case.method}",
+            compile=cfg.compile or "eager",
             optimizer=cfg.optimizer,
             restarts=cfg.restarts,
             tensors=len(params),
@@ -267,7 +285,7 @@ def _rows(inst: Instance, graph: Any, methods: dict, ctx: SuiteContext) -> list[
     return [row]
 
 
-COLUMNS = ("instance", "family", "optimizer", "restarts", "n", "m", "tensors", "parameters",
+COLUMNS = ("instance", "family", "compile", "optimizer", "restarts", "n", "m", "tensors", "parameters",
            "threads", "ms_per_step", "ms_per_step_best", "steps_per_s", "optimizer_share",
            "kernels_per_step", "optimizer_kernels", "reads_per_step", "error")  # fmt: skip
 
