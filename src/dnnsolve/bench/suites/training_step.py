@@ -11,7 +11,9 @@ and instances built by their registered builders:
 * ``mis-pcqo`` — MIS, pCQO-MIS (box-clamped free variables, momentum, two loss
   hyper-parameters), 32 restarts, on graph 0 of the ER-[700-800] suite (p = 0.15);
 * ``color-potts`` — graph colouring, Potts relaxation ((B, n, q) logits), Adam, 8 restarts, on
-  the same G(n, p) graph with q = DSatur's colour count.
+  the same G(n, p) graph with q = DSatur's colour count;
+* ``mis-pcqo-gnp`` — pCQO-MIS on the G(n, p) graph of the MaxCut rows: the MIS step at any
+  size (``--option n=1000000`` for the share of a GPU's memory bandwidth it reaches).
 
 Each row times ``steps`` training steps (``--option steps=K``, default 200) ``repeats`` times
 (``--option repeats=R``, default 3, after one untimed warm-up block) with no evaluation in
@@ -86,6 +88,7 @@ CASES: dict[str, Case] = {
     "maxcut-pignn": Case("maxcut", "pignn", _gset_like),
     "mis-pcqo": Case("mis", "pcqo", lambda n, seed: er_suite_graph(0, seed)),
     "color-potts": Case("color", "potts", _gset_like, _dsatur_colors),
+    "mis-pcqo-gnp": Case("mis", "pcqo", _gset_like),
 }
 
 
