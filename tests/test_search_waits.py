@@ -310,3 +310,24 @@ def test_iterated_local_search_reads_its_stop_tests_every_check(monkeypatch, sch
         assert reads >= 500
     else:
         assert reads <= most // CHECK_EVERY + SLACK
+
+
+def test_clique_swaps_in_float32_move_as_in_float64():
+    """The index sums of the clique swap moves, in float32 as an accelerator runs them on
+    small graphs, take the float64 moves exactly (the sums are integers below 2^24)."""
+    from dnnsolve.graph import EdgeIndex
+
+    tg = read_graph(example_path("mis_example")).to_torch()
+    ei, w = EdgeIndex(tg), tg.node_weight.float()
+    walks = []
+    for dt in (torch.float64, torch.float32):
+        swaps = clique._Swaps(tg, ei, w, 8, 0.2, 0.1, _gen(0))
+        swaps.adj_idx, swaps.idx1 = swaps.adj_idx.to(dt), swaps.idx1.to(dt)
+        cur = torch.zeros(8, tg.n, dtype=torch.bool)
+        cur[:, 0] = True
+        seq = []
+        for _ in range(50):
+            cur, _kicked = swaps.move(cur, torch.ones_like(cur))
+            seq.append(cur.clone())
+        walks.append(torch.stack(seq))
+    assert torch.equal(walks[0], walks[1]) and walks[0][-1].sum() > 8

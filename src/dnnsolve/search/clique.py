@@ -276,8 +276,13 @@ class _Swaps:
         n = tg.n
         self.tg, self.ei, self.w, self.n = tg, ei, w, n
         self.p_plateau, self.p_local, self.generator = p_plateau, p_local, generator
-        self.adj64 = ei.adj.to(torch.float64)
-        self.idx1 = torch.arange(1, n + 1, device=tg.device, dtype=torch.float64)
+        # sums of 1-based member indices: exact in float32 while n(n+1)/2 < 2^24, which an
+        # accelerator runs at twice float64's speed or more; the CPU keeps float64 (its runs
+        # as they were)
+        small = n * (n + 1) // 2 < 2**24 and torch.device(tg.device).type != "cpu"
+        dt = torch.float32 if small else torch.float64
+        self.adj_idx = ei.adj.to(dt)
+        self.idx1 = torch.arange(1, n + 1, device=tg.device, dtype=dt)
         self.neg_inf = torch.full((B, n), -math.inf, device=tg.device)
         self.positive = (w > 0).expand(B, n)
         self.deg_share = (tg.deg / tg.deg.max().clamp_min(1.0)).to(torch.float32)
@@ -289,8 +294,8 @@ class _Swaps:
         out = self.positive & ~cur & free
         t1 = out & (miss > 0.5) & (miss < 1.5)
         # owner (the one non-adjacent member) of each 1-tight vertex, 1-based
-        zi = cur.to(torch.float64) * self.idx1
-        owner_f = zi.sum(dim=1, keepdim=True) - (self.adj64 @ zi.T.contiguous()).T
+        zi = cur.to(self.idx1.dtype) * self.idx1
+        owner_f = zi.sum(dim=1, keepdim=True) - (self.adj_idx @ zi.T.contiguous()).T
         owner_f = torch.where(t1, owner_f, torch.zeros_like(owner_f)).to(torch.float32)
         owner = (owner_f.long() - 1).clamp(0, n - 1)
         # 1-tight neighbours with the same owner: a (1,2)-swap gains
