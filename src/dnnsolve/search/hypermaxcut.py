@@ -17,7 +17,15 @@ import time
 import torch
 
 from ..hypergraph import TorchHypergraph
-from ._common import device_generator, gain_tolerance, single_thread, tie_noise
+from ._common import (
+    ROUNDS_PER_CHECK,
+    device_generator,
+    gain_tolerance,
+    read_due,
+    read_every,
+    single_thread,
+    tie_noise,
+)
 from .tabu import tabu_loop
 
 # above this many (edge, member) pairs per move the tabu search recomputes gains in full
@@ -100,12 +108,14 @@ def greedy_descent(
     gen = torch.Generator(device=th.device).manual_seed(0)
     e_idx = th.inc_edge.expand(B, -1)
     v_inc = th.inc_vertex
-    for _ in range(rounds):
+    every = read_every(th.device, ROUNDS_PER_CHECK)
+    for rnd in range(rounds):
         if time_limit is not None and time.perf_counter() - t0 >= time_limit:
             break
         g = flip_gains(th, z)
         good = g > tol
-        if not bool(good.any()):
+        # a round without a good flip flips nothing: stopping late returns the same
+        if read_due(rnd, every) and not bool(good.any()):
             break
         u = torch.rand(g.shape, generator=gen, device=g.device, dtype=g.dtype)
         key = torch.where(good, g + noise * u, -math.inf)
@@ -367,6 +377,7 @@ def parallel_annealing(
     cut = start.clone()
     best, best_z = cut.clone(), cur.clone()
     sweep = 0
+    every = read_every(th.device, ROUNDS_PER_CHECK)  # sweeps past the target lose nothing
     while True:
         if max_sweeps is not None and sweep >= max_sweeps:
             break
@@ -376,7 +387,7 @@ def parallel_annealing(
             if frac_t >= 1.0:
                 break
             frac = max(frac, frac_t)
-        if target is not None and float(best.max()) >= target - 1e-9:
+        if target is not None and read_due(sweep, every) and float(best.max()) >= target - 1e-9:
             break
         temp = ta * (tb / ta) ** min(frac, 1.0)
         for t in tables:
