@@ -46,7 +46,7 @@ from dataclasses import MISSING, dataclass, field
 from typing import Any, ClassVar
 
 from .core.callbacks import Callback
-from .core.errors import DeviceError, InputError
+from .core.errors import DeviceError, InputError, first_line
 from .core.result import Result
 
 #: the modules whose import registers every family besides ``dnnsolve.problems.*`` (imported
@@ -441,7 +441,7 @@ class Family:
                 _release_device_memory()
                 if not isinstance(restarts, int) or restarts <= 1:
                     raise DeviceError(
-                        f"{self.name}: out of device memory ({_first_line(exc)}); "
+                        f"{self.name}: out of device memory ({first_line(exc)}); "
                         "use a smaller instance or --device cpu"
                     ) from exc
                 half = restarts // 2
@@ -466,11 +466,6 @@ def _release_device_memory() -> None:
     torch = sys.modules.get("torch")
     if torch is not None and torch.cuda.is_available():
         torch.cuda.empty_cache()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def _describe(input: Any) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..core.errors import DnnsolveError, InputError
+from ..core.errors import DnnsolveError, InputError, first_line
 
 EXIT_OK = 0
 EXIT_UNKNOWN = 1  # an incomplete method found no answer (e.g. SAT status unknown)
@@ -80,9 +80,8 @@ def exit_code_of(exc: BaseException, debug: bool = False) -> int:
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(exc, torch.cuda.OutOfMemoryError):
         # outside a run's own retry (reading, building the instance on the device)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of memory"
         err.print(
-            f"[bold red]error:[/] out of device memory ({first}); "
+            f"[bold red]error:[/] out of device memory ({first_line(exc)}); "
             "use a smaller instance or --device cpu",
             highlight=False,
             soft_wrap=True,

@@ -28,3 +28,13 @@ class NumericalError(DnnsolveError):
 
 class DeviceError(DnnsolveError):
     """The requested device is unavailable or ran out of memory."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (torch's are often many), or its type's name.
+
+    >>> first_line(RuntimeError("CUDA out of memory.\\nTried to allocate 2 GiB"))
+    'CUDA out of memory.'
+    """
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

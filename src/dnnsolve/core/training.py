@@ -31,6 +31,8 @@ from .watch import RunWatch
 
 #: the modes of ``torch.compile`` a training step may be compiled with
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+#: the modes that replay CUDA graphs on a GPU
+_CUDA_GRAPH_MODES = ("reduce-overhead", "max-autotune")
 
 
 def training_forward(
@@ -39,8 +41,8 @@ def training_forward(
     """The training step's forward pass: hyper-parameters in, (iterate, per-restart loss) out.
 
     ``mode`` compiles it with ``torch.compile`` (its backward pass with it). With CUDA graphs
-    (``"reduce-overhead"``) a replay overwrites the previous outputs, so the outputs are
-    copies: the loop keeps the last loss for its evaluations.
+    (``"reduce-overhead"`` and ``"max-autotune"``) a replay overwrites the previous outputs,
+    so the outputs are copies: the loop keeps the last loss for its evaluations.
 
     >>> from types import SimpleNamespace
     >>> squares = SimpleNamespace(loss=lambda x, hp: hp["a"] * (x * x).sum(1))
@@ -57,7 +59,7 @@ def training_forward(
     if mode is None:
         return forward
     compiled = torch.compile(forward, mode=mode, dynamic=False)
-    if mode != "reduce-overhead":
+    if mode not in _CUDA_GRAPH_MODES:
         return compiled
 
     def replayed(hp: dict) -> tuple[torch.Tensor, torch.Tensor]:
