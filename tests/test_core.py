@@ -283,7 +283,8 @@ def test_result_roundtrip_and_atomic_save(tmp_path):
         "seed",
     ):
         assert key in data
-    assert data["gap"] == pytest.approx(0.25) and data["history"][0]["loss"] is None
+    assert data["reference_gap"] == pytest.approx(0.25) and data["gap"] is None
+    assert data["history"][0]["loss"] is None
     assert Result.load(path).objective == 3.0
     assert [p.name for p in path.parent.iterdir()] == ["r.json"]  # no temp files left
 

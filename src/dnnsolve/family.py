@@ -40,11 +40,13 @@ import logging
 import math
 import os
 import sys
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field
 from typing import Any, ClassVar
 
+from .core.bound import Bound, relative_gap
 from .core.callbacks import Callback
 from .core.errors import DeviceError, InputError, first_line
 from .core.result import Result
@@ -318,11 +320,61 @@ class Options:
         return False
 
 
+def share(v: Any) -> str | None:
+    return None if _number(v) and 0 < v < 1 else "must be in (0, 1)"
+
+
+#: the bound's budget when the run has no --time-limit (seconds; most bounds need far less)
+BOUND_SECONDS_WITHOUT_LIMIT = 10.0
+
+
+@dataclass(kw_only=True)
+class BoundOptions(Options):
+    """The options of a family that can bound its optimum (its spec's ``bound``): whether to,
+    the share of ``--time-limit`` the bound gets, and where its certificate goes."""
+
+    bound: bool = option(
+        True,
+        "Compute a certified bound on the optimum and the proven gap of the answer "
+        "(`dnnsolve verify` rechecks it).",
+    )
+    bound_time: float = option(
+        0.1,
+        "Share of --time-limit kept for the bound (without a limit the bound gets up to "
+        f"{BOUND_SECONDS_WITHOUT_LIMIT:g} s).",
+        check=share,
+        metavar="SHARE",
+    )
+    certificate: str | None = option(
+        None,
+        "Write the bound's certificate to this JSON file (the result names it) rather than "
+        "into the result.",
+        metavar="FILE",
+    )
+
+    def run_share(self) -> Options:
+        """These options with the run's part of the time limit (the bound keeps its share)."""
+        if not self.bound or self.time_limit is None:
+            return self
+        return dataclasses.replace(self, time_limit=self.time_limit * (1 - self.bound_time))
+
+    def bound_deadline(self, start: float, now: float) -> float:
+        """When the bound must be done (:func:`time.monotonic`): the end of the time limit
+        counted from ``start``, and never less than its share from ``now``."""
+        if self.time_limit is None:
+            return now + BOUND_SECONDS_WITHOUT_LIMIT
+        return max(start + self.time_limit, now + self.bound_time * self.time_limit)
+
+
 # --------------------------------------------------------------------------- the spec
 
 
 Runner = Callable[[Any, Options, Sequence[Callback]], Result]
 Reader = Callable[[Any, Options], Any]
+#: ``bound(instance, result, deadline)``: a certified bound on the optimum of ``instance``
+#: (``result`` is the verified answer, ``deadline`` a :func:`time.monotonic` time to finish by),
+#: or None where there is none to give
+BoundFunction = Callable[[Any, Result, float], "Bound | None"]
 
 
 @dataclass(frozen=True)
@@ -347,6 +399,8 @@ class Family:
     target was met (an exact factorization, zero training error), not that the answer is usable.
     ``dimacs(result)`` gives the answer as the SAT competitions' ``s`` / ``o`` / ``v`` lines (the
     CLI's ``--dimacs-output`` and ``--sat-exit-codes`` exist where it is set).
+    ``bound(instance, result, deadline)`` proves a bound on the optimum, with a certificate
+    (:class:`~dnnsolve.core.bound.Bound`); a family that has one takes :class:`BoundOptions`.
     """
 
     name: str
@@ -369,6 +423,7 @@ class Family:
     catalog: Callable[[], list[dict[str, str]]] | None = None
     infeasible_is_error: bool = True
     dimacs: Callable[[Result], list[str]] | None = None
+    bound: BoundFunction | None = None
 
     def make_options(self, **values: Any) -> Options:
         """The family's options from keywords, checked once (InputError naming the option)."""
@@ -415,18 +470,60 @@ class Family:
         log.info("%s: reading %s", self.name, _describe(input))
         instance = self.read(input, options)
         log.info("%s: solving with %s", self.name, options.method or self.default_method())
-        result = self._run_in_memory(instance, options, callbacks)
+        start = time.monotonic()
+        bounded = self.bound is not None and isinstance(options, BoundOptions) and options.bound
+        run_options = options.run_share() if bounded else options
+        result = self._run_in_memory(instance, run_options, callbacks)
         result.instance_data = instance
         result.problem = self.name  # one name per family in every result (the imaging tasks too)
         torch = sys.modules.get("torch")  # a run without a network (HiGHS) need not load it
         if result.threads is None and torch is not None:
             result.threads = torch.get_num_threads()
         result.timings.setdefault("total_s", result.time_s)
+        if bounded and result.feasible:
+            assert isinstance(options, BoundOptions)
+            self._add_bound(instance, result, options.bound_deadline(start, time.monotonic()))
         log.info(
             "%s: %s, objective %s in %.3g s (stop: %s)",
             self.name, result.status, result.objective, result.time_s, result.stop_reason or "-",
         )  # fmt: skip
         return result
+
+    def _add_bound(self, instance: Any, result: Result, deadline: float) -> None:
+        """Prove a bound on the optimum and put it in ``result`` with its certificate; an
+        answer whose gap is then zero is proven optimal. A bound that cannot be had (or, a
+        bug, one contradicting the verified answer) is left out with a note: the answer
+        stands."""
+        assert self.bound is not None
+        t0 = time.perf_counter()
+        try:
+            found = self.bound(instance, result, deadline)
+        except Exception as exc:
+            if _out_of_device_memory(exc):
+                raise
+            log.warning("%s: no bound: %s", self.name, first_line(exc))
+            result.extra.setdefault("notes", []).append(f"no bound: {first_line(exc)}")
+            return
+        elapsed = time.perf_counter() - t0
+        result.timings["bound_s"] = elapsed
+        result.timings["total_s"] = result.timings.get("total_s", result.time_s) + elapsed
+        if found is None:
+            return
+        gap = relative_gap(result.objective, found.value, result.sense)
+        if gap is not None and gap < 0:
+            note = (
+                f"bound {found.value:g} ({found.method}) contradicts the verified objective "
+                f"{result.objective:g}: left out (a bug: please report it)"
+            )
+            log.error("%s: %s", self.name, note)
+            result.extra.setdefault("notes", []).append(note)
+            return
+        result.bound, result.bound_method = found.value, found.method
+        result.certificate = found.certificate
+        result.extra["bound"] = {"time_s": elapsed, **found.notes}
+        if gap == 0 and result.status == "feasible":
+            result.status = "optimal"
+        log.info("%s: bound %g by %s (gap %s)", self.name, found.value, found.method, gap)
 
     def _run_in_memory(self, instance: Any, options: Options, callbacks: Sequence[Callback]):
         """Run; out of accelerator memory, run again with half the restarts (saying so) while

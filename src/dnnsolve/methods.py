@@ -22,6 +22,8 @@ from .core.callbacks import Callback
 from .core.errors import InputError
 from .core.result import Result
 from .family import (
+    BoundFunction,
+    BoundOptions,
     Family,
     Options,
     at_least,
@@ -107,7 +109,7 @@ def _numbers(text: Any) -> Any:
 
 
 @dataclass(kw_only=True)
-class SolverOptions(Options):
+class SolverOptions(BoundOptions):
     """The options of the families run by the :class:`Solver` (graphs, SAT, scheduling).
 
     Keywords naming other :class:`SolverConfig` fields (``patience``, ``eval_every`` …) go
@@ -212,6 +214,7 @@ def register_problem(
     write: Callable[[Result, Options], list[str]] | None = None,
     rows: Callable[[Result], list[tuple[str, str]]] | None = None,
     dimacs: Callable[[Result], list[str]] | None = None,
+    bound: BoundFunction | None = None,
 ) -> Family:
     """Register a Solver-run family (see :class:`~dnnsolve.family.Family`).
 
@@ -250,6 +253,7 @@ def register_problem(
             write=write,
             rows=rows,
             dimacs=dimacs,
+            bound=bound,
         )
     )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
+import json
 import sys
 import tempfile
 import typing
@@ -28,8 +29,8 @@ from typer.main import get_command_from_info
 from typer.models import CommandInfo
 
 from ..core.errors import InputError
-from ..core.result import Result
-from ..family import Family, families, flag_for, flag_of, get_family
+from ..core.result import Result, atomic_write_bytes, jsonable
+from ..family import BoundOptions, Family, Options, families, flag_for, flag_of, get_family
 from .common import (
     EXIT_CODES_HELP,
     EXIT_INPUT,
@@ -48,6 +49,11 @@ from .common import (
 )
 
 P = inspect.Parameter
+
+#: the options of :class:`BoundOptions`, shown only for a family with a bound
+BOUND_FIELDS = frozenset(f.name for f in dataclasses.fields(BoundOptions)) - {
+    f.name for f in dataclasses.fields(Options)
+}
 
 
 def cli_fields(options: type) -> list[tuple[dataclasses.Field, Any]]:
@@ -236,6 +242,8 @@ def _dimacs_parameters() -> list[inspect.Parameter]:
 def family_command(family: Family) -> Callable[..., None]:
     """The command solving one instance of ``family``, with a signature Typer reads."""
     fields = cli_fields(family.options)
+    if family.bound is None:  # the family's options may take them; without a bound, no flags
+        fields = [(f, k) for f, k in fields if f.name not in BOUND_FIELDS]
 
     def command(**kw: Any) -> None:
         # an error ends in its one line and exit code here too, where the command runs in an
@@ -350,6 +358,9 @@ def run_family(
     if isinstance(input_, Path):
         result.instance = input_.name
     written = family.write(result, opts) if family.write is not None else []
+    certificate_file = getattr(opts, "certificate", None)
+    if certificate_file is not None and result.certificate is not None:
+        written.append(write_certificate(result, Path(certificate_file), output))
     to_stdout = output is not None and str(output) == "-"
     if to_stdout:
         sys.stdout.write(result.to_json() + "\n")
@@ -371,6 +382,21 @@ def run_family(
         err.print(f"wrote {', '.join(map(str, written))}", highlight=False, soft_wrap=True)
     _leave(family, result, output, sat_style.get("exit_codes", False))
     return result
+
+
+def write_certificate(result: Result, path: Path, output: Path | None) -> str:
+    """Move the bound's certificate out of ``result`` into the JSON file ``path`` (atomically);
+    the result names it, relative to the result file's folder when it has one, with its
+    SHA-256 so that ``dnnsolve verify`` knows it is the same file."""
+    import hashlib
+    import os
+
+    data = (json.dumps(jsonable(result.certificate)) + "\n").encode()
+    atomic_write_bytes(path, data)
+    folder = Path(output).resolve().parent if output is not None and str(output) != "-" else None
+    name = os.path.relpath(path.resolve(), folder) if folder is not None else str(path.resolve())
+    result.certificate = {"file": name, "sha256": hashlib.sha256(data).hexdigest()}
+    return str(path)
 
 
 def answer_line(result: Result) -> str:
@@ -404,17 +430,21 @@ def answer_text(result: Result) -> str | None:
 
 def summary_row(result: Result) -> dict[str, Any]:
     """The columns of the one-row summary of a result."""
-    return {
+    row = {
         "instance": result.instance,
         "method": result.method,
         "status": result.status,
         "objective": result.objective,
         "feasible": result.feasible,
-        "reference": result.reference,
-        "gap %": None if result.gap is None else 100 * result.gap,
-        "found by": result.found_by,
-        "time s": result.time_s,
     }
+    if result.bound is not None:  # the proven gap: how far from optimal the answer can be
+        row["bound"] = result.bound
+        row["gap %"] = None if result.gap is None else 100 * result.gap
+    if result.reference is not None:
+        row["reference"] = result.reference
+        gap = result.reference_gap
+        row["ref. gap %"] = None if gap is None else 100 * gap
+    return {**row, "found by": result.found_by, "time s": result.time_s}
 
 
 def _baseline_rows(result: Result) -> list[dict[str, Any]]:

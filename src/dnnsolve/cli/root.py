@@ -417,6 +417,45 @@ def version() -> None:
     out.print(json.dumps(_versions()))
 
 
+_VERIFY_EXIT_CODES = (
+    "Exit codes: 0 everything recorded holds; 1 something does not (one line says what); 2 "
+    "bad input (a file that cannot be read, a result of an unknown problem)."
+)
+
+
+@_app.command("verify", epilog=_VERIFY_EXIT_CODES)
+def verify_cmd(
+    input: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The instance the result answers (graph, CNF / WCNF, MPS, schedule …); "
+            "not needed for families whose answers are not rechecked.",
+            show_default=False,
+        ),
+    ],
+    result: Annotated[Path, typer.Argument(help="The result JSON (`dnnsolve solve … -o`).")],
+    format: Annotated[
+        str | None, typer.Option("--format", help="Force the input's reader (as for solve).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+) -> None:
+    """Recheck a result from its input alone: the answer is feasible, its objective is the
+    one recorded, and the bound follows from its certificate (code shared with no solver).
+
+    dnnsolve verify G1.txt result.json"""
+    from ..verify import Failed, verify
+
+    try:
+        lines = verify(input, result, format)
+    except Failed as exc:
+        err.print(f"{result}: FAILED: {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    if not quiet:
+        for line in lines:
+            out.print(f"ok  {line}", highlight=False, soft_wrap=True)
+        out.print(f"{result}: verified", highlight=False)
+
+
 _BATCH_EXIT_CODES = (
     "Exit codes: 0 every task succeeded; 1 some tasks failed (their records say why); 2 bad "
     "input; 130 interrupted (finished records are kept)."

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .bound import relative_gap
+
 
 def jsonable(obj: Any) -> Any:
     """Make NumPy / torch scalars and non-finite floats JSON-safe."""
@@ -53,13 +55,16 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 STATUSES = ("optimal", "sat", "unsat", "unknown", "feasible", "infeasible")
 
 #: the version of the result JSON (``schema_version``; the JSON Schema is
-#: ``dnnsolve/schema/result.schema.json``): raised when a field changes meaning or goes away
-SCHEMA_VERSION = 1
+#: ``dnnsolve/schema/result.schema.json``): raised when a field changes meaning or goes away.
+#: 2: ``gap`` is the proven gap to ``bound``; the gap to the reference is ``reference_gap``
+SCHEMA_VERSION = 2
 
 #: the keys of :attr:`Result.timings`, in seconds, the same for every family: reading and
 #: building the model, the classical baseline, the main method, the local-search polish, the
-#: independent check of the answer, the whole run
-TIMING_KEYS = ("setup_s", "baseline_s", "optimize_s", "polish_s", "verify_s", "total_s")
+#: independent check of the answer, the certified bound, the whole run
+TIMING_KEYS = (
+    "setup_s", "baseline_s", "optimize_s", "polish_s", "verify_s", "bound_s", "total_s",
+)  # fmt: skip
 
 
 def result_schema() -> dict:
@@ -76,9 +81,9 @@ def result_schema() -> dict:
 #: the order of the keys of a result JSON (the answer first, the record of the run after)
 _KEY_ORDER = (
     "schema_version", "problem", "instance", "method", "status", "feasible", "objective",
-    "sense", "metrics", "reference", "gap", "ratio", "solution", "found_by", "stop_reason",
-    "steps", "restarts", "time_s", "timings", "device", "threads", "seed", "hparams", "extra",
-    "history",
+    "sense", "bound", "bound_method", "gap", "metrics", "reference", "reference_gap", "ratio",
+    "solution", "found_by", "stop_reason", "steps", "restarts", "time_s", "timings", "device",
+    "threads", "seed", "hparams", "extra", "certificate", "history",
 )  # fmt: skip
 
 
@@ -172,6 +177,13 @@ class Result:
     #: CPU threads torch used (``torch.get_num_threads()`` when the run ended; None for a run
     #: that did not load torch, such as an LP through HiGHS)
     threads: int | None = None
+    #: a proven bound on the optimum (upper when maximizing, lower when minimizing), None where
+    #: the family has none or it was not asked for; ``bound_method`` names it and so the form
+    #: of ``certificate``, the evidence ``dnnsolve verify`` rechecks it from (or
+    #: ``{"file": name}``, a JSON file beside the result holding it)
+    bound: float | None = None
+    bound_method: str | None = None
+    certificate: Any = None
 
     #: the reported solution as the solver held it (NumPy); not serialized.  ``solution`` is its
     #: JSON form, which for large solutions (images) only describes it.
@@ -195,6 +207,12 @@ class Result:
 
     @property
     def gap(self) -> float | None:
+        """The proven gap: how far the answer may be from the optimum, relative to ``bound``
+        (:func:`~dnnsolve.core.bound.relative_gap`; 0 proves the answer optimal)."""
+        return relative_gap(self.objective, self.bound, self.sense)
+
+    @property
+    def reference_gap(self) -> float | None:
         """Relative gap to the reference (≥ 0 means worse than the reference)."""
         if self.reference in (None, 0) or self.objective is None:
             return None
@@ -218,6 +236,7 @@ class Result:
         d["schema_version"] = SCHEMA_VERSION
         d["status"] = str.__str__(self.status)  # a plain string, derived or not
         d["gap"] = self.gap
+        d["reference_gap"] = self.reference_gap
         d["ratio"] = self.ratio
         if not history:
             d.pop("history")
@@ -236,14 +255,16 @@ class Result:
         """The result of a :meth:`to_dict` (or a result JSON); ``status`` is kept as written.
 
         A JSON written before ``status`` was a field has none: it is derived again; one newer
-        than this version of dnnsolve reads is an error."""
+        than this version of dnnsolve reads is an error. Version 1 files (``gap`` then meant
+        the gap to the reference) are read as they are: the gaps are derived again."""
         version = d.get("schema_version", SCHEMA_VERSION)
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             raise ValueError(
                 f"result schema_version {version!r} is newer than this dnnsolve reads "
                 f"({SCHEMA_VERSION}); upgrade dnnsolve"
             )
-        d = {k: v for k, v in d.items() if k not in ("gap", "ratio", "schema_version")}
+        derived = ("gap", "reference_gap", "ratio", "schema_version")
+        d = {k: v for k, v in d.items() if k not in derived}
         return cls(**d)
 
     # -- display -----------------------------------------------------------------
@@ -276,8 +297,10 @@ class Result:
 
     def _summary_rows(self) -> list[tuple[str, str]]:
         rows = []
+        if self.bound is not None:
+            rows.append(("bound", bound_text(self)))
         if self.reference is not None:
-            gap = "" if self.gap is None else f" (gap {100 * self.gap:.3g} %)"
+            gap = "" if self.reference_gap is None else f" (gap {100 * self.reference_gap:.3g} %)"
             rows.append(("reference", f"{self.reference:g}{gap}"))
         rows += [
             (k, f"{v:.4g}" if isinstance(v, float) else str(v)) for k, v in self.metrics.items()
@@ -301,6 +324,20 @@ class Result:
     @classmethod
     def load(cls, path: str | os.PathLike) -> Result:
         return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def bound_text(result: Result) -> str:
+    """The bound of a result in words: ``"12083 by spectral: within 3.8 % of optimal"``."""
+    if result.bound is None:
+        return "–"
+    gap = result.gap
+    if gap == 0:
+        proof = "optimality proven"
+    elif gap is None:
+        proof = "gap undefined"
+    else:
+        proof = f"within {100 * gap:.3g} % of optimal"
+    return f"{result.bound:g} by {result.bound_method}: {proof}"
 
 
 # ``status`` is a dataclass field (``Result(..., status="sat")``, ``to_dict``, ``repr``) read

@@ -28,12 +28,21 @@ from typing import Any
 
 from ..core.callbacks import Callback, CallbackRun
 from ..core.result import Result
-from ..family import Family, Options, at_least, option, parse_pairs, positive, register_family
+from ..family import (
+    BoundOptions,
+    Family,
+    Options,
+    at_least,
+    option,
+    parse_pairs,
+    positive,
+    register_family,
+)
 from . import LP_METHODS, QP_METHODS, LPData, read_lp, solve_lp
 
 
 @dataclass(kw_only=True)
-class LPOptions(Options):
+class LPOptions(BoundOptions):
     """Options of ``lp`` and ``qp``."""
 
     seed: int | None = option(0, "Random seed (energy network restarts).", metavar="INT")
