@@ -173,8 +173,8 @@ def test_inline_results_equal_sequential_solves(tmp_path):
         assert rec["objective"] <= rec["reference"]
         assert rec["status"] == "ok" and rec["attempts"] == 1
         # no training history only when the classical heuristic already met the optimum
-        assert rec["history"] or (rec["found_by"] == "baseline" and rec["gap"] == 0)
-        assert set(rec) >= {"task_id", "input", "config", "error", "worker", "wall_s", "gap"}
+        assert rec["history"] or (rec["found_by"] == "baseline" and rec["reference_gap"] == 0)
+        assert set(rec) >= {"task_id", "input", "config", "error", "worker", "wall_s", "reference_gap"}
 
 
 def test_pool_retries_a_killed_worker_and_records_bad_inputs(tmp_path):
@@ -260,7 +260,7 @@ def test_cli_grid_summary_and_exit_codes(tmp_path):
     assert [r["config"]["lr"] for r in recs] == [0.001, 0.1]
     assert all(_recheck(r) == r["objective"] for r in recs)
     assert "rank" in res.output and "lr=0.1" in res.output
-    best = min(recs, key=lambda r: r["gap"])["label"]
+    best = min(recs, key=lambda r: r["reference_gap"])["label"]
     first_row = next(line for line in res.output.splitlines() if "relaxed lr=" in line)
     assert best in first_row  # the summary lists the best configuration first
     res = runner.invoke(_app(), [*args, "2", "--grid", "lr=0.1"])  # exists, no --resume

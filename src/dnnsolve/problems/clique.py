@@ -249,11 +249,20 @@ def _problem(graph: Graph, ctx: BuildContext, formulation: str) -> MaxClique:
     return prob
 
 
+def _bound(graph: Graph, result, deadline: float):
+    """The answer's upper bound: a (fractional) colouring's classes, with its certificate
+    (:mod:`dnnsolve.bounds.cliques`, imported here: it loads numba)."""
+    from ..bounds.cliques import clique_bound
+
+    return clique_bound(graph, deadline, result.objective)
+
+
 register_problem(
     "clique",
     "Maximum (weighted) clique = independent set of the complement (built only when small).",
     formats="gset, dimacs, edgelist",
     example=("mis_example.dimacs", {}),
+    bound=_bound,
 )
 
 # the problem carries its own γ defaults (explicit: the MIS population; implicit: its own)

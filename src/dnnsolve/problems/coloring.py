@@ -538,6 +538,14 @@ def _search_timings(attempts: list[dict], dsatur_s: float, total: float) -> dict
     return out
 
 
+def _bound(graph: Graph, result, deadline: float):
+    """The answer's lower bound: a clique, with its certificate
+    (:mod:`dnnsolve.bounds.cliques`, imported here: it loads numba)."""
+    from ..bounds.cliques import coloring_bound
+
+    return coloring_bound(graph, deadline, result.objective)
+
+
 register_problem(
     "color",
     "Graph colouring: smallest q without conflicts (or --colors q); DIMACS .col, edge list.",
@@ -545,6 +553,7 @@ register_problem(
     runner=run_coloring,
     options=ColorsOptions,
     example=("color_example.col", {}),
+    bound=_bound,
 )
 
 

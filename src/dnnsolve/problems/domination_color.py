@@ -173,6 +173,17 @@ def _run(
     return result
 
 
+def _bound(graph: Graph, result: Result, deadline: float):
+    """The answer's lower bound on the conflicting edges: edge-disjoint cliques larger than k
+    (:mod:`dnnsolve.bounds.cliques`; imported here: it loads numba)."""
+    from ..bounds.cliques import clique_packing_bound
+
+    k = result.solution.get("k") if isinstance(result.solution, dict) else None
+    if k is None:
+        return None
+    return clique_packing_bound(graph, int(k), deadline, result.objective)
+
+
 register_problem(
     "k-coloring",
     "Proper k-colouring as feasibility (k from --colors or --option k=K); objective = "
@@ -180,6 +191,7 @@ register_problem(
     runner=_run,
     options=ColorsOptions,
     example=("color_example.col", {"colors": 8}),
+    bound=_bound,
 )
 
 

@@ -261,11 +261,20 @@ def _problem(graph: Graph, ctx: BuildContext, formulation: str) -> MaxIndependen
     return prob
 
 
+def _bound(graph: Graph, result, deadline: float):
+    """The answer's upper bound: a (fractional) clique cover, with its certificate
+    (:mod:`dnnsolve.bounds.cliques`, imported here: it loads numba)."""
+    from ..bounds.cliques import mis_bound
+
+    return mis_bound(graph, deadline, result.objective)
+
+
 register_problem(
     "mis",
     "Maximum (weighted) independent set (Gset, DIMACS, edge list, or CNF → MIS graph).",
     formats="gset, dimacs, edgelist, cnf",
     example=("mis_example.dimacs", {}),
+    bound=_bound,
 )
 register_mis_methods(
     "mis",

@@ -115,11 +115,20 @@ def _problem(graph: Graph, ctx: BuildContext, formulation: str) -> MinVertexCove
     return prob
 
 
+def _bound(graph: Graph, result, deadline: float):
+    """The answer's lower bound: an edge packing or Σw − a clique cover, with its certificate
+    (:mod:`dnnsolve.bounds.cliques`, imported here: it loads numba)."""
+    from ..bounds.cliques import vertex_cover_bound
+
+    return vertex_cover_bound(graph, deadline, result.objective)
+
+
 register_problem(
     "vertex-cover",
     "Minimum (weighted) vertex cover = complement of a maximum independent set.",
     formats="gset, dimacs, edgelist",
     example=("mis_example.dimacs", {}),
+    bound=_bound,
 )
 
 
