@@ -1,4 +1,4 @@
-"""``dnnsolve verify`` on Sudoku results: a solved grid passes, one changed cell fails."""
+"""``dnnsolve verify`` on the RRR puzzles: a solved Sudoku or colouring passes, one change fails."""
 
 from __future__ import annotations
 
@@ -44,3 +44,19 @@ def test_a_puzzle_that_is_not_one_is_an_input_error(solved, tmp_path):
     junk.write_text("12345\nabc\n")
     with pytest.raises(InputError, match="not a square puzzle"):
         verify(junk, solved)
+
+
+def test_an_rrr_colouring_is_verified_and_a_changed_colour_caught(tmp_path):
+    graph = tmp_path / "c5.col"
+    graph.write_text("p edge 5 5\ne 1 2\ne 2 3\ne 3 4\ne 4 5\ne 5 1\n")
+    r = solve("rrr-color", graph, colors=3, device="cpu", seed=0)
+    assert r.feasible
+    path = tmp_path / "r.json"
+    r.save(path)
+    assert verify(graph, path)
+    data = json.loads(path.read_text())
+    coloring = data["solution"]["coloring"]
+    coloring["1"] = coloring["2"]  # neighbours now share a colour
+    path.write_text(json.dumps(data))
+    with pytest.raises(Failed):
+        verify(graph, path)

@@ -38,6 +38,7 @@ CHECKERS: dict[str, str] = {
     "vertex-cover": "dnnsolve.verify.sets:check",
     "color": "dnnsolve.verify.sets:check",
     "k-coloring": "dnnsolve.verify.sets:check",
+    "rrr-color": "dnnsolve.verify.sets:check",
     "domset": "dnnsolve.verify.domination:check",
     "total-domset": "dnnsolve.verify.domination:check",
     "connected-domset": "dnnsolve.verify.domination:check",

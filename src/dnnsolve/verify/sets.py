@@ -45,7 +45,10 @@ ROUND = 1e-6
 #: relative tolerance of the comparisons of recorded numbers
 TOL = 1e-9
 
-_SENSE = {"mis": "max", "clique": "max", "vertex-cover": "min", "color": "min", "k-coloring": "min"}
+_SENSE = {
+    "mis": "max", "clique": "max", "vertex-cover": "min", "color": "min", "k-coloring": "min",
+    "rrr-color": "min",
+}  # fmt: skip
 
 
 class _Graph:
@@ -414,7 +417,7 @@ def check(
     g = _Graph(Path(input), fmt)
     if problem in ("mis", "clique", "vertex-cover"):
         lines, _ = _check_set(problem, g, result)
-    elif problem == "color":
+    elif problem in ("color", "rrr-color"):  # RRR's colouring answers in the same form
         lines, _ = _check_color(g, result)
     else:
         lines, _ = _check_k_coloring(g, result)
