@@ -57,6 +57,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from ..bounds.covering import family_bound
 from ..core.errors import InputError
 from ..core.parameterization import FreeVariables
 from ..core.problem import Evaluation, Problem
@@ -573,7 +574,12 @@ def _penalty_builder(kind: str):
 
 
 for _kind in KINDS.values():
-    register_problem(_kind.name, _kind.summary, example=("color_example.col", {}))
+    register_problem(
+        _kind.name,
+        _kind.summary,
+        example=("color_example.col", {}),
+        bound=family_bound(_kind.name),  # the LP bound, certified by its dual (bounds.covering)
+    )
     register(
         _kind.name,
         "relu",
