@@ -15,8 +15,10 @@ import numpy as np
 import torch
 
 from ..baselines.greedy import greedy_maxcut
+from ..core.bound import Bound
 from ..core.parameterization import FreeVariables
 from ..core.problem import Evaluation, Problem
+from ..core.result import Result
 from ..graph import Graph
 from ..methods import BuildContext, SizeRule, register, register_problem
 from ..params.gnn import GraphNetwork
@@ -191,11 +193,19 @@ class MaxCut(Problem):
         return self._reference
 
 
+def _bound(graph: Graph, result: Result, deadline: float) -> Bound:
+    """The spectral upper bound (Goemans–Williamson SDP / Delorme–Poljak), certificate u."""
+    from ..bounds.spectral import maxcut_bound  # scipy's eigensolvers load with the bound
+
+    return maxcut_bound(graph, deadline, target=result.objective)
+
+
 register_problem(
     "maxcut",
     "Maximum cut of a weighted graph (Gset, DIMACS, edge list).",
     formats="gset, dimacs, edgelist",
     example=("maxcut_example.gset", {}),
+    bound=_bound,
 )
 
 
