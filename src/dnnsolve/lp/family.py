@@ -6,7 +6,9 @@ INPUT is an MPS or QPS file (free or fixed format, optionally ``.gz``; read by H
 ``x``, the dual ``y`` (when the method has one), the recomputed relative primal residual,
 dual residual and duality gap, ``status`` (see :func:`dnnsolve.lp.result_status`), the
 solver's own word in ``extra.solver_status`` and, with ``reference=True``, HiGHS's objective,
-time and the relative gap to it.
+time and the relative gap to it. Unless ``--no-bound``, the run's dual proves a bound on the
+optimum (the Lagrangian bound, :mod:`dnnsolve.lp.bound`), recorded with its certificate and the
+proven gap; ``dnnsolve verify`` rechecks it.
 
 On the command line an answer short of ``optimal`` (infeasible, unbounded, a limit reached
 first, or a point missing ``--feas-tol``) exits 1 with one line saying which; the result
@@ -39,6 +41,7 @@ from ..family import (
     register_family,
 )
 from . import LP_METHODS, QP_METHODS, LPData, read_lp, solve_lp
+from .bound import lp_bound
 
 
 @dataclass(kw_only=True)
@@ -142,6 +145,9 @@ def _shortfall(result: Result) -> str | None:
         return None
     ex = result.extra
     word = ex["solver_status"]
+    gap = result.gap
+    if word == "optimal" and result.feasible and gap is not None and gap > 0:
+        return f"the solver met its tolerance, but the proven gap is {gap:.3g}"
     return {
         "infeasible": "the problem is infeasible (certificate found)",
         "unbounded": "the problem is unbounded (certificate found)",
@@ -189,5 +195,6 @@ for _kind, _names, _summary, _input in (
             example=(f"{_kind}_example.{'mps' if _kind == 'lp' else 'qps'}", {}),
             rows=_rows,
             shortfall=_shortfall,
+            bound=lp_bound,
         )
     )

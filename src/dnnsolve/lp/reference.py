@@ -88,7 +88,8 @@ def highs_solve(lp: LPData, time_limit: float | None = None, threads: int | None
 def osqp_solve(
     lp: LPData, eps: float = 1e-6, time_limit: float | None = None, max_iter: int = 100_000
 ) -> dict:
-    """Solve with OSQP (column bounds become identity rows); status, objective, x, time."""
+    """Solve with OSQP (column bounds become identity rows); status, objective, x, the row
+    duals y (OSQP's, negated to the convention λ = c + Qx − Aᵀy, y > 0 on lower bounds), time."""
     try:
         import osqp
     except ImportError:
@@ -110,6 +111,11 @@ def osqp_solve(
     elapsed = time.perf_counter() - t
     status = str(res.info.status).lower()
     x = None if res.x is None else np.asarray(res.x, dtype=np.float64)
+    y = None
+    if getattr(res, "y", None) is not None and np.asarray(res.y).size == lp.m + lp.n:
+        y = -np.asarray(res.y, dtype=np.float64)[: lp.m]
+        if not np.isfinite(y).all():
+            y = None
     return {
         "status": "optimal"
         if status.startswith("solved") and "inaccurate" not in status
@@ -118,4 +124,5 @@ def osqp_solve(
         "time_s": elapsed,
         "iterations": int(res.info.iter),
         "x": x,
+        "y": y,
     }

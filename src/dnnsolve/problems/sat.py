@@ -26,7 +26,9 @@ WalkSAT (MaxSAT) walkers from the decoded assignments (:mod:`dnnsolve.search.sat
 The method is incomplete: a model is reported (``Result.status`` ``"sat"``, ``feasible``)
 only after a clause-by-clause check; otherwise the best assignment found is reported with
 ``feasible`` false, its falsified clauses as the objective and status ``"unknown"``, unless
-``--exact`` hands the formula to CaDiCaL (``"sat"`` or ``"unsat"``). MaxSAT reports
+``--exact`` hands the formula to CaDiCaL (``"sat"`` or ``"unsat"``). MaxSAT answers carry a
+certified lower bound on the cost from unsatisfiable cores (:mod:`dnnsolve.bounds.maxsat`) and
+the proven gap; SAT has none (a model is its own proof). MaxSAT reports
 ``"optimal"`` (nothing falsified, or RC2's optimum), ``"feasible"`` (every hard clause true),
 ``"unknown"`` (a hard clause falsified: not feasible) or ``"unsat"`` (RC2: the hard clauses
 cannot all hold).
@@ -43,6 +45,7 @@ import numpy as np
 import torch
 
 from ..baselines.sat import probsat
+from ..core.bound import Bound, relative_gap
 from ..core.callbacks import Callback
 from ..core.errors import InputError
 from ..core.parameterization import FreeVariables
@@ -545,6 +548,32 @@ def maxsat_lines(result: Result) -> list[str]:
     return lines + (_v_lines(result.solution) if answered else [])
 
 
+def _maxsat_bound(wcnf: WCNF, result: Result, deadline: float) -> Bound | None:
+    """The family's certified bound: a lower bound on the cost from disjoint (weight-split)
+    unsatisfiable cores (:func:`dnnsolve.bounds.maxsat.core_bound`). An optimum proven by RC2
+    (``--exact``) that the cores do not reach is left without a bound (with a note): its proof
+    is RC2's, not one ``dnnsolve verify`` can recheck.
+
+    SAT has no bound: a model is its own proof (``dnnsolve verify`` rechecks it clause by
+    clause), and an ``unsat`` answer from CaDiCaL comes without a certificate (no DRAT proof is
+    recorded; ``dnnsolve verify`` reruns a SAT solver on small formulas instead).
+    """
+    from ..bounds.maxsat import core_bound
+
+    if result.objective is None:
+        return None
+    found = core_bound(wcnf, deadline)
+    if found is None:
+        return None
+    if result.status == "optimal" and relative_gap(result.objective, found.value, "min") != 0.0:
+        result.extra.setdefault("notes", []).append(
+            f"the cores prove cost >= {found.value:g}, short of the optimum RC2 proved: "
+            "no bound recorded"
+        )
+        return None
+    return found
+
+
 register_problem(
     "sat",
     "Boolean satisfiability (DIMACS CNF); incomplete: sat or unknown (--exact: CaDiCaL).",
@@ -564,6 +593,7 @@ register_problem(
     options=ExactOptions,
     example=("sat_example.cnf", {}),
     dimacs=maxsat_lines,
+    bound=_maxsat_bound,
 )
 
 # ------------------------------------------------------------------ methods
