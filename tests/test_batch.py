@@ -174,7 +174,15 @@ def test_inline_results_equal_sequential_solves(tmp_path):
         assert rec["status"] == "ok" and rec["attempts"] == 1
         # no training history only when the classical heuristic already met the optimum
         assert rec["history"] or (rec["found_by"] == "baseline" and rec["reference_gap"] == 0)
-        assert set(rec) >= {"task_id", "input", "config", "error", "worker", "wall_s", "reference_gap"}
+        assert set(rec) >= {
+            "task_id",
+            "input",
+            "config",
+            "error",
+            "worker",
+            "wall_s",
+            "reference_gap",
+        }
 
 
 def test_pool_retries_a_killed_worker_and_records_bad_inputs(tmp_path):
