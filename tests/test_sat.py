@@ -326,7 +326,11 @@ def test_maxsat_reaches_proven_optimum(seed):
 def test_maxsat_unweighted_cnf_equals_unsat_core_bound():
     # ALL8 as unweighted MaxSAT: every assignment falsifies exactly one clause
     r = solve("maxsat", ALL8, device="cpu", steps=20, restarts=4, seed=0)
-    assert r.objective == 1.0 and r.feasible and r.status == "feasible"
+    assert r.objective == 1.0 and r.feasible
+    # the unsatisfiable core (all eight clauses) proves cost >= 1: the answer is optimal
+    assert (r.bound, r.bound_method, r.gap, r.status) == (1.0, "cores", 0.0, "optimal")
+    r = solve("maxsat", ALL8, device="cpu", steps=20, restarts=4, seed=0, bound=False)
+    assert r.status == "feasible" and r.bound is None
 
 
 # ---------------------------------------------------------------- baselines

@@ -552,7 +552,8 @@ def _maxsat_bound(wcnf: WCNF, result: Result, deadline: float) -> Bound | None:
     """The family's certified bound: a lower bound on the cost from disjoint (weight-split)
     unsatisfiable cores (:func:`dnnsolve.bounds.maxsat.core_bound`). An optimum proven by RC2
     (``--exact``) that the cores do not reach is left without a bound (with a note): its proof
-    is RC2's, not one ``dnnsolve verify`` can recheck.
+    is RC2's, not one ``dnnsolve verify`` can recheck; so is a formula whose first core takes
+    longer than the deadline (``--bound-time``).
 
     SAT has no bound: a model is its own proof (``dnnsolve verify`` rechecks it clause by
     clause), and an ``unsat`` answer from CaDiCaL comes without a certificate (no DRAT proof is
@@ -564,6 +565,12 @@ def _maxsat_bound(wcnf: WCNF, result: Result, deadline: float) -> Bound | None:
         return None
     found = core_bound(wcnf, deadline)
     if found is None:
+        return None
+    if not found.certificate["cores"] and not found.notes["exhausted"] and result.objective > 0:
+        # 0 is a bound all the same, worth recording only where it meets the answer
+        result.extra.setdefault("notes", []).append(
+            "no bound: no unsatisfiable core found by the deadline"
+        )
         return None
     if result.status == "optimal" and relative_gap(result.objective, found.value, "min") != 0.0:
         result.extra.setdefault("notes", []).append(
