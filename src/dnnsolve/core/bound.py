@@ -4,7 +4,7 @@ A family that can bound its optimum gives its spec a ``bound`` function (see
 :class:`dnnsolve.family.Family`): instance, the verified result and a deadline in, a
 :class:`Bound` out. The bound's ``certificate`` is plain JSON (a vector, a dual solution, a
 clique cover …) from which ``dnnsolve verify`` recomputes the value with code of its own; the
-forms are listed in ``docs/certificates.md``.
+forms are listed in the README, "Certified bounds and dnnsolve verify".
 
 >>> b = Bound(12083.0, "spectral", {"u": [0.0, 0.0]})
 >>> relative_gap(11624.0, b.value, "max")
