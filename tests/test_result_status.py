@@ -130,8 +130,10 @@ def test_maxsat_statuses(tmp_path):
     # soft (¬x1) w3, (¬x2) w1, hard (x1 ∨ x2): the optimum falsifies (¬x2) only, cost 1
     good = tmp_path / "g.wcnf"
     good.write_text("h 1 2 0\n3 -1 0\n1 -2 0\n")
-    r = solve("maxsat", read_wcnf(good), **QUICK)
+    r = solve("maxsat", read_wcnf(good), bound=False, **QUICK)
     assert r.feasible and r.status == "feasible" and r.objective == 1.0  # not proven
+    r = solve("maxsat", read_wcnf(good), **QUICK)  # the core {¬x1, ¬x2} proves cost >= 1
+    assert r.status == "optimal" and (r.bound, r.gap) == (1.0, 0.0)
     r = solve("maxsat", read_wcnf(good), options={"exact": True}, **QUICK)
     assert r.feasible and r.status == "optimal" and r.objective == 1.0
     # every soft clause can hold: cost 0 is optimal without a proof
